@@ -1,0 +1,60 @@
+# HC Portal — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Django 6 needs Python >= 3.12: take the first such interpreter on PATH or under pyenv.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+DEV_ENV := DEBUG=True
+
+.PHONY: help venv run test lint format typecheck migrate seed check deploy-check bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found (install it, or set PYTHON=/path/to/python3.12)"; exit 1; }
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create the virtualenv and install the pinned requirements
+
+migrate: venv ## Apply database migrations
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+
+seed: migrate ## Load the demo organisation (idempotent)
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv ## Run the whole test suite (browser tests included)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff lint and format check, Django checks
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+format: venv ## Format the code with ruff
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+deploy-check: venv ## `check --deploy` with production-like settings
+	DEBUG=False SECRET_KEY=deploy-check-$$(date +%s)-a-long-random-looking-secret-value-xyz \
+	SECURE_SSL_REDIRECT=True SESSION_COOKIE_SECURE=True CSRF_COOKIE_SECURE=True \
+	SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=True SECURE_HSTS_PRELOAD=True \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+bench: venv ## Run the benchmarks under bench/
+	@ls bench/*.py >/dev/null 2>&1 && for f in bench/*.py; do $(DEV_ENV) $(PY) $$f; done || echo "no benchmarks yet"
+
+clean: ## Remove the virtualenv and caches (keeps the database)
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AssessmentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "assessments"
+    verbose_name = "Assessments"
+    hc_permissions = [
+        f"{action}_{model}"
+        for model in ("assessment", "competencymapping")
+        for action in ("view", "add", "change", "delete")
+    ] + ["view_assessmentresult", "add_assessmentresult"]

@@ -1,0 +1,104 @@
+"""Recording assessment results: the one path by which results raise levels."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentResult, CompetencyMapping
+from competencies.models import Competency, LevelSource
+from competencies.services import LevelChange, level_raise, lock_employee_levels
+from hrportal.models import User
+
+
+@dataclass(frozen=True)
+class RecordedResult:
+    result: AssessmentResult
+    created: bool
+    level_changes: list[LevelChange] = field(default_factory=list)
+
+
+def _clean_score(score: Decimal | int | float | str) -> Decimal:
+    try:
+        value = Decimal(str(score))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"score": f"Score must be a number from 0 to 100, not {score!r}."}) from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise ValidationError({"score": f"Score must be from 0 to 100 %, not {score}."})
+    return value.quantize(Decimal("0.01"))
+
+
+def granted_levels(*, assessment: Assessment, score: Decimal) -> dict[Competency, int]:
+    """For each competency, the highest level that a result of `score` on `assessment` grants.
+
+    A mapping grants when it matches the assessment and the score reaches its threshold
+    (its minimum score if set, else the assessment's pass percentage).
+    """
+    grants: dict[Competency, int] = {}
+    for mapping in CompetencyMapping.objects.candidates_for(assessment):
+        if mapping.matches(assessment) and score >= mapping.threshold_for(assessment):
+            best = grants.get(mapping.competency, 0)
+            grants[mapping.competency] = max(best, mapping.level_granted)
+    return grants
+
+
+def result_record(
+    *,
+    employee: User,
+    assessment: Assessment,
+    score: Decimal | int | float | str,
+    completed_at: datetime | None = None,
+    recorded_by: User | None,
+) -> RecordedResult:
+    """Record one attempt and raise the levels its matching mappings grant, in one transaction.
+
+    Recording the same attempt (employee, assessment, completion time) again returns the
+    existing result and grants nothing; a different score for it is refused, since
+    recorded results are immutable.
+    """
+    score = _clean_score(score)
+    completed_at = completed_at or timezone.now()
+    if timezone.is_naive(completed_at):
+        raise ValidationError({"completed_at": "The completion time needs a time zone."})
+    if completed_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"completed_at": "The completion time is in the future."})
+
+    with transaction.atomic():
+        lock_employee_levels(employee)
+        existing = AssessmentResult.objects.filter(
+            employee=employee, assessment=assessment, completed_at=completed_at
+        ).first()
+        if existing is not None:
+            if existing.score != score:
+                raise ValidationError(
+                    f"This attempt is already recorded with a score of {existing.score} %; "
+                    "a recorded result cannot be changed."
+                )
+            return RecordedResult(result=existing, created=False)
+
+        result = AssessmentResult.objects.create(
+            employee=employee,
+            assessment=assessment,
+            score=score,
+            passed=score >= assessment.pass_percentage,
+            completed_at=completed_at,
+            recorded_by=recorded_by,
+        )
+        changes = []
+        for competency, level in granted_levels(assessment=assessment, score=score).items():
+            change = level_raise(
+                employee=employee,
+                competency=competency,
+                level=level,
+                source=LevelSource.ASSESSMENT,
+                evidence=result,
+                evidence_note=result.evidence_note,
+                achieved_at=completed_at,
+                by=recorded_by,
+            )
+            if change is not None:
+                changes.append(change)
+    return RecordedResult(result=result, created=True, level_changes=changes)

@@ -1,0 +1,235 @@
+"""HC's admin for the framework, the matrix and levels. Writes to targets and levels go
+through competencies.services so that history is always kept."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from competencies.models import (
+    Competency,
+    CompetencyLevel,
+    CompetencyLevelHistory,
+    LevelDescriptor,
+    PositionTarget,
+    PositionTargetHistory,
+    SkillGroup,
+    level_label,
+)
+from competencies.services import level_override, target_set
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is written by the services only: HC may read it, nobody edits or deletes it."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SkillGroup)
+class SkillGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "competency_count")
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(competency_count=Count("competencies"))
+
+    @admin.display(description="competencies", ordering="competency_count")
+    def competency_count(self, obj) -> int:
+        return obj.competency_count
+
+
+class LevelDescriptorInline(admin.StackedInline):
+    model = LevelDescriptor
+    extra = 0
+    max_num = 5
+
+
+class PositionTargetInlineForm(forms.ModelForm):
+    class Meta:
+        model = PositionTarget
+        fields = ("position", "target_level")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Moving a target to another position would lose its history: delete and add instead.
+            self.fields["position"].disabled = True
+
+
+class PositionTargetInline(admin.TabularInline):
+    model = PositionTarget
+    form = PositionTargetInlineForm
+    extra = 0
+    autocomplete_fields = ("position",)
+    verbose_name = "target level of a position"
+    verbose_name_plural = "target levels by position (a position not listed: not applicable)"
+
+
+def _save_targets_through_service(request, formset, competency: Competency | None = None) -> None:
+    """Apply an edited formset of PositionTargets via target_set, which keeps the dated history."""
+    instances = formset.save(commit=False)
+    for target in formset.deleted_objects:
+        target_set(position=target.position, competency=target.competency, level=None, by=request.user, note="admin")
+    for target in instances:
+        target_set(
+            position=target.position,
+            competency=competency or target.competency,
+            level=target.target_level,
+            by=request.user,
+            note="admin",
+        )
+
+
+@admin.register(Competency)
+class CompetencyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "group", "position_count")
+    list_filter = ("group",)
+    search_fields = ("code", "name", "definition")
+    autocomplete_fields = ("group",)
+    list_select_related = ("group",)
+    inlines = (PositionTargetInline, LevelDescriptorInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(position_count=Count("targets"))
+
+    @admin.display(description="positions targeting it", ordering="position_count")
+    def position_count(self, obj) -> int:
+        return obj.position_count
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is PositionTarget:
+            _save_targets_through_service(request, formset, competency=form.instance)
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+@admin.register(PositionTarget)
+class PositionTargetAdmin(admin.ModelAdmin):
+    list_display = ("position", "competency", "target_level")
+    list_editable = ("target_level",)
+    list_filter = ("position", "competency__group")
+    search_fields = ("position__name", "competency__code", "competency__name")
+    autocomplete_fields = ("position", "competency")
+    list_select_related = ("position", "competency")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("position", "competency") if obj else ()
+
+    def save_model(self, request, obj, form, change) -> None:
+        target_set(
+            position=obj.position, competency=obj.competency, level=obj.target_level, by=request.user, note="admin"
+        )
+        obj.pk = PositionTarget.objects.get(position=obj.position, competency=obj.competency).pk
+
+    def delete_model(self, request, obj) -> None:
+        target_set(position=obj.position, competency=obj.competency, level=None, by=request.user, note="admin")
+
+    def delete_queryset(self, request, queryset) -> None:
+        for target in queryset.select_related("position", "competency"):
+            self.delete_model(request, target)
+
+
+@admin.register(PositionTargetHistory)
+class PositionTargetHistoryAdmin(ReadOnlyAdmin):
+    list_display = ("changed_at", "position", "competency", "old_level", "new_level", "changed_by", "note")
+    list_filter = ("position", "competency__group")
+    search_fields = ("position__name", "competency__code", "competency__name")
+    list_select_related = ("position", "competency", "changed_by")
+    date_hierarchy = "changed_at"
+
+
+class LevelOverrideForm(forms.ModelForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required. Recorded in the level history as the evidence for this change.",
+    )
+
+    class Meta:
+        model = CompetencyLevel
+        fields = ("employee", "competency", "level")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for overriding the level.")
+        return reason
+
+
+@admin.register(CompetencyLevel)
+class CompetencyLevelAdmin(admin.ModelAdmin):
+    """Levels change only through services: here, HC's override with a reason (up or down)."""
+
+    form = LevelOverrideForm
+    list_display = ("employee", "competency", "level_display", "source", "evidence_note", "achieved_at", "updated_by")
+    list_filter = ("source", "level", "competency__group", "employee__section")
+    search_fields = (
+        "employee__username",
+        "employee__first_name",
+        "employee__last_name",
+        "employee__employee_number",
+        "competency__code",
+        "competency__name",
+    )
+    autocomplete_fields = ("employee", "competency")
+    list_select_related = ("employee", "competency", "updated_by")
+    date_hierarchy = "achieved_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        facts = ("source", "evidence_note", "achieved_at", "updated_by")
+        return ("employee", "competency", *facts) if obj else ()
+
+    def get_fields(self, request, obj=None):
+        if obj:
+            return ("employee", "competency", "level", "reason", "source", "evidence_note", "achieved_at", "updated_by")
+        return ("employee", "competency", "level", "reason")
+
+    @admin.display(description="level", ordering="level")
+    def level_display(self, obj: CompetencyLevel) -> str:
+        return level_label(obj.level)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting a level would change it without a history row; override it to 0 instead.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        change_made = level_override(
+            employee=obj.employee,
+            competency=obj.competency,
+            level=form.cleaned_data["level"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+        obj.pk = CompetencyLevel.objects.get(employee=obj.employee, competency=obj.competency).pk
+        if change_made is None:
+            messages.info(request, "The level was already at that value: nothing changed.")
+
+
+@admin.register(CompetencyLevelHistory)
+class CompetencyLevelHistoryAdmin(ReadOnlyAdmin):
+    list_display = (
+        "changed_at",
+        "employee",
+        "competency",
+        "old_level",
+        "new_level",
+        "source",
+        "evidence_note",
+        "changed_by",
+    )
+    list_filter = ("source", "competency__group", "employee__section")
+    search_fields = (
+        "employee__username",
+        "employee__first_name",
+        "employee__last_name",
+        "employee__employee_number",
+        "competency__code",
+        "evidence_note",
+    )
+    list_select_related = ("employee", "competency", "changed_by")
+    date_hierarchy = "changed_at"

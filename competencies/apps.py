@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class CompetenciesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "competencies"
+    verbose_name = "Competencies"
+    hc_permissions = [
+        f"{action}_{model}"
+        for model in ("skillgroup", "competency", "leveldescriptor", "positiontarget")
+        for action in ("view", "add", "change", "delete")
+    ] + [
+        "view_competencylevel",
+        "add_competencylevel",
+        "change_competencylevel",
+        "view_competencylevelhistory",
+        "view_positiontargethistory",
+    ]

@@ -1,0 +1,218 @@
+"""The competency framework, the matrix of targets, and employees' levels with history."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+MIN_LEVEL = 0
+MAX_LEVEL = 5
+
+
+class Proficiency(models.IntegerChoices):
+    """The portal's one proficiency scale; labels are shown wherever a level is."""
+
+    NONE = 0, "None"
+    BASIC = 1, "Basic"
+    INTERMEDIATE = 2, "Intermediate"
+    ADVANCED = 3, "Advanced"
+    EXPERT = 4, "Expert"
+    MASTER = 5, "Master"
+
+
+def level_label(level: int | None) -> str:
+    """ "3 · Advanced" for 3; "–" for not applicable (None)."""
+    if level is None:
+        return "–"
+    return f"{level} · {Proficiency(level).label}"
+
+
+def _level_in_range(field: str, low: int = MIN_LEVEL) -> Q:
+    return Q(**{f"{field}__gte": low, f"{field}__lte": MAX_LEVEL})
+
+
+class SkillGroup(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Competency(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    definition = models.TextField(blank=True)
+    group = models.ForeignKey(SkillGroup, on_delete=models.PROTECT, related_name="competencies")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "competencies"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class LevelDescriptor(models.Model):
+    """What a level of one competency looks like and how to develop towards it."""
+
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="descriptors")
+    level = models.PositiveSmallIntegerField(choices=Proficiency.choices[1:])
+    behaviour_indicators = models.TextField(blank=True)
+    syllabus = models.TextField(blank=True)
+    deliverable = models.TextField("target deliverable", blank=True)
+
+    class Meta:
+        ordering = ["competency", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["competency", "level"], name="descriptor_one_per_level"),
+            models.CheckConstraint(condition=_level_in_range("level", low=1), name="descriptor_level_1_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competency.code} level {self.level}"
+
+
+class PositionTarget(models.Model):
+    """Target level of one position in one competency. No row means not applicable."""
+
+    position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="targets")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="targets")
+    target_level = models.PositiveSmallIntegerField(choices=Proficiency.choices)
+
+    class Meta:
+        ordering = ["position", "competency"]
+        constraints = [
+            models.UniqueConstraint(fields=["position", "competency"], name="target_one_per_position_competency"),
+            models.CheckConstraint(condition=_level_in_range("target_level"), name="target_level_0_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position} · {self.competency.code}: {self.target_level}"
+
+    def is_met_by(self, level: int) -> bool:
+        return level >= self.target_level
+
+
+class PositionTargetHistory(models.Model):
+    """Every change of a target, so the gap on a past date can be reconstructed.
+
+    A null old level means the target was created; a null new level means it was removed
+    (the competency became not applicable for the position).
+    """
+
+    position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="+")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    old_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name_plural = "position target history"
+        indexes = [
+            # Serves "the target of position P in competency C on date D".
+            models.Index(fields=["position", "competency", "changed_at"], name="target_history_lookup"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(old_level__isnull=True) | _level_in_range("old_level"))
+                & (Q(new_level__isnull=True) | _level_in_range("new_level")),
+                name="target_history_levels_0_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position} · {self.competency.code}: {self.old_level} → {self.new_level}"
+
+
+class LevelSource(models.TextChoices):
+    ASSESSMENT = "assessment", "Assessment"
+    MANUAL = "manual", "Manual override"
+    TRAINING = "training", "Training"
+
+
+class CompetencyLevelQuerySet(models.QuerySet):
+    def for_employee(self, employee) -> "CompetencyLevelQuerySet":
+        return self.filter(employee=employee)
+
+
+class CompetencyLevel(models.Model):
+    """An employee's one current, verified level in one competency."""
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="competency_levels")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="levels")
+    level = models.PositiveSmallIntegerField(choices=Proficiency.choices)
+    source = models.CharField(max_length=16, choices=LevelSource.choices)
+    # Evidence: a generic link to what justified the level (an assessment result, an IDP
+    # item), so this app needs no foreign key up to the apps that build on it.
+    evidence_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    evidence_id = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence = GenericForeignKey("evidence_type", "evidence_id")
+    evidence_note = models.CharField(max_length=255, blank=True)
+    achieved_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = CompetencyLevelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["employee", "competency"]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "competency"], name="level_one_per_employee_competency"),
+            models.CheckConstraint(condition=_level_in_range("level"), name="level_0_5"),
+            models.CheckConstraint(condition=Q(source__in=LevelSource.values), name="level_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} · {self.competency.code}: {self.level}"
+
+    @property
+    def label(self) -> str:
+        return level_label(self.level)
+
+
+class CompetencyLevelHistory(models.Model):
+    """One row per change of a level. Written only by the services; never edited or deleted."""
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="level_history")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
+    old_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_level = models.PositiveSmallIntegerField()
+    source = models.CharField(max_length=16, choices=LevelSource.choices)
+    evidence_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    evidence_id = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence = GenericForeignKey("evidence_type", "evidence_id")
+    evidence_note = models.CharField(max_length=255, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name_plural = "competency level history"
+        indexes = [
+            # Serves an employee's history page and "which result granted this".
+            models.Index(fields=["employee", "competency", "changed_at"], name="level_history_lookup"),
+            models.Index(fields=["evidence_type", "evidence_id"], name="level_history_evidence"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(old_level__isnull=True) | _level_in_range("old_level")) & _level_in_range("new_level"),
+                name="level_history_levels_0_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} · {self.competency.code}: {self.old_level} → {self.new_level}"

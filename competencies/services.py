@@ -1,0 +1,178 @@
+"""Writes to levels and targets. Every entry point (admin, import, other apps) calls these."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from competencies.models import (
+    MAX_LEVEL,
+    MIN_LEVEL,
+    Competency,
+    CompetencyLevel,
+    CompetencyLevelHistory,
+    LevelSource,
+    PositionTarget,
+    PositionTargetHistory,
+)
+from hrportal.models import Position, User
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    competency: Competency
+    old_level: int | None
+    new_level: int
+
+
+def _validate_level(level: int, field: str = "level") -> None:
+    if isinstance(level, bool) or not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL:
+        raise ValidationError({field: f"Level must be a whole number from {MIN_LEVEL} to {MAX_LEVEL}, not {level!r}."})
+
+
+def lock_employee_levels(employee: User) -> None:
+    """Serialise level changes of one employee: lock their user row until the transaction ends.
+
+    Taken before reading a level, so two simultaneous recordings cannot both see the old
+    level (or both insert a first one). A no-op on SQLite, which serialises writers anyway.
+    """
+    get_user_model().objects.select_for_update().filter(pk=employee.pk).values_list("pk").first()
+
+
+def _evidence_fields(evidence: models.Model | None) -> dict:
+    if evidence is None:
+        return {"evidence_type": None, "evidence_id": None}
+    return {"evidence_type": ContentType.objects.get_for_model(evidence), "evidence_id": evidence.pk}
+
+
+def _write_level(
+    *,
+    employee: User,
+    competency: Competency,
+    current: CompetencyLevel | None,
+    level: int,
+    source: str,
+    evidence: models.Model | None,
+    evidence_note: str,
+    achieved_at: datetime,
+    by: User | None,
+) -> LevelChange:
+    evidence_fields = _evidence_fields(evidence)
+    values = {
+        "level": level,
+        "source": source,
+        "evidence_note": evidence_note[:255],
+        "achieved_at": achieved_at,
+        "updated_by": by,
+        **evidence_fields,
+    }
+    old_level = current.level if current else None
+    if current is None:
+        CompetencyLevel.objects.create(employee=employee, competency=competency, **values)
+    else:
+        CompetencyLevel.objects.filter(pk=current.pk).update(**values)
+    CompetencyLevelHistory.objects.create(
+        employee=employee,
+        competency=competency,
+        old_level=old_level,
+        new_level=level,
+        source=source,
+        evidence_note=evidence_note[:255],
+        changed_by=by,
+        **evidence_fields,
+    )
+    return LevelChange(competency=competency, old_level=old_level, new_level=level)
+
+
+def _current_level(employee: User, competency: Competency) -> CompetencyLevel | None:
+    return CompetencyLevel.objects.select_for_update().filter(employee=employee, competency=competency).first()
+
+
+def level_raise(
+    *,
+    employee: User,
+    competency: Competency,
+    level: int,
+    source: str,
+    evidence: models.Model | None,
+    evidence_note: str,
+    achieved_at: datetime | None = None,
+    by: User | None,
+) -> LevelChange | None:
+    """Raise `employee`'s level in `competency` to `level`; never lowers it.
+
+    Returns the change, or None when the current level is already at or above `level`.
+    """
+    _validate_level(level)
+    with transaction.atomic():
+        lock_employee_levels(employee)
+        current = _current_level(employee, competency)
+        if current is not None and current.level >= level:
+            return None
+        return _write_level(
+            employee=employee,
+            competency=competency,
+            current=current,
+            level=level,
+            source=source,
+            evidence=evidence,
+            evidence_note=evidence_note,
+            achieved_at=achieved_at or timezone.now(),
+            by=by,
+        )
+
+
+def level_override(*, employee: User, competency: Competency, level: int, reason: str, by: User) -> LevelChange | None:
+    """HC sets a level up or down; the reason is the evidence. None if the level is unchanged."""
+    if not by.is_hc:
+        raise PermissionDenied("Only HC staff can override a level.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason for overriding the level."})
+    _validate_level(level)
+    with transaction.atomic():
+        lock_employee_levels(employee)
+        current = _current_level(employee, competency)
+        if current is not None and current.level == level:
+            return None
+        return _write_level(
+            employee=employee,
+            competency=competency,
+            current=current,
+            level=level,
+            source=LevelSource.MANUAL,
+            evidence=None,
+            evidence_note=f"Override: {reason}",
+            achieved_at=timezone.now(),
+            by=by,
+        )
+
+
+def target_set(
+    *, position: Position, competency: Competency, level: int | None, by: User | None, note: str = ""
+) -> bool:
+    """Set a position's target in a competency; None makes it not applicable (removes it).
+
+    Every change is dated in PositionTargetHistory. Returns whether anything changed.
+    """
+    if level is not None:
+        _validate_level(level, field="target_level")
+    with transaction.atomic():
+        current = PositionTarget.objects.select_for_update().filter(position=position, competency=competency).first()
+        old_level = current.target_level if current else None
+        if old_level == level:
+            return False
+        if level is None:
+            current.delete()
+        elif current is None:
+            PositionTarget.objects.create(position=position, competency=competency, target_level=level)
+        else:
+            PositionTarget.objects.filter(pk=current.pk).update(target_level=level)
+        PositionTargetHistory.objects.create(
+            position=position, competency=competency, old_level=old_level, new_level=level, changed_by=by, note=note
+        )
+    return True

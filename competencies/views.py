@@ -1,0 +1,36 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from competencies.selectors import employee_gaps, level_labels
+from hrportal.access import can_view_employee
+from hrportal.models import User
+
+
+def _employee_for_viewer(request: HttpRequest, user_id: int) -> User:
+    """The employee `user_id` if the viewer may see their data; 404 otherwise, so ids leak nothing."""
+    employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
+    if employee is None or not can_view_employee(request.user, employee):
+        raise Http404("No such employee.")
+    return employee
+
+
+def _render_gaps(request: HttpRequest, employee: User) -> HttpResponse:
+    report = employee_gaps(employee=employee)
+    context = {
+        "report": report,
+        "employee": employee,
+        "is_own": employee.pk == request.user.pk,
+        "level_labels": level_labels(),
+    }
+    return render(request, "competencies/gap_dashboard.html", context)
+
+
+@login_required
+def my_gaps(request: HttpRequest) -> HttpResponse:
+    return _render_gaps(request, _employee_for_viewer(request, request.user.pk))
+
+
+@login_required
+def employee_gaps_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _render_gaps(request, _employee_for_viewer(request, user_id))

@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
+
+from hrportal.models import Position, Section, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = (
+        "username",
+        "display_name",
+        "employee_number",
+        "position",
+        "section",
+        "supervisor",
+        "is_staff",
+        "is_active",
+    )
+    list_filter = ("section", "position", "is_staff", "is_active", "groups")
+    search_fields = ("username", "first_name", "last_name", "email", "employee_number")
+    autocomplete_fields = ("position", "section", "supervisor")
+    list_select_related = ("position", "section", "supervisor")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Organisation", {"fields": ("employee_number", "position", "section", "supervisor")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
+        (
+            "Organisation",
+            {"fields": ("first_name", "last_name", "email", "employee_number", "position", "section", "supervisor")},
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # HC staff manage people but cannot hand out superuser powers or one-off permissions.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("is_superuser", "user_permissions", "last_login", "date_joined")
+
+    @admin.display(description="name", ordering="last_name")
+    def display_name(self, obj: User) -> str:
+        return obj.display_name
+
+
+class _NamedWithEmployeesAdmin(admin.ModelAdmin):
+    list_display = ("name", "employee_count")
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(employee_count=Count("employees"))
+
+    @admin.display(description="employees", ordering="employee_count")
+    def employee_count(self, obj) -> int:
+        return obj.employee_count
+
+
+@admin.register(Section)
+class SectionAdmin(_NamedWithEmployeesAdmin):
+    pass
+
+
+@admin.register(Position)
+class PositionAdmin(_NamedWithEmployeesAdmin):
+    pass

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class HrportalConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "hrportal"
+    verbose_name = "People and organisation"
+    # Permissions the HC group holds on this app's models (see hrportal.permissions).
+    hc_permissions = [
+        "view_user",
+        "add_user",
+        "change_user",
+        "view_section",
+        "add_section",
+        "change_section",
+        "delete_section",
+        "view_position",
+        "add_position",
+        "change_position",
+        "delete_position",
+    ]
+
+    def ready(self) -> None:
+        from hrportal.permissions import grant_hc_permissions
+
+        # Django's post_migrate idiom: each app hands its own HC permissions to the
+        # group after migrate, so a fresh database has them and they stay current.
+        post_migrate.connect(grant_hc_permissions, dispatch_uid="hrportal.grant_hc_permissions")

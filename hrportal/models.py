@@ -1,0 +1,93 @@
+"""People and organisation: every app may depend on these."""
+
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+HC_GROUP_NAME = "HC"
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Position(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def hc_staff(self) -> "UserQuerySet":
+        """Active HC members: superusers, or staff in the HC group."""
+        return (
+            self.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(is_staff=True, groups__name=HC_GROUP_NAME))
+            .distinct()
+        )
+
+    def direct_reports_of(self, supervisor: "User") -> "UserQuerySet":
+        return self.filter(supervisor=supervisor, is_active=True)
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class User(AbstractUser):
+    # Null (not "") for people without one, e.g. an IT superuser, so uniqueness still holds.
+    employee_number = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, null=True, blank=True, related_name="employees")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="employees")
+    supervisor = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
+    )
+
+    objects = PortalUserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(supervisor=F("pk")), name="user_not_own_supervisor"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("competencies:employee_gaps", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is not None and self.supervisor_id == self.pk:
+            raise ValidationError({"supervisor": "Nobody can be their own supervisor."})
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def is_hc(self) -> bool:
+        """HC staff: active superusers, or active staff in the HC group (cached per instance)."""
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        return self.is_staff and self.groups.filter(name=HC_GROUP_NAME).exists()
+
+    def is_supervisor_of(self, employee: "User") -> bool:
+        return employee.supervisor_id is not None and employee.supervisor_id == self.pk

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IdpConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "idp"
+    verbose_name = "Individual development plans"

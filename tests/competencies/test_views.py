@@ -1,0 +1,189 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from competencies.models import LevelSource
+from competencies.services import level_raise
+from tests.competencies.factories import CompetencyFactory, PositionTargetFactory
+from tests.hrportal.factories import PASSWORD, PositionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _gaps_url(user=None):
+    return reverse("competencies:employee_gaps", args=[user.pk]) if user else reverse("competencies:my_gaps")
+
+
+def _give(employee, competency, level):
+    level_raise(
+        employee=employee,
+        competency=competency,
+        level=level,
+        source=LevelSource.TRAINING,
+        evidence=None,
+        evidence_note=f"Course {competency.code}",
+        by=None,
+    )
+
+
+def _position_with_targets(targets: dict[str, int]):
+    position = PositionFactory()
+    competencies = {}
+    for code, target in targets.items():
+        competencies[code] = CompetencyFactory(code=code, name=f"Name {code}")
+        PositionTargetFactory(position=position, competency=competencies[code], target_level=target)
+    return position, competencies
+
+
+@pytest.fixture
+def known_employee():
+    """Targets A3 B2 C4 D1 E0; levels A3 (met), B1 (gap 1), C none (not started, gap 4),
+    D2 (met, above target), E none (met: target 0)."""
+    position, comps = _position_with_targets({"A": 3, "B": 2, "C": 4, "D": 1, "E": 0})
+    other = CompetencyFactory(code="Z", name="Not applicable here")
+    employee = UserFactory(position=position)
+    _give(employee, comps["A"], 3)
+    _give(employee, comps["B"], 1)
+    _give(employee, comps["D"], 2)
+    _give(employee, other, 5)
+    return employee
+
+
+def test_anonymous_user_is_sent_to_log_in(client):
+    response = client.get(_gaps_url())
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_home_sends_logged_in_user_to_gap_dashboard(client, cast):
+    assert client.get("/").url == reverse("login")
+    client.force_login(cast.employee)
+    assert client.get("/").url == reverse("competencies:my_gaps")
+
+
+def test_dashboard_shows_figures_for_a_known_employee(client, known_employee):
+    client.force_login(known_employee)
+    response = client.get(_gaps_url())
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert [row.code for row in report.rows] == ["C", "B", "A", "E", "D"]
+    assert [(row.current, row.target, row.gap, row.status.label) for row in report.rows] == [
+        (0, 4, 4, "Not started"),
+        (1, 2, 1, "Gap"),
+        (3, 3, 0, "Met"),
+        (0, 0, 0, "Met"),
+        (2, 1, -1, "Met"),
+    ]
+    assert (report.total, report.met, report.in_gap, report.not_started, report.progress_percent) == (5, 3, 1, 1, 60)
+    html = response.content.decode()
+    assert '<div class="display-6" id="progress">60 %</div>' in html
+    assert "4 · Expert" in html and "Course A" in html
+    assert "Not applicable here" not in html  # no target: not on the dashboard
+
+
+def test_chart_data_is_embedded_with_json_script(client, known_employee):
+    client.force_login(known_employee)
+    response = client.get(_gaps_url())
+    html = response.content.decode()
+    start = html.index('<script id="gap-chart-data" type="application/json">') + len(
+        '<script id="gap-chart-data" type="application/json">'
+    )
+    data = json.loads(html[start : html.index("</script>", start)])
+    assert data == {
+        "labels": ["Name C", "Name B", "Name A", "Name E", "Name D"],
+        "current": [0, 1, 3, 0, 2],
+        "target": [4, 2, 3, 0, 1],
+    }
+    assert 'id="gap-chart-table"' in html
+    assert "/static/vendor/chartjs/chart.umd.min.js" in html
+
+
+def test_chart_shows_at_most_the_8_largest_gaps(client):
+    position, comps = _position_with_targets({f"K{i:02d}": 1 + i % 5 for i in range(12)})
+    employee = UserFactory(position=position)
+    client.force_login(employee)
+    data = client.get(_gaps_url()).context["report"].chart_data
+    assert len(data["labels"]) == 8
+    assert sorted(data["target"], reverse=True) == data["target"][:8]
+    assert min(data["target"]) == 2  # the four smallest targets (gaps) are left out
+
+
+def test_text_is_escaped_in_chart_json(client):
+    position, comps = _position_with_targets({"X": 2})
+    comps["X"].name = '</script><script>alert("x")</script>'
+    comps["X"].save()
+    employee = UserFactory(position=position)
+    client.force_login(employee)
+    html = client.get(_gaps_url()).content.decode()
+    assert '<script>alert("x")</script>' not in html
+
+
+def test_user_without_position_gets_an_explanation(client):
+    employee = UserFactory(position=None)
+    client.force_login(employee)
+    response = client.get(_gaps_url())
+    assert response.status_code == 200
+    assert "no position yet" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("viewer", "subject", "status"),
+    [
+        ("employee", "employee", 200),
+        ("supervisor", "employee", 200),
+        ("hc", "employee", 200),
+        ("hc_employee", "employee", 200),
+        ("colleague", "employee", 404),
+        ("other_supervisor", "employee", 404),
+        ("employee", "supervisor", 404),
+        ("employee", "hc", 404),
+        ("other_supervisor", "hc_employee", 200),
+        ("supervisor", "hc_employee", 404),
+    ],
+)
+def test_who_may_see_an_employee_dashboard(client, cast, viewer, subject, status):
+    client.force_login(getattr(cast, viewer))
+    assert client.get(_gaps_url(getattr(cast, subject))).status_code == status
+
+
+def test_unknown_employee_id_is_404_like_a_forbidden_one(client, cast):
+    client.force_login(cast.employee)
+    assert client.get(reverse("competencies:employee_gaps", args=[999999])).status_code == 404
+
+
+def test_supervisor_navbar_lists_direct_reports(client, cast):
+    client.force_login(cast.supervisor)
+    html = client.get(_gaps_url()).content.decode()
+    assert "My team" in html and cast.employee.display_name in html
+    assert "HC admin" not in html
+
+
+def test_hc_navbar_links_to_admin(client, cast):
+    client.force_login(cast.hc)
+    assert "HC admin" in client.get(_gaps_url()).content.decode()
+
+
+def test_login_with_password_reaches_dashboard(client, cast):
+    response = client.post(reverse("login"), {"username": "employee", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("competencies:my_gaps")
+
+
+@pytest.mark.parametrize("competency_count", [5, 60])
+def test_dashboard_query_count_is_flat(client, django_assert_max_num_queries, competency_count):
+    position, comps = _position_with_targets({f"Q{i:02d}": 1 + i % 5 for i in range(competency_count)})
+    employee = UserFactory(position=position)
+    for i, competency in enumerate(comps.values()):
+        if i % 2:
+            _give(employee, competency, 1 + i % 4)
+    supervisor = UserFactory(position=position)
+    employee.supervisor = supervisor
+    employee.save()
+    UserFactory.create_batch(competency_count // 5, supervisor=supervisor, position=position)
+    client.force_login(supervisor)
+    # 1 session, 2 viewer, 3 viewer's HC group, 4 employee with position and section,
+    # 5 targets with competencies and groups, 6 levels, 7 navbar's direct reports.
+    with django_assert_max_num_queries(7):
+        response = client.get(_gaps_url(employee))
+    assert response.status_code == 200
+    assert len(response.context["report"].rows) == competency_count

@@ -1,0 +1,50 @@
+"""Shared fixtures: fast test settings and the named cast every access test reuses."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from hrportal.models import User
+from tests.hrportal.factories import HcUserFactory, PositionFactory, SectionFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Plain static storage: the manifest one needs collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@dataclass
+class Cast:
+    employee: User
+    colleague: User
+    supervisor: User
+    other_supervisor: User
+    hc: User
+    hc_employee: User
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    """An employee and a colleague reporting to one supervisor, another supervisor with
+    their own report, HC staff, and an HC member who is also an employee (reporting to
+    the other supervisor)."""
+    section = SectionFactory(name="Production")
+    operator = PositionFactory(name="Operator")
+    lead = PositionFactory(name="Shift Supervisor")
+    supervisor = UserFactory(username="supervisor", position=lead, section=section)
+    other_supervisor = UserFactory(username="other_supervisor", position=lead, section=section)
+    return Cast(
+        employee=UserFactory(username="employee", position=operator, section=section, supervisor=supervisor),
+        colleague=UserFactory(username="colleague", position=operator, section=section, supervisor=supervisor),
+        supervisor=supervisor,
+        other_supervisor=other_supervisor,
+        hc=HcUserFactory(username="hc", position=None, section=None, employee_number=None),
+        hc_employee=HcUserFactory(
+            username="hc_employee", position=operator, section=section, supervisor=other_supervisor
+        ),
+    )
