@@ -51,6 +51,7 @@ deploy-check: venv ## `check --deploy` with production-like settings
 	DEBUG=False SECRET_KEY=deploy-check-$$(date +%s)-a-long-random-looking-secret-value-xyz \
 	SECURE_SSL_REDIRECT=True SESSION_COOKIE_SECURE=True CSRF_COOKIE_SECURE=True \
 	SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=True SECURE_HSTS_PRELOAD=True \
+	EMAIL_URL=smtp+tls://mailer@smtp.example.com:587 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 bench: venv ## Run the benchmarks under bench/
