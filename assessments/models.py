@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from competencies.models import Competency, Proficiency
+from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
@@ -89,7 +89,7 @@ class CompetencyMapping(models.Model):
     """
 
     competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="mappings")
-    level_granted = models.PositiveSmallIntegerField("level granted", choices=Proficiency.choices[1:])
+    level_granted = models.PositiveSmallIntegerField("level granted", choices=GRANTABLE_LEVEL_CHOICES)
     minimum_score = _percent_field("minimum score", null=True, blank=True)
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="mappings")
     category = models.CharField(max_length=100, blank=True)

@@ -29,6 +29,11 @@ def level_label(level: int | None) -> str:
     return f"{level} · {Proficiency(level).label}"
 
 
+# Choices as shown everywhere a level is: "3 · Advanced".
+LEVEL_CHOICES = [(value, level_label(value)) for value in Proficiency.values]
+GRANTABLE_LEVEL_CHOICES = LEVEL_CHOICES[1:]
+
+
 def _level_in_range(field: str, low: int = MIN_LEVEL) -> Q:
     return Q(**{f"{field}__gte": low, f"{field}__lte": MAX_LEVEL})
 
@@ -62,7 +67,7 @@ class LevelDescriptor(models.Model):
     """What a level of one competency looks like and how to develop towards it."""
 
     competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="descriptors")
-    level = models.PositiveSmallIntegerField(choices=Proficiency.choices[1:])
+    level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES)
     behaviour_indicators = models.TextField(blank=True)
     syllabus = models.TextField(blank=True)
     deliverable = models.TextField("target deliverable", blank=True)
@@ -83,7 +88,7 @@ class PositionTarget(models.Model):
 
     position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="targets")
     competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="targets")
-    target_level = models.PositiveSmallIntegerField(choices=Proficiency.choices)
+    target_level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
 
     class Meta:
         ordering = ["position", "competency"]
@@ -151,7 +156,7 @@ class CompetencyLevel(models.Model):
 
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="competency_levels")
     competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="levels")
-    level = models.PositiveSmallIntegerField(choices=Proficiency.choices)
+    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
     source = models.CharField(max_length=16, choices=LevelSource.choices)
     # Evidence: a generic link to what justified the level (an assessment result, an IDP
     # item), so this app needs no foreign key up to the apps that build on it.

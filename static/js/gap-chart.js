@@ -9,10 +9,26 @@
   const data = JSON.parse(dataNode.textContent);
   const levelLabels = JSON.parse(document.getElementById("level-labels").textContent);
 
+  // Long competency names break into lines so the axis labels stay inside the canvas.
+  function wrap(text, width = 18) {
+    const lines = [];
+    let line = "";
+    for (const word of text.split(/\s+/)) {
+      if (line && (line + " " + word).length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? line + " " + word : word;
+      }
+    }
+    if (line) lines.push(line);
+    return lines;
+  }
+
   new Chart(canvas, {
     type: "radar",
     data: {
-      labels: data.labels,
+      labels: data.labels.map((label) => wrap(label)),
       datasets: [
         {
           label: "Current level",
