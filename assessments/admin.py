@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from assessments.models import Assessment, AssessmentResult, CompetencyMapping
 from assessments.services import result_record
 from competencies.models import CompetencyLevelHistory, level_label
+from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
 
 
 class SpecificAssessmentMappingInline(admin.TabularInline):
@@ -129,10 +130,7 @@ class AssessmentResultAdmin(admin.ModelAdmin):
     list_display = ("employee", "assessment", "score", "passed", "completed_at", "recorded_by")
     list_filter = ("passed", "assessment__category", "assessment")
     search_fields = (
-        "employee__username",
-        "employee__first_name",
-        "employee__last_name",
-        "employee__employee_number",
+        *EMPLOYEE_SEARCH_FIELDS,
         "assessment__title",
     )
     autocomplete_fields = ("employee", "assessment")

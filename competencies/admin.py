@@ -16,6 +16,7 @@ from competencies.models import (
     level_label,
 )
 from competencies.services import level_override, target_set
+from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -169,10 +170,7 @@ class CompetencyLevelAdmin(admin.ModelAdmin):
     list_display = ("employee", "competency", "level_display", "source", "evidence_note", "achieved_at", "updated_by")
     list_filter = ("source", "level", "competency__group", "employee__section")
     search_fields = (
-        "employee__username",
-        "employee__first_name",
-        "employee__last_name",
-        "employee__employee_number",
+        *EMPLOYEE_SEARCH_FIELDS,
         "competency__code",
         "competency__name",
     )
@@ -224,10 +222,7 @@ class CompetencyLevelHistoryAdmin(ReadOnlyAdmin):
     )
     list_filter = ("source", "competency__group", "employee__section")
     search_fields = (
-        "employee__username",
-        "employee__first_name",
-        "employee__last_name",
-        "employee__employee_number",
+        *EMPLOYEE_SEARCH_FIELDS,
         "competency__code",
         "evidence_note",
     )

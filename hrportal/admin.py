@@ -4,6 +4,14 @@ from django.db.models import Count
 
 from hrportal.models import Position, Section, User
 
+# For admins of models with an `employee` foreign key: find rows by the person's name or number.
+EMPLOYEE_SEARCH_FIELDS = (
+    "employee__username",
+    "employee__first_name",
+    "employee__last_name",
+    "employee__employee_number",
+)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):

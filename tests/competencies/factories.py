@@ -1,6 +1,7 @@
 import factory
 
-from competencies.models import Competency, LevelDescriptor, PositionTarget, SkillGroup
+from competencies.models import Competency, LevelDescriptor, LevelSource, PositionTarget, SkillGroup
+from competencies.services import level_raise
 from tests.hrportal.factories import PositionFactory
 
 
@@ -42,3 +43,16 @@ class PositionTargetFactory(factory.django.DjangoModelFactory):
     position = factory.SubFactory(PositionFactory)
     competency = factory.SubFactory(CompetencyFactory)
     target_level = 3
+
+
+def give_level(employee, competency, level: int, note: str = "Course"):
+    """Raise a level through the service (source training), as an HC-verified course would."""
+    return level_raise(
+        employee=employee,
+        competency=competency,
+        level=level,
+        source=LevelSource.TRAINING,
+        evidence=None,
+        evidence_note=note,
+        by=None,
+    )

@@ -8,23 +8,14 @@ from competencies.models import (
     PositionTarget,
     PositionTargetHistory,
 )
-from competencies.services import level_raise
-from tests.competencies.factories import CompetencyFactory
+from tests.competencies.factories import CompetencyFactory, give_level
 
 pytestmark = pytest.mark.django_db
 
 
 def test_hc_overrides_a_level_down_with_a_reason(client, cast):
     competency = CompetencyFactory()
-    level_raise(
-        employee=cast.employee,
-        competency=competency,
-        level=4,
-        source=LevelSource.TRAINING,
-        evidence=None,
-        evidence_note="course",
-        by=None,
-    )
+    give_level(cast.employee, competency, 4, note="course")
     level = CompetencyLevel.objects.get()
     client.force_login(cast.hc)
     url = reverse("admin:competencies_competencylevel_change", args=[level.pk])
@@ -66,15 +57,7 @@ def test_level_of_7_is_refused_by_the_admin_form(client, cast):
 
 def test_history_cannot_be_edited_or_deleted_in_admin(client, cast):
     competency = CompetencyFactory()
-    level_raise(
-        employee=cast.employee,
-        competency=competency,
-        level=2,
-        source=LevelSource.TRAINING,
-        evidence=None,
-        evidence_note="course",
-        by=None,
-    )
+    give_level(cast.employee, competency, 2, note="course")
     history = CompetencyLevelHistory.objects.get()
     client.force_login(cast.hc)
     client.post(reverse("admin:competencies_competencylevelhistory_change", args=[history.pk]), {"new_level": 5})

@@ -8,8 +8,8 @@ from competencies.models import (
     PositionTarget,
     PositionTargetHistory,
 )
-from competencies.services import level_override, level_raise, target_set
-from tests.competencies.factories import CompetencyFactory
+from competencies.services import level_override, target_set
+from tests.competencies.factories import CompetencyFactory, give_level
 from tests.hrportal.factories import HcUserFactory, PositionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,15 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_hc_override_lowers_a_level_with_reason_in_history():
     employee, hc, competency = UserFactory(), HcUserFactory(), CompetencyFactory()
-    level_raise(
-        employee=employee,
-        competency=competency,
-        level=4,
-        source=LevelSource.TRAINING,
-        evidence=None,
-        evidence_note="course",
-        by=None,
-    )
+    give_level(employee, competency, 4, note="course")
 
     change = level_override(employee=employee, competency=competency, level=2, reason="Licence withdrawn", by=hc)
 
@@ -63,39 +55,9 @@ def test_level_outside_scale_is_refused_with_a_message(level):
 
 def test_level_raise_never_lowers():
     employee, competency = UserFactory(), CompetencyFactory()
-    level_raise(
-        employee=employee,
-        competency=competency,
-        level=3,
-        source=LevelSource.TRAINING,
-        evidence=None,
-        evidence_note="",
-        by=None,
-    )
-    assert (
-        level_raise(
-            employee=employee,
-            competency=competency,
-            level=2,
-            source=LevelSource.TRAINING,
-            evidence=None,
-            evidence_note="",
-            by=None,
-        )
-        is None
-    )
-    assert (
-        level_raise(
-            employee=employee,
-            competency=competency,
-            level=3,
-            source=LevelSource.TRAINING,
-            evidence=None,
-            evidence_note="",
-            by=None,
-        )
-        is None
-    )
+    give_level(employee, competency, 3, note="")
+    assert give_level(employee, competency, 2, note="") is None
+    assert give_level(employee, competency, 3, note="") is None
     assert CompetencyLevel.objects.get().level == 3
     assert CompetencyLevelHistory.objects.count() == 1
 

@@ -3,9 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from competencies.models import LevelSource
-from competencies.services import level_raise
-from tests.competencies.factories import CompetencyFactory, PositionTargetFactory
+from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
 from tests.hrportal.factories import PASSWORD, PositionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,15 +14,7 @@ def _gaps_url(user=None):
 
 
 def _give(employee, competency, level):
-    level_raise(
-        employee=employee,
-        competency=competency,
-        level=level,
-        source=LevelSource.TRAINING,
-        evidence=None,
-        evidence_note=f"Course {competency.code}",
-        by=None,
-    )
+    give_level(employee, competency, level, note=f"Course {competency.code}")
 
 
 def _position_with_targets(targets: dict[str, int]):
