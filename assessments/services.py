@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentResult, CompetencyMapping
 from competencies.models import Competency, LevelSource
-from competencies.services import LevelChange, level_raise, lock_employee_levels
+from competencies.services import LevelChange, level_raise, lock_employee_levels, notify_level_changes
 from hrportal.models import User
 
 
@@ -98,7 +98,9 @@ def result_record(
                 evidence_note=result.evidence_note,
                 achieved_at=completed_at,
                 by=recorded_by,
+                notify_employee=False,
             )
             if change is not None:
                 changes.append(change)
+        notify_level_changes(employee=employee, changes=changes, evidence_note=result.evidence_note)
     return RecordedResult(result=result, created=True, level_changes=changes)

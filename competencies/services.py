@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from competencies.models import (
@@ -18,8 +19,10 @@ from competencies.models import (
     LevelSource,
     PositionTarget,
     PositionTargetHistory,
+    level_label,
 )
 from hrportal.models import Position, User
+from hrportal.notifications import notify
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,12 @@ def level_raise(
     evidence_note: str,
     achieved_at: datetime | None = None,
     by: User | None,
+    notify_employee: bool = True,
 ) -> LevelChange | None:
     """Raise `employee`'s level in `competency` to `level`; never lowers it.
 
     Returns the change, or None when the current level is already at or above `level`.
+    Tells the employee unless the caller sends its own, fuller notification.
     """
     _validate_level(level)
     with transaction.atomic():
@@ -113,7 +118,7 @@ def level_raise(
         current = _current_level(employee, competency)
         if current is not None and current.level >= level:
             return None
-        return _write_level(
+        change = _write_level(
             employee=employee,
             competency=competency,
             current=current,
@@ -124,6 +129,9 @@ def level_raise(
             achieved_at=achieved_at or timezone.now(),
             by=by,
         )
+        if notify_employee:
+            notify_level_changes(employee=employee, changes=[change], evidence_note=evidence_note)
+        return change
 
 
 def level_override(*, employee: User, competency: Competency, level: int, reason: str, by: User) -> LevelChange | None:
@@ -139,7 +147,7 @@ def level_override(*, employee: User, competency: Competency, level: int, reason
         current = _current_level(employee, competency)
         if current is not None and current.level == level:
             return None
-        return _write_level(
+        change = _write_level(
             employee=employee,
             competency=competency,
             current=current,
@@ -150,6 +158,24 @@ def level_override(*, employee: User, competency: Competency, level: int, reason
             achieved_at=timezone.now(),
             by=by,
         )
+        notify_level_changes(employee=employee, changes=[change], evidence_note=f"Set by HC: {reason}")
+        return change
+
+
+def notify_level_changes(*, employee: User, changes: list[LevelChange], evidence_note: str) -> None:
+    """Tell the employee, in one notification, which of their levels changed and why."""
+    if not changes:
+        return
+    lines = [
+        f"{c.competency.code} {c.competency.name}: {level_label(c.old_level)} → {level_label(c.new_level)}"
+        for c in changes
+    ]
+    notify(
+        recipients=[employee],
+        subject="Your competency level changed" if len(changes) == 1 else "Your competency levels changed",
+        body="\n".join(lines) + f"\nEvidence: {evidence_note}",
+        url=reverse("competencies:my_gaps"),
+    )
 
 
 def target_set(

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from competencies.selectors import employee_gaps, level_labels
 from hrportal.access import can_view_employee
 from hrportal.models import User
+from idp.selectors import active_items_by_competency
 
 
 def _employee_for_viewer(request: HttpRequest, user_id: int) -> User:
@@ -17,8 +18,11 @@ def _employee_for_viewer(request: HttpRequest, user_id: int) -> User:
 
 def _render_gaps(request: HttpRequest, employee: User) -> HttpResponse:
     report = employee_gaps(employee=employee)
+    active_items = active_items_by_competency(employee=employee)
     context = {
         "report": report,
+        # Each row with the id of its active IDP item, if any (the page links to it).
+        "rows_with_items": [(row, active_items.get(row.competency_id)) for row in report.rows],
         "employee": employee,
         "is_own": employee.pk == request.user.pk,
         "level_labels": level_labels(),

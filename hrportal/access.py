@@ -8,3 +8,16 @@ def can_view_employee(viewer: User, employee: User) -> bool:
     if not viewer.is_authenticated:
         return False
     return viewer.pk == employee.pk or viewer.is_supervisor_of(employee) or viewer.is_hc
+
+
+def can_approve_for(approver: User, employee: User) -> bool:
+    """May `approver` approve or reject `employee`'s development items?
+
+    The direct supervisor may; for an employee without a supervisor, HC may. Nobody approves
+    their own items, whatever roles they hold. This is the one place to add delegation.
+    """
+    if not approver.is_authenticated or approver.pk == employee.pk:
+        return False
+    if employee.supervisor_id is not None:
+        return employee.supervisor_id == approver.pk
+    return approver.is_hc

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 
-from hrportal.models import Position, Section, User
+from hrportal.models import Notification, Position, Section, User
 
 # For admins of models with an `employee` foreign key: find rows by the person's name or number.
 EMPLOYEE_SEARCH_FIELDS = (
@@ -75,3 +75,22 @@ class SectionAdmin(_NamedWithEmployeesAdmin):
 @admin.register(Position)
 class PositionAdmin(_NamedWithEmployeesAdmin):
     pass
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: notifications are written by hrportal.notifications.notify, so HC can see what was sent."""
+
+    list_display = ("created_at", "recipient", "subject", "read_at")
+    list_filter = (("read_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("subject", "recipient__username", "recipient__first_name", "recipient__last_name")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    fields = ("recipient", "subject", "body", "url", "created_at", "read_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -19,6 +19,7 @@ class HrportalConfig(AppConfig):
         "add_position",
         "change_position",
         "delete_position",
+        "view_notification",
     ]
 
     def ready(self) -> None:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 HC_GROUP_NAME = "HC"
 
@@ -91,3 +92,44 @@ class User(AbstractUser):
 
     def is_supervisor_of(self, employee: "User") -> bool:
         return employee.supervisor_id is not None and employee.supervisor_id == self.pk
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_recipient(self, user: User) -> "NotificationQuerySet":
+        return self.filter(recipient=user)
+
+    def unread(self) -> "NotificationQuerySet":
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One in-app message to one person, about something at `url`; written by hrportal.notifications."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    # A path inside the portal ("/idp/12/"), never an absolute URL: the read view redirects to it.
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Serves the navbar's unread count and "a user's unread notifications, newest first";
+            # partial, so it stays as small as the unread backlog.
+            models.Index(
+                fields=["recipient", "-created_at"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

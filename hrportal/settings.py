@@ -100,6 +100,12 @@ STORAGES = {
     },
 }
 
+# Uploaded files (IDP evidence) are private: stored here, never served by URL, only
+# through views that check access. Keep MEDIA_ROOT outside any web server's document root.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+IDP_EVIDENCE_MAX_MB = env.int("IDP_EVIDENCE_MAX_MB", default=5)
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 
 def _mailer_from_url(url: str) -> dict:
     """Django 6.1's MAILERS entry from an EMAIL_URL (smtp://user:pass@host:587, consolemail://)."""

@@ -1,0 +1,91 @@
+"""HC's view of every development item: filter, inspect, verify completed items in bulk."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
+from idp.models import OPEN_WORK_STATUSES, IdpItem, IdpItemTransition, ItemStatus
+from idp.services import TransitionNotAllowed, idp_item_verify
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "On time")]
+
+    def queryset(self, request, queryset):
+        overdue = {"status__in": OPEN_WORK_STATUSES, "target_date__lt": timezone.localdate()}
+        if self.value() == "yes":
+            return queryset.filter(**overdue)
+        if self.value() == "no":
+            return queryset.exclude(**overdue)
+        return queryset
+
+
+class TransitionInline(admin.TabularInline):
+    model = IdpItemTransition
+    fields = ("created_at", "from_status", "to_status", "by", "comment")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IdpItem)
+class IdpItemAdmin(admin.ModelAdmin):
+    """Read-only: items change only through the workflow (idp.services), here by the bulk verify action."""
+
+    list_display = ("employee", "competency", "activity_type", "target_level", "target_date", "status", "overdue")
+    list_filter = ("status", OverdueFilter, "activity_type", "employee__section", "competency__group", "competency")
+    search_fields = (*EMPLOYEE_SEARCH_FIELDS, "competency__code", "competency__name", "description")
+    list_select_related = ("employee", "competency")
+    date_hierarchy = "target_date"
+    inlines = (TransitionInline,)
+    actions = ("verify_selected",)
+    readonly_fields = (
+        "employee",
+        "competency",
+        "activity_type",
+        "description",
+        "target_level",
+        "target_date",
+        "status",
+        "supervisor_comment",
+        "evidence_note",
+        "evidence_link",
+        "evidence_file",
+        "verified_level",
+        "created_at",
+    )
+    exclude = ("updated_at",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(boolean=True, description="overdue")
+    def overdue(self, obj: IdpItem) -> bool:
+        return obj.is_overdue
+
+    @admin.action(description="Verify the selected completed items at their target level")
+    def verify_selected(self, request, queryset) -> None:
+        verified, skipped = 0, []
+        for item in queryset.filter(status=ItemStatus.COMPLETED).select_related("employee", "competency"):
+            try:
+                idp_item_verify(item=item, by=request.user)
+                verified += 1
+            except (TransitionNotAllowed, PermissionDenied) as error:
+                skipped.append(f"{item}: {error}")
+        not_completed = queryset.exclude(status=ItemStatus.COMPLETED).count()
+        messages.success(request, f"{verified} item(s) verified.")
+        if not_completed:
+            messages.warning(request, f"{not_completed} selected item(s) were not completed and were left as they are.")
+        for line in skipped:
+            messages.warning(request, line)

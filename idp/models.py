@@ -1,1 +1,154 @@
-"""IDP items come with the development-plan issue; the app exists so the layout is final."""
+"""Individual Development Plan items, their status history, and dismissed suggestions."""
+
+from django.conf import settings
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
+
+EVIDENCE_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "txt", "docx", "xlsx", "pptx"]
+
+
+class ActivityType(models.TextChoices):
+    TRAINING = "training", "Training"
+    ON_THE_JOB = "on_the_job", "On-the-job"
+    MENTORING = "mentoring", "Mentoring"
+    ASSESSMENT = "assessment", "Assessment"
+    SELF_STUDY = "self_study", "Self-study"
+
+
+class ItemStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    VERIFIED = "verified", "Verified"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Active: still part of the plan. Verified and cancelled items are finished.
+ACTIVE_STATUSES = [s for s in ItemStatus.values if s not in (ItemStatus.VERIFIED, ItemStatus.CANCELLED)]
+# Overdue is about work still to do by its target date; a completed item waits on HC, not on the employee.
+OPEN_WORK_STATUSES = [
+    ItemStatus.DRAFT,
+    ItemStatus.SUBMITTED,
+    ItemStatus.APPROVED,
+    ItemStatus.REJECTED,
+    ItemStatus.IN_PROGRESS,
+]
+
+
+class IdpItemQuerySet(models.QuerySet):
+    def for_employee(self, employee) -> "IdpItemQuerySet":
+        return self.filter(employee=employee)
+
+    def active(self) -> "IdpItemQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overdue(self, today=None) -> "IdpItemQuerySet":
+        return self.filter(status__in=OPEN_WORK_STATUSES, target_date__lt=today or timezone.localdate())
+
+
+def _evidence_path(item: "IdpItem", filename: str) -> str:
+    return f"idp_evidence/{item.employee_id}/{item.pk}/{filename}"
+
+
+class IdpItem(models.Model):
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="idp_items")
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="idp_items")
+    target_level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES)
+    activity_type = models.CharField(max_length=16, choices=ActivityType.choices)
+    description = models.TextField()
+    target_date = models.DateField()
+    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.DRAFT)
+    supervisor_comment = models.TextField(blank=True)
+    evidence_note = models.TextField(blank=True)
+    evidence_link = models.URLField(blank=True)
+    # Private: stored under MEDIA_ROOT, which is never served directly; see idp.views.item_evidence.
+    evidence_file = models.FileField(
+        upload_to=_evidence_path, blank=True, validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)]
+    )
+    verified_level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IdpItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["target_date", "pk"]
+        verbose_name = "IDP item"
+        indexes = [
+            # Serves an employee's plan and "which competencies have an active item".
+            models.Index(fields=["employee", "status"], name="idp_item_employee_status"),
+            # Serves the approval queue and the admin's status filter.
+            models.Index(fields=["status", "target_date"], name="idp_item_status_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(target_level__gte=1, target_level__lte=5), name="idp_target_level_1_5"),
+            models.CheckConstraint(
+                condition=Q(verified_level__isnull=True) | Q(verified_level__gte=1, verified_level__lte=5),
+                name="idp_verified_level_1_5",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ItemStatus.values), name="idp_status_valid"),
+            models.CheckConstraint(condition=Q(activity_type__in=ActivityType.values), name="idp_activity_type_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competency.code} → {self.target_level}: {self.get_activity_type_display()} ({self.employee})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("idp:item", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status in OPEN_WORK_STATUSES and self.target_date < timezone.localdate()
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (ItemStatus.DRAFT, ItemStatus.REJECTED)
+
+
+class IdpItemTransition(models.Model):
+    """One status change of an item: the timeline. Written only by idp.services."""
+
+    item = models.ForeignKey(IdpItem, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ItemStatus.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.from_status or 'new'} → {self.to_status}"
+
+
+class SuggestionDismissal(models.Model):
+    """An employee dismissed the suggestion for a competency while its gap was `gap`.
+
+    The suggestion stays hidden while the gap is unchanged and comes back when it changes.
+    """
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
+    gap = models.SmallIntegerField()
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "competency"], name="dismissal_one_per_competency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} dismissed {self.competency.code} at gap {self.gap}"

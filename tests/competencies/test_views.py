@@ -172,9 +172,10 @@ def test_dashboard_query_count_is_flat(client, django_assert_num_queries, compet
     UserFactory.create_batch(competency_count // 5, supervisor=supervisor, position=position)
     client.force_login(supervisor)
     # 1 session, 2 viewer, 3 employee with position and section, 4 levels,
-    # 5 targets with competencies and groups, 6 navbar's direct reports
+    # 5 targets with competencies and groups, 6 the employee's active IDP items,
+    # 7 navbar's direct reports, 8 navbar's unread notification count
     # (staff viewers add one: their HC group). The same for 5 competencies as for 60:
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         response = client.get(_gaps_url(employee))
     assert response.status_code == 200
     assert len(response.context["report"].rows) == competency_count
@@ -195,6 +196,6 @@ def test_dashboard_query_count_for_hc_viewer_is_flat(client, cast, django_assert
     for competency in comps.values():
         _give(employee, competency, 2)
     client.force_login(cast.hc)
-    # As for a supervisor, plus 1 for the HC group of a staff viewer: 7.
-    with django_assert_num_queries(7):
+    # As for a supervisor, plus 1 for the HC group of a staff viewer: 9.
+    with django_assert_num_queries(9):
         assert client.get(_gaps_url(employee)).status_code == 200

@@ -1,0 +1,91 @@
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from competencies.models import Competency, level_label
+from idp.models import EVIDENCE_EXTENSIONS, IdpItem
+
+
+class IdpItemForm(forms.ModelForm):
+    class Meta:
+        model = IdpItem
+        fields = ("competency", "activity_type", "target_level", "target_date", "description")
+        widgets = {
+            "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "target_level": "The level this activity should bring you to.",
+            "description": "What you will do, and what will show that you reached the level.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competency"].queryset = Competency.objects.select_related("group").order_by("code")
+
+    def clean_target_date(self):
+        target_date = self.cleaned_data["target_date"]
+        unchanged = self.instance.pk and target_date == self.instance.target_date
+        if target_date < timezone.localdate() and not unchanged:
+            raise forms.ValidationError("The target date is in the past.")
+        return target_date
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), help_text="Required: what the employee should change."
+    )
+
+
+class CompleteForm(forms.Form):
+    evidence_note = forms.CharField(
+        label="What did you do?", widget=forms.Textarea(attrs={"rows": 3}), help_text="Required."
+    )
+    evidence_link = forms.URLField(label="Link to evidence", required=False, assume_scheme="https")
+    evidence_file = forms.FileField(
+        label="Evidence file",
+        required=False,
+        help_text=f"Optional. {', '.join(EVIDENCE_EXTENSIONS).upper()}; at most {settings.IDP_EVIDENCE_MAX_MB} MB.",
+    )
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if not upload:
+            return None
+        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+        if extension not in EVIDENCE_EXTENSIONS:
+            raise forms.ValidationError(f"Files of type “{extension or 'none'}” are not accepted.")
+        if upload.size > settings.IDP_EVIDENCE_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(f"The file is larger than {settings.IDP_EVIDENCE_MAX_MB} MB.")
+        return upload
+
+
+class VerifyForm(forms.Form):
+    level = forms.TypedChoiceField(coerce=int, label="Verified level")
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, item: IdpItem, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [(lvl, level_label(lvl)) for lvl in range(item.target_level, 0, -1)]
+        self.fields["level"].initial = item.target_level
+        self.fields["level"].help_text = "The item's target level, or lower if the evidence shows less."
+
+
+class BulkDecisionForm(forms.Form):
+    items = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": "Tick at least one item."})
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, item_ids: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = [(pk, pk) for pk in item_ids]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
+            self.add_error("comment", "Say why you reject the items, so the employees can revise them.")
+        return data

@@ -1,0 +1,145 @@
+"""Reads for the IDP pages, each a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from competencies.models import MAX_LEVEL, CompetencyLevel, LevelDescriptor, PositionTarget, level_label
+from competencies.selectors import GapReport, GapRow, GapStatus
+from hrportal.models import User
+from idp.models import ActivityType, IdpItem, ItemStatus, SuggestionDismissal
+
+MAX_SUGGESTIONS = 5
+
+# Plan sections in the order the employee works through them.
+STATUS_ORDER = [
+    ItemStatus.REJECTED,
+    ItemStatus.DRAFT,
+    ItemStatus.SUBMITTED,
+    ItemStatus.APPROVED,
+    ItemStatus.IN_PROGRESS,
+    ItemStatus.COMPLETED,
+    ItemStatus.VERIFIED,
+    ItemStatus.CANCELLED,
+]
+
+
+def active_items_by_competency(*, employee: User) -> dict[int, int]:
+    """{competency id: id of an active item} for `employee`. One query."""
+    pairs = IdpItem.objects.for_employee(employee).active().order_by("-pk").values_list("competency_id", "pk")
+    return {competency_id: item_id for competency_id, item_id in pairs}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    row: GapRow
+    activity_type: str
+    description: str
+    target_level: int
+    target_date: date
+
+    @property
+    def activity_label(self) -> str:
+        return ActivityType(self.activity_type).label
+
+    @property
+    def target_label(self) -> str:
+        return level_label(self.target_level)
+
+
+# When a competency has no level descriptor, the size of the gap picks the activity.
+DEFAULT_ACTIVITY_BY_GAP = {
+    1: (ActivityType.ASSESSMENT, "Take the next-level assessment for this competency."),
+    2: (ActivityType.ON_THE_JOB, "On-the-job training with a qualified colleague, or an intermediate assessment."),
+    3: (ActivityType.TRAINING, "A structured training programme covering the competency from the current level up."),
+}
+WEEKS_PER_LEVEL = 12
+
+
+def _suggestion_for(row: GapRow, descriptor: LevelDescriptor | None, today: date) -> Suggestion:
+    target_level = min(row.current + 1, MAX_LEVEL)
+    activity_type, text = DEFAULT_ACTIVITY_BY_GAP[min(row.gap, 3)]
+    if descriptor and (descriptor.syllabus or descriptor.deliverable):
+        parts = [
+            f"Syllabus: {descriptor.syllabus}" if descriptor.syllabus else "",
+            f"Deliverable: {descriptor.deliverable}" if descriptor.deliverable else "",
+        ]
+        text = "\n".join(p for p in parts if p)
+    return Suggestion(
+        row=row,
+        activity_type=activity_type,
+        description=text,
+        target_level=target_level,
+        target_date=today + timedelta(weeks=WEEKS_PER_LEVEL),
+    )
+
+
+def idp_suggestions(*, employee: User, report: GapReport, active_items: dict[int, int]) -> list[Suggestion]:
+    """Up to five suggestions for the largest gaps that have no active item and were not
+    dismissed at their current gap. Met (and not applicable) competencies are never suggested.
+    Two queries: dismissals and the descriptors of the next levels."""
+    dismissed = dict(SuggestionDismissal.objects.filter(employee=employee).values_list("competency_id", "gap"))
+    rows = [
+        row
+        for row in report.rows  # already sorted, largest gap first
+        if row.status != GapStatus.MET
+        and row.competency_id not in active_items
+        and dismissed.get(row.competency_id) != row.gap
+    ][:MAX_SUGGESTIONS]
+    if not rows:
+        return []
+    wanted = {(row.competency_id, min(row.current + 1, MAX_LEVEL)) for row in rows}
+    descriptors = {
+        (d.competency_id, d.level): d
+        for d in LevelDescriptor.objects.filter(competency_id__in=[r.competency_id for r in rows])
+        if (d.competency_id, d.level) in wanted
+    }
+    today = timezone.localdate()
+    return [
+        _suggestion_for(row, descriptors.get((row.competency_id, min(row.current + 1, MAX_LEVEL))), today)
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    status: ItemStatus
+    items: list[IdpItem]
+
+
+def plan_items(*, employee: User) -> list[IdpItem]:
+    """All of `employee`'s items with their competency. One query."""
+    return list(IdpItem.objects.for_employee(employee).select_related("competency"))
+
+
+def plan_sections(items: list[IdpItem]) -> list[PlanSection]:
+    by_status: dict[str, list[IdpItem]] = {}
+    for item in items:
+        by_status.setdefault(item.status, []).append(item)
+    return [PlanSection(ItemStatus(s), by_status[s]) for s in STATUS_ORDER if s in by_status]
+
+
+def with_gap(queryset: QuerySet[IdpItem]) -> QuerySet[IdpItem]:
+    """Annotate each item with its employee's current level and position target in its competency."""
+    target = PositionTarget.objects.filter(position=OuterRef("employee__position"), competency=OuterRef("competency"))
+    current = CompetencyLevel.objects.filter(employee=OuterRef("employee"), competency=OuterRef("competency"))
+    return queryset.annotate(
+        position_target=Subquery(target.values("target_level")[:1]),
+        current_level=Subquery(current.values("level")[:1]),
+    ).annotate(gap=F("position_target") - Coalesce(F("current_level"), 0))
+
+
+def approval_queue(*, approver: User) -> list[IdpItem]:
+    """Submitted items `approver` may decide: their direct reports', and for HC also those of
+    employees without a supervisor. Never the approver's own. One query, oldest first."""
+    items = IdpItem.objects.filter(status=ItemStatus.SUBMITTED).exclude(employee=approver)
+    scope = items.filter(employee__supervisor=approver)
+    if approver.is_hc:
+        scope = scope | items.filter(employee__supervisor__isnull=True)
+    queryset = with_gap(scope.select_related("employee", "employee__position", "competency")).order_by(
+        "updated_at", "pk"
+    )
+    return list(queryset)

@@ -1,0 +1,239 @@
+"""Writes to IDP items. Every status change goes through `_apply`, which enforces idp.workflow,
+locks the item, records the timeline row and notifies the people concerned."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from competencies.models import MAX_LEVEL, Competency, CompetencyLevel, LevelSource, level_label
+from competencies.services import level_raise
+from hrportal.models import User
+from hrportal.notifications import hc_recipients, notify
+from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
+from idp.workflow import TRANSITIONS, may_take
+
+
+class TransitionNotAllowed(Exception):
+    """The item is no longer in a status this action applies to (double click, stale page)."""
+
+
+def _validate_target_level(level: int) -> None:
+    if not 1 <= level <= MAX_LEVEL:
+        raise ValidationError({"target_level": f"The target level must be from 1 to {MAX_LEVEL}."})
+
+
+def default_target_level(*, employee: User, competency: Competency) -> int:
+    """Current level + 1, at most the top of the scale."""
+    current = (
+        CompetencyLevel.objects.filter(employee=employee, competency=competency).values_list("level", flat=True).first()
+    )
+    return min((current or 0) + 1, MAX_LEVEL)
+
+
+def idp_item_create(
+    *,
+    employee: User,
+    competency: Competency,
+    activity_type: str,
+    description: str,
+    target_date: date,
+    target_level: int | None = None,
+    by: User,
+) -> IdpItem:
+    """A new draft item in `employee`'s plan; only the employee drafts their own items."""
+    if by.pk != employee.pk:
+        raise PermissionDenied("Only the employee drafts items in their own plan.")
+    if target_level is None:
+        target_level = default_target_level(employee=employee, competency=competency)
+    _validate_target_level(target_level)
+    if activity_type not in ActivityType.values:
+        raise ValidationError({"activity_type": "Choose a type of activity."})
+    with transaction.atomic():
+        item = IdpItem.objects.create(
+            employee=employee,
+            competency=competency,
+            activity_type=activity_type,
+            description=description.strip(),
+            target_date=target_date,
+            target_level=target_level,
+        )
+        IdpItemTransition.objects.create(item=item, from_status="", to_status=ItemStatus.DRAFT, by=by)
+    return item
+
+
+EDITABLE_FIELDS = ("competency", "activity_type", "description", "target_date", "target_level")
+
+
+def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
+    """The owner edits a draft or rejected item; editing a rejected item reopens it as a draft."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    if by.pk != item.employee_id:
+        raise PermissionDenied("Only the employee edits their own items.")
+    if "target_level" in changes:
+        _validate_target_level(changes["target_level"])
+    with transaction.atomic():
+        locked = IdpItem.objects.select_for_update().get(pk=item.pk)
+        if not locked.is_editable:
+            raise TransitionNotAllowed(
+                f"This item is {locked.get_status_display().lower()} now and can no longer be edited."
+            )
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.save()
+        if locked.status == ItemStatus.REJECTED:
+            _apply(item=locked, action="revise", by=by, comment="Edited after rejection.")
+    return locked
+
+
+def _apply(*, item: IdpItem, action: str, by: User, comment: str = "", **fields) -> IdpItem:
+    """Lock the item, check the workflow, set status and `fields`, record the timeline row.
+
+    Raises TransitionNotAllowed when the item has moved on (so a double post acts once), and
+    PermissionDenied when `by` may not take this action on this item.
+    """
+    transition = TRANSITIONS[action]
+    locked = IdpItem.objects.select_for_update().select_related("employee", "competency").get(pk=item.pk)
+    if not may_take(by, locked, transition):
+        raise PermissionDenied(f"You may not {transition.label.lower()} this item.")
+    if locked.status not in transition.sources:
+        raise TransitionNotAllowed(
+            f"Nothing changed: this item is {locked.get_status_display().lower()} now, "
+            f"so it cannot be {transition.done}. The page showed an older state."
+        )
+    from_status = locked.status
+    locked.status = transition.target
+    for field, value in fields.items():
+        setattr(locked, field, value)
+    locked.save()
+    IdpItemTransition.objects.create(
+        item=locked, from_status=from_status, to_status=locked.status, by=by, comment=comment
+    )
+    return locked
+
+
+def _about(item: IdpItem) -> str:
+    return f"{item.competency.code} {item.competency.name} → {level_label(item.target_level)}"
+
+
+def idp_item_submit(*, item: IdpItem, by: User) -> IdpItem:
+    with transaction.atomic():
+        item = _apply(item=item, action="submit", by=by)
+        employee = item.employee
+        approvers = (
+            [employee.supervisor] if employee.supervisor_id else [u for u in hc_recipients() if u.pk != employee.pk]
+        )
+        notify(
+            recipients=approvers,
+            subject=f"IDP item to approve: {employee.display_name}",
+            body=f"{employee.display_name} submitted a development item for approval: {_about(item)}.",
+            url=item.get_absolute_url(),
+        )
+    return item
+
+
+def idp_item_approve(*, item: IdpItem, by: User, comment: str = "") -> IdpItem:
+    with transaction.atomic():
+        item = _apply(item=item, action="approve", by=by, comment=comment, supervisor_comment=comment.strip())
+        notify(
+            recipients=[item.employee],
+            subject="Your IDP item was approved",
+            body=f"{by.display_name} approved your development item {_about(item)}."
+            + (f"\nComment: {comment.strip()}" if comment.strip() else ""),
+            url=item.get_absolute_url(),
+        )
+    return item
+
+
+def idp_item_reject(*, item: IdpItem, by: User, comment: str) -> IdpItem:
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": "Say why you reject the item, so the employee can revise it."})
+    with transaction.atomic():
+        item = _apply(item=item, action="reject", by=by, comment=comment, supervisor_comment=comment)
+        notify(
+            recipients=[item.employee],
+            subject="Your IDP item needs revision",
+            body=f"{by.display_name} rejected your development item {_about(item)}.\nComment: {comment}\n"
+            "Edit the item and submit it again.",
+            url=item.get_absolute_url(),
+        )
+    return item
+
+
+def idp_item_revise(*, item: IdpItem, by: User) -> IdpItem:
+    with transaction.atomic():
+        return _apply(item=item, action="revise", by=by)
+
+
+def idp_item_start(*, item: IdpItem, by: User) -> IdpItem:
+    with transaction.atomic():
+        return _apply(item=item, action="start", by=by)
+
+
+def idp_item_cancel(*, item: IdpItem, by: User, comment: str = "") -> IdpItem:
+    with transaction.atomic():
+        return _apply(item=item, action="cancel", by=by, comment=comment.strip())
+
+
+def idp_item_complete(
+    *, item: IdpItem, by: User, evidence_note: str, evidence_link: str = "", evidence_file: UploadedFile | None = None
+) -> IdpItem:
+    """The owner marks the item done, with evidence (a note, plus an optional link or file)."""
+    evidence_note = (evidence_note or "").strip()
+    if not evidence_note:
+        raise ValidationError({"evidence_note": "Describe what you did and how it shows the target level."})
+    fields = {"evidence_note": evidence_note, "evidence_link": evidence_link.strip()}
+    with transaction.atomic():
+        item = _apply(item=item, action="complete", by=by, **fields)
+        if evidence_file is not None:
+            item.evidence_file.save(evidence_file.name, evidence_file, save=True)
+        notify(
+            recipients=[u for u in hc_recipients() if u.pk != item.employee_id],
+            subject=f"IDP item to verify: {item.employee.display_name}",
+            body=f"{item.employee.display_name} completed a development item: {_about(item)}.\n"
+            f"Evidence: {evidence_note}",
+            url=item.get_absolute_url(),
+        )
+    return item
+
+
+def idp_item_verify(*, item: IdpItem, by: User, level: int | None = None, comment: str = "") -> IdpItem:
+    """HC confirms (or lowers) the item's target level; the employee's level rises to it, never falls."""
+    level = item.target_level if level is None else level
+    if not 1 <= level <= item.target_level:
+        raise ValidationError(
+            {"level": f"Verify a level from 1 to the item's target, {level_label(item.target_level)}."}
+        )
+    with transaction.atomic():
+        item = _apply(item=item, action="verify", by=by, comment=comment.strip(), verified_level=level)
+        change = level_raise(
+            employee=item.employee,
+            competency=item.competency,
+            level=level,
+            source=LevelSource.TRAINING,
+            evidence=item,
+            evidence_note=f"IDP {item.get_activity_type_display().lower()}: {item.description}"[:255],
+            by=by,
+            notify_employee=False,
+        )
+        outcome = (
+            f"Your level in {item.competency.name} is now {level_label(change.new_level)}."
+            if change
+            else f"Your level in {item.competency.name} was already at or above {level_label(level)}."
+        )
+        notify(
+            recipients=[item.employee],
+            subject="Your IDP item was verified",
+            body=f"{by.display_name} verified your development item {_about(item)}. {outcome}",
+            url=item.get_absolute_url(),
+        )
+    return item
+
+
+def suggestion_dismiss(*, employee: User, competency: Competency, gap: int) -> None:
+    """Hide the suggestion for `competency` until its gap changes from `gap`."""
+    SuggestionDismissal.objects.update_or_create(employee=employee, competency=competency, defaults={"gap": gap})

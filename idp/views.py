@@ -1,0 +1,283 @@
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from competencies.models import Competency
+from competencies.selectors import employee_gaps
+from hrportal.access import can_view_employee
+from hrportal.models import User
+from idp import services
+from idp.forms import BulkDecisionForm, CommentForm, CompleteForm, IdpItemForm, RejectForm, VerifyForm
+from idp.models import IdpItem
+from idp.selectors import (
+    active_items_by_competency,
+    approval_queue,
+    idp_suggestions,
+    plan_items,
+    plan_sections,
+)
+from idp.workflow import TRANSITIONS, available_transitions, may_take
+
+
+def _item_for_viewer(request: HttpRequest, item_id: int) -> IdpItem:
+    """The item if the viewer may see its employee's data; 404 otherwise, so ids leak nothing."""
+    item = (
+        IdpItem.objects.select_related("employee", "employee__position", "employee__section", "competency")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None or not can_view_employee(request.user, item.employee):
+        raise Http404("No such item.")
+    return item
+
+
+def _current_user(request: HttpRequest) -> User:
+    return User.objects.select_related("position", "section").get(pk=request.user.pk)
+
+
+def _suggestions_for(employee: User):
+    report = employee_gaps(employee=employee)
+    active = active_items_by_competency(employee=employee)
+    return report, active, idp_suggestions(employee=employee, report=report, active_items=active)
+
+
+@login_required
+def my_plan(request: HttpRequest) -> HttpResponse:
+    employee = _current_user(request)
+    report, _, suggestions = _suggestions_for(employee)
+    items = plan_items(employee=employee)
+    context = {"employee": employee, "report": report, "suggestions": suggestions, "sections": plan_sections(items)}
+    return render(request, "idp/my_plan.html", context)
+
+
+@login_required
+def employee_plan(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A direct report's whole plan, read-only, for their supervisor and HC."""
+    if user_id == request.user.pk:
+        return redirect("idp:my_plan")
+    employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
+    if employee is None or not can_view_employee(request.user, employee):
+        raise Http404("No such employee.")
+    sections = plan_sections(plan_items(employee=employee))
+    return render(request, "idp/employee_plan.html", {"employee": employee, "sections": sections})
+
+
+def _render_item_form(request: HttpRequest, form: IdpItemForm, item: IdpItem | None) -> HttpResponse:
+    return render(request, "idp/item_form.html", {"form": form, "item": item})
+
+
+@login_required
+def item_new(request: HttpRequest) -> HttpResponse:
+    employee = request.user
+    if request.method == "POST":
+        form = IdpItemForm(request.POST)
+        if form.is_valid():
+            item = services.idp_item_create(employee=employee, by=request.user, **form.cleaned_data)
+            messages.success(request, "Draft saved. Submit it for approval when it is ready.")
+            return redirect(item)
+    else:
+        competency = Competency.objects.filter(pk=request.GET.get("competency") or 0).first()
+        initial = {"competency": competency}
+        if competency:
+            initial["target_level"] = services.default_target_level(employee=employee, competency=competency)
+        form = IdpItemForm(initial=initial)
+    return _render_item_form(request, form, None)
+
+
+@login_required
+def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = _item_for_viewer(request, item_id)
+    if item.employee_id != request.user.pk:
+        raise PermissionDenied("Only the employee edits their own items.")
+    if not item.is_editable:
+        messages.warning(request, f"This item is {item.get_status_display().lower()} and can no longer be edited.")
+        return redirect(item)
+    form = IdpItemForm(request.POST or None, instance=IdpItem.objects.get(pk=item.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.idp_item_update(item=item, by=request.user, **form.cleaned_data)
+        except services.TransitionNotAllowed as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Changes saved.")
+        return redirect(item)
+    return _render_item_form(request, form, item)
+
+
+def _action_forms(request: HttpRequest, item: IdpItem) -> dict[str, object]:
+    """An unbound form for each action the viewer may take that needs input."""
+    forms: dict[str, object] = {}
+    for transition in available_transitions(request.user, item):
+        if transition.action == "reject":
+            forms["reject"] = RejectForm(prefix="reject")
+        elif transition.action == "approve":
+            forms["approve"] = CommentForm(prefix="approve")
+        elif transition.action == "complete":
+            forms["complete"] = CompleteForm(prefix="complete")
+        elif transition.action == "verify":
+            forms["verify"] = VerifyForm(prefix="verify", item=item)
+    return forms
+
+
+@login_required
+def item_detail(request: HttpRequest, item_id: int, bound_forms: dict | None = None) -> HttpResponse:
+    item = _item_for_viewer(request, item_id)
+    transitions = available_transitions(request.user, item)
+    forms = _action_forms(request, item) | (bound_forms or {})
+    context = {
+        "item": item,
+        "timeline": item.transitions.select_related("by"),
+        "transitions": transitions,
+        "simple_actions": [t for t in transitions if t.action not in forms],
+        "action_forms": forms,
+        "is_owner": item.employee_id == request.user.pk,
+    }
+    return render(request, "idp/item_detail.html", context, status=400 if bound_forms else 200)
+
+
+def _run_action(request: HttpRequest, item: IdpItem, action: str) -> HttpResponse | None:
+    """Take `action` with the posted form: None on success, else the page showing the form's errors.
+
+    The services raise TransitionNotAllowed, PermissionDenied or ValidationError; the caller reports them.
+    """
+    by = request.user
+    handlers: dict[str, tuple[Callable | None, Callable]] = {
+        "submit": (None, lambda f: services.idp_item_submit(item=item, by=by)),
+        "start": (None, lambda f: services.idp_item_start(item=item, by=by)),
+        "revise": (None, lambda f: services.idp_item_revise(item=item, by=by)),
+        "cancel": (None, lambda f: services.idp_item_cancel(item=item, by=by)),
+        "approve": (
+            lambda: CommentForm(request.POST, prefix="approve"),
+            lambda f: services.idp_item_approve(item=item, by=by, comment=f.cleaned_data["comment"]),
+        ),
+        "reject": (
+            lambda: RejectForm(request.POST, prefix="reject"),
+            lambda f: services.idp_item_reject(item=item, by=by, comment=f.cleaned_data["comment"]),
+        ),
+        "complete": (
+            lambda: CompleteForm(request.POST, request.FILES, prefix="complete"),
+            lambda f: services.idp_item_complete(item=item, by=by, **f.cleaned_data),
+        ),
+        "verify": (
+            lambda: VerifyForm(request.POST, prefix="verify", item=item),
+            lambda f: services.idp_item_verify(
+                item=item, by=by, level=f.cleaned_data["level"], comment=f.cleaned_data["comment"]
+            ),
+        ),
+    }
+    make_form, call = handlers[action]
+    form = make_form() if make_form else None
+    if form is not None and not form.is_valid():
+        return item_detail(request, item.pk, bound_forms={action: form})
+    call(form)
+    return None
+
+
+@login_required
+@require_POST
+def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
+    item = _item_for_viewer(request, item_id)
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise Http404("No such action.")
+    if not may_take(request.user, item, transition):
+        raise PermissionDenied(f"You may not {transition.label.lower()} this item.")
+    try:
+        error_page = _run_action(request, item, action)
+    except services.TransitionNotAllowed as error:
+        messages.warning(request, str(error))
+        return redirect(item)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(item)
+    if error_page is not None:
+        return error_page
+    messages.success(request, f"Item {transition.done}.")
+    return redirect(_safe_next(request) or item.get_absolute_url())
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """The posted `next` page, if it is on this site (actions from the plan page return there)."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
+@login_required
+def item_evidence(request: HttpRequest, item_id: int) -> FileResponse:
+    """The uploaded evidence, for those who may see the item; never served by URL directly."""
+    item = _item_for_viewer(request, item_id)
+    if not item.evidence_file:
+        raise Http404("This item has no evidence file.")
+    filename = item.evidence_file.name.rsplit("/", 1)[-1]
+    return FileResponse(item.evidence_file.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+@require_POST
+def suggestion_accept(request: HttpRequest, competency_id: int) -> HttpResponse:
+    employee = _current_user(request)
+    _, _, suggestions = _suggestions_for(employee)
+    suggestion = next((s for s in suggestions if s.row.competency_id == competency_id), None)
+    if suggestion is None:
+        messages.info(request, "That suggestion is no longer open: it has an active item or the gap has closed.")
+        return redirect("idp:my_plan")
+    item = services.idp_item_create(
+        employee=employee,
+        competency=Competency.objects.get(pk=competency_id),
+        activity_type=suggestion.activity_type,
+        description=suggestion.description,
+        target_date=suggestion.target_date,
+        target_level=suggestion.target_level,
+        by=request.user,
+    )
+    messages.success(request, "Draft created from the suggestion. Adjust it if you like, then submit it for approval.")
+    return redirect(item)
+
+
+@login_required
+@require_POST
+def suggestion_dismiss(request: HttpRequest, competency_id: int) -> HttpResponse:
+    employee = _current_user(request)
+    row = next((r for r in employee_gaps(employee=employee).rows if r.competency_id == competency_id), None)
+    if row is None:
+        raise Http404("That competency is not part of your position.")
+    services.suggestion_dismiss(employee=employee, competency=Competency.objects.get(pk=competency_id), gap=row.gap)
+    messages.info(request, f"Suggestion for {row.name} dismissed. It comes back if the gap changes.")
+    return redirect("idp:my_plan")
+
+
+def _may_use_approvals(user: User) -> bool:
+    return user.is_hc or User.objects.direct_reports_of(user).exists()
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not _may_use_approvals(request.user):
+        raise PermissionDenied("Only supervisors and HC approve development items.")
+    queue = approval_queue(approver=request.user)
+    form = BulkDecisionForm(request.POST or None, item_ids=[item.pk for item in queue])
+    if request.method == "POST" and form.is_valid():
+        _decide_in_bulk(request, [i for i in queue if i.pk in form.cleaned_data["items"]], form.cleaned_data)
+        return redirect("idp:approvals")
+    return render(request, "idp/approvals.html", {"queue": queue, "form": form})
+
+
+def _decide_in_bulk(request: HttpRequest, items: list[IdpItem], data: dict) -> None:
+    decide = services.idp_item_approve if data["decision"] == "approve" else services.idp_item_reject
+    done = 0
+    for item in items:
+        try:
+            decide(item=item, by=request.user, comment=data["comment"])
+            done += 1
+        except (services.TransitionNotAllowed, PermissionDenied) as error:
+            messages.warning(request, f"{item.employee.display_name}, {item.competency.code}: {error}")
+    verb = "approved" if data["decision"] == "approve" else "rejected"
+    messages.success(request, f"{done} item{'s' if done != 1 else ''} {verb}.")
