@@ -167,7 +167,7 @@ def notify_level_changes(*, employee: User, changes: list[LevelChange], evidence
     if not changes:
         return
     lines = [
-        f"{c.competency.code} {c.competency.name}: {level_label(c.old_level)} → {level_label(c.new_level)}"
+        f"{c.competency.code} {c.competency.name}: {level_label(c.old_level or 0)} → {level_label(c.new_level)}"
         for c in changes
     ]
     notify(

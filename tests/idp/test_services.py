@@ -96,13 +96,14 @@ def _notified(user):
     return list(Notification.objects.filter(recipient=user).values_list("subject", flat=True))
 
 
-def test_submit_notifies_the_supervisor(cast, django_capture_on_commit_callbacks):
+def test_submit_notifies_the_supervisor(cast, django_capture_on_commit_callbacks, settings):
+    settings.SITE_URL = "https://hc.example.com"
     item = IdpItemFactory(employee=cast.employee)
     with django_capture_on_commit_callbacks(execute=True):
         services.idp_item_submit(item=item, by=cast.employee)
     assert _notified(cast.supervisor) == [f"IDP item to approve: {cast.employee.display_name}"]
     assert [m.to for m in mail.outbox] == [[cast.supervisor.email]]
-    assert f"http://127.0.0.1:8000/idp/{item.pk}/" in mail.outbox[0].body or f"/idp/{item.pk}/" in mail.outbox[0].body
+    assert f"https://hc.example.com/idp/{item.pk}/" in mail.outbox[0].body
 
 
 def test_submit_without_supervisor_notifies_hc(cast, django_capture_on_commit_callbacks):

@@ -146,3 +146,11 @@ def test_unknown_action_is_404(client, cast):
     item = IdpItemFactory(employee=cast.employee)
     client.force_login(cast.employee)
     assert client.post(reverse("idp:item_action", args=[item.pk, "teleport"])).status_code == 404
+
+
+@pytest.mark.parametrize("action", OWNER_ACTIONS)
+def test_hc_member_takes_the_owner_actions_on_their_own_item(client, cast, action):
+    item = IdpItemFactory(employee=cast.hc_employee, status=_source_status(action))
+    client.force_login(cast.hc_employee)
+    assert _post(client, item, action).status_code == 302
+    assert IdpItem.objects.get(pk=item.pk).status == TRANSITIONS[action].target
