@@ -221,3 +221,32 @@ class CompetencyLevelHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} · {self.competency.code}: {self.old_level} → {self.new_level}"
+
+
+class CareerPath(models.Model):
+    """A named, ordered list of positions; a position may be on several paths."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CareerPathStep(models.Model):
+    path = models.ForeignKey(CareerPath, on_delete=models.CASCADE, related_name="steps")
+    position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="career_steps")
+    order = models.PositiveSmallIntegerField(help_text="1 for the first position on the path, then 2, 3, …")
+
+    class Meta:
+        ordering = ["path", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["path", "order"], name="career_step_unique_order"),
+            models.UniqueConstraint(fields=["path", "position"], name="career_step_position_once_per_path"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.order}. {self.position}"

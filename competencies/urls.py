@@ -1,10 +1,16 @@
 from django.urls import path
 
-from competencies import views
+from competencies.views import career, gaps, history, reports, team
 
 app_name = "competencies"
 
 urlpatterns = [
-    path("gap/", views.my_gaps, name="my_gaps"),
-    path("gap/<int:user_id>/", views.employee_gaps_view, name="employee_gaps"),
+    path("gap/", gaps.my_gaps, name="my_gaps"),
+    path("gap/<int:user_id>/", gaps.employee_gaps_view, name="employee_gaps"),
+    path("gap/team/", team.placeholder, name="team"),
+    path("gap/history/", history.placeholder, name="my_history"),
+    path("gap/<int:user_id>/history/", history.placeholder, name="employee_history"),
+    path("career/", career.placeholder, name="career"),
+    path("career/talent/", career.placeholder, name="talent_search"),
+    path("reports/", reports.placeholder, name="reports"),
 ]

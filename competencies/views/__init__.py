@@ -1,0 +1,1 @@
+"""The competencies app's pages, one module per page family."""
