@@ -1,7 +1,69 @@
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from competencies.selectors import level_labels
+from competencies.team import CELL_LABELS, CellKind, team_heatmap
+from hrportal.models import Section, User
+
+
+class TeamViewForm(forms.Form):
+    """Sorting for everyone; HC also picks whose team to see (a section or a supervisor's reports)."""
+
+    section = forms.ModelChoiceField(Section.objects.all(), required=False, empty_label="—")
+    supervisor = forms.ModelChoiceField(
+        User.objects.filter(direct_reports__is_active=True).distinct(), required=False, empty_label="—"
+    )
+    rows = forms.ChoiceField(
+        choices=[("name", "Name"), ("gap", "Largest total gap"), ("progress", "Least progress")], required=False
+    )
+    columns = forms.ChoiceField(choices=[("code", "Code"), ("gap", "Largest total gap")], required=False)
+
+    def __init__(self, *args, may_choose_team: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_choose_team:
+            del self.fields["section"], self.fields["supervisor"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("section") and data.get("supervisor"):
+            raise forms.ValidationError("Pick a section or a supervisor, not both.")
+        return data
+
+
+def _members(viewer: User, form: TeamViewForm) -> tuple[list[User], str]:
+    """The employees on the heatmap and a caption saying who they are."""
+    data = form.cleaned_data if form.is_valid() else {}
+    people = (
+        User.objects.filter(is_active=True).select_related("position", "section").order_by("last_name", "first_name")
+    )
+    if data.get("section"):
+        return list(people.filter(section=data["section"])), f"Everyone in {data['section']}"
+    if data.get("supervisor"):
+        supervisor = data["supervisor"]
+        return list(people.filter(supervisor=supervisor)), f"Direct reports of {supervisor.display_name}"
+    return list(people.filter(supervisor=viewer)), "Your direct reports"
 
 
 @login_required
-def placeholder(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    return HttpResponse("Coming soon")
+def team_view(request: HttpRequest) -> HttpResponse:
+    viewer = request.user
+    may_choose_team = viewer.is_hc
+    if not may_choose_team and not User.objects.direct_reports_of(viewer).exists():
+        raise PermissionDenied("The team view is for supervisors and HC.")
+    form = TeamViewForm(request.GET or None, may_choose_team=may_choose_team)
+    members, caption = _members(viewer, form)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    heatmap = team_heatmap(
+        members=members, row_sort=data.get("rows") or "name", column_sort=data.get("columns") or "code"
+    )
+    context = {
+        "form": form,
+        "heatmap": heatmap,
+        "caption": caption,
+        "legend": [(kind.value, CELL_LABELS[kind]) for kind in CellKind],
+        "level_labels": level_labels(),
+    }
+    return render(request, "competencies/team.html", context)

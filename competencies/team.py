@@ -1,0 +1,172 @@
+"""The team heatmap: a group of employees × the competencies their positions target.
+
+Three queries whatever the team size: members, their positions' targets, their levels.
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from competencies.models import CompetencyLevel, PositionTarget, level_label
+from hrportal.models import User
+
+RADAR_AXES = 8
+
+
+class CellKind(StrEnum):
+    MET = "met"
+    GAP_1 = "gap-1"
+    GAP_2 = "gap-2"
+    GAP_3 = "gap-3"  # a gap of 3 or more
+    NOT_STARTED = "not-started"
+    NOT_APPLICABLE = "na"
+
+
+CELL_LABELS = {
+    CellKind.MET: "Met",
+    CellKind.GAP_1: "Gap of 1",
+    CellKind.GAP_2: "Gap of 2",
+    CellKind.GAP_3: "Gap of 3 or more",
+    CellKind.NOT_STARTED: "Not started",
+    CellKind.NOT_APPLICABLE: "Not applicable",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    target: int | None  # None: not applicable for this member's position
+    current: int
+
+    @property
+    def gap(self) -> int:
+        return 0 if self.target is None else self.target - self.current
+
+    @property
+    def kind(self) -> CellKind:
+        if self.target is None:
+            return CellKind.NOT_APPLICABLE
+        if self.gap <= 0:
+            return CellKind.MET
+        if self.current == 0:
+            return CellKind.NOT_STARTED
+        return {1: CellKind.GAP_1, 2: CellKind.GAP_2}.get(self.gap, CellKind.GAP_3)
+
+    @property
+    def title(self) -> str:
+        if self.target is None:
+            return "Not applicable"
+        return f"{CELL_LABELS[self.kind]}: {level_label(self.current)} of {level_label(self.target)}"
+
+
+@dataclass(frozen=True)
+class TeamColumn:
+    competency_id: int
+    code: str
+    name: str
+    assigned: int  # members whose position targets it
+    met: int
+    total_gap: int
+    average_current: float
+    average_target: float
+
+
+@dataclass
+class TeamRow:
+    employee: User
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def assigned(self) -> int:
+        return sum(1 for c in self.cells if c.target is not None)
+
+    @property
+    def met(self) -> int:
+        return sum(1 for c in self.cells if c.kind == CellKind.MET)
+
+    @property
+    def total_gap(self) -> int:
+        return sum(max(c.gap, 0) for c in self.cells)
+
+    @property
+    def progress_percent(self) -> int:
+        return round(100 * self.met / self.assigned) if self.assigned else 0
+
+
+@dataclass(frozen=True)
+class TeamHeatmap:
+    rows: list[TeamRow]
+    columns: list[TeamColumn]
+
+    @property
+    def chart_columns(self) -> list[TeamColumn]:
+        """The competencies with the largest average gaps, at most RADAR_AXES of them."""
+        by_gap = sorted(self.columns, key=lambda c: (-(c.average_target - c.average_current), c.code))
+        return by_gap[:RADAR_AXES]
+
+    @property
+    def chart_data(self) -> dict:
+        """Average current against average target (same shape as the gap dashboard's chart)."""
+        columns = self.chart_columns
+        return {
+            "labels": [c.name for c in columns],
+            "current": [round(c.average_current, 2) for c in columns],
+            "target": [round(c.average_target, 2) for c in columns],
+        }
+
+
+ROW_SORTS = {
+    "name": lambda row: (row.employee.last_name.casefold(), row.employee.first_name.casefold()),
+    "gap": lambda row: (-row.total_gap, row.employee.last_name.casefold()),
+    "progress": lambda row: (row.progress_percent, row.employee.last_name.casefold()),
+}
+COLUMN_SORTS = {
+    "code": lambda column: column.code,
+    "gap": lambda column: (-column.total_gap, column.code),
+}
+
+
+def team_heatmap(*, members: list[User], row_sort: str = "name", column_sort: str = "code") -> TeamHeatmap:
+    """Heatmap of `members` (users with position loaded) over every competency any of their positions targets."""
+    position_ids = {m.position_id for m in members if m.position_id}
+    targets: dict[int, dict[int, int]] = {}  # position → competency → target
+    competencies = {}
+    for target in PositionTarget.objects.filter(position_id__in=position_ids).select_related("competency"):
+        targets.setdefault(target.position_id, {})[target.competency_id] = target.target_level
+        competencies[target.competency_id] = target.competency
+    levels = {
+        (employee_id, competency_id): level
+        for employee_id, competency_id, level in CompetencyLevel.objects.filter(
+            employee__in=members, competency_id__in=competencies
+        ).values_list("employee_id", "competency_id", "level")
+    }
+    competency_ids = sorted(competencies, key=lambda cid: competencies[cid].code)
+    rows = []
+    for member in members:
+        member_targets = targets.get(member.position_id, {})
+        row = TeamRow(employee=member)
+        row.cells = [Cell(member_targets.get(cid), levels.get((member.pk, cid), 0)) for cid in competency_ids]
+        rows.append(row)
+    columns = [_column(competencies[cid], [row.cells[i] for row in rows]) for i, cid in enumerate(competency_ids)]
+    return _sorted(TeamHeatmap(rows=rows, columns=columns), row_sort, column_sort)
+
+
+def _column(competency, cells: list[Cell]) -> TeamColumn:
+    applicable = [c for c in cells if c.target is not None]
+    count = len(applicable) or 1
+    return TeamColumn(
+        competency_id=competency.pk,
+        code=competency.code,
+        name=competency.name,
+        assigned=len(applicable),
+        met=sum(1 for c in applicable if c.kind == CellKind.MET),
+        total_gap=sum(max(c.gap, 0) for c in applicable),
+        average_current=sum(c.current for c in applicable) / count,
+        average_target=sum(c.target for c in applicable) / count,
+    )
+
+
+def _sorted(heatmap: TeamHeatmap, row_sort: str, column_sort: str) -> TeamHeatmap:
+    order = sorted(range(len(heatmap.columns)), key=lambda i: COLUMN_SORTS[column_sort](heatmap.columns[i]))
+    rows = sorted(heatmap.rows, key=ROW_SORTS[row_sort])
+    for row in rows:
+        row.cells = [row.cells[i] for i in order]
+    return TeamHeatmap(rows=rows, columns=[heatmap.columns[i] for i in order])
