@@ -17,9 +17,9 @@ class TeamViewForm(forms.Form):
         User.objects.filter(direct_reports__is_active=True).distinct(), required=False, empty_label="—"
     )
     rows = forms.ChoiceField(
-        choices=[("name", "Name"), ("gap", "Largest total gap"), ("progress", "Least progress")], required=False
+        choices=[("name", "Name"), ("gap", "Largest gap"), ("progress", "Least progress")], required=False
     )
-    columns = forms.ChoiceField(choices=[("code", "Code"), ("gap", "Largest total gap")], required=False)
+    columns = forms.ChoiceField(choices=[("code", "Code"), ("gap", "Largest gap")], required=False)
 
     def __init__(self, *args, may_choose_team: bool, **kwargs):
         super().__init__(*args, **kwargs)
