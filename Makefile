@@ -47,6 +47,9 @@ format: venv ## Format the code with ruff
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+typecheck: venv ## mypy with django-stubs over the apps
+	$(DEV_ENV) $(PY) -m mypy hrportal competencies assessments idp
+
 deploy-check: venv ## `check --deploy` with production-like settings
 	DEBUG=False SECRET_KEY=deploy-check-$$(date +%s)-a-long-random-looking-secret-value-xyz \
 	SECURE_SSL_REDIRECT=True SESSION_COOKIE_SECURE=True CSRF_COOKIE_SECURE=True \

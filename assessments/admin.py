@@ -1,6 +1,8 @@
 """HC's admin for assessments, mappings and results. Results are recorded through
 assessments.services.result_record, the same path every other entry point uses."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -66,7 +68,7 @@ class CompetencyMappingForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Keep whitespace so a pattern of only spaces is reported, not silently dropped.
-        self.fields["title_pattern"].strip = False
+        cast(forms.CharField, self.fields["title_pattern"]).strip = False
 
 
 @admin.register(CompetencyMapping)

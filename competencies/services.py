@@ -193,7 +193,8 @@ def target_set(
         if old_level == level:
             return False
         if level is None:
-            current.delete()
+            if current is not None:
+                current.delete()
         elif current is None:
             PositionTarget.objects.create(position=position, competency=competency, target_level=level)
         else:

@@ -141,7 +141,7 @@ def team_heatmap(*, members: list[User], row_sort: str = "name", column_sort: st
     competency_ids = sorted(competencies, key=lambda cid: competencies[cid].code)
     rows = []
     for member in members:
-        member_targets = targets.get(member.position_id, {})
+        member_targets = targets.get(member.position_id or 0, {})
         row = TeamRow(employee=member)
         row.cells = [Cell(member_targets.get(cid), levels.get((member.pk, cid), 0)) for cid in competency_ids]
         rows.append(row)
@@ -160,7 +160,7 @@ def _column(competency, cells: list[Cell]) -> TeamColumn:
         met=sum(1 for c in applicable if c.kind == CellKind.MET),
         total_gap=sum(max(c.gap, 0) for c in applicable),
         average_current=sum(c.current for c in applicable) / count,
-        average_target=sum(c.target for c in applicable) / count,
+        average_target=sum(c.target or 0 for c in applicable) / count,
     )
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from hrportal.models import Notification
 from hrportal.notifications import notification_mark_read, notifications_mark_all_read
+from hrportal.typing import AuthenticatedRequest
 
 NOTIFICATIONS_PER_PAGE = 25
 
@@ -18,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
-def _notification_for_viewer(request: HttpRequest, notification_id: int) -> Notification:
+def _notification_for_viewer(request: AuthenticatedRequest, notification_id: int) -> Notification:
     """The viewer's own notification `notification_id`; 404 for anyone else's, so ids leak nothing."""
     notification = Notification.objects.for_recipient(request.user).filter(pk=notification_id).first()
     if notification is None:
@@ -27,7 +28,7 @@ def _notification_for_viewer(request: HttpRequest, notification_id: int) -> Noti
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
     paginator = Paginator(Notification.objects.for_recipient(request.user), NOTIFICATIONS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "hrportal/notifications.html", {"page": page})
@@ -35,7 +36,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_read(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
     """Mark the notification read and go to what it is about (or back to the list)."""
     notification = notification_mark_read(
         notification=_notification_for_viewer(request, notification_id), user=request.user
@@ -48,7 +49,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthenticatedRequest) -> HttpResponse:
     count = notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} as read.")

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -7,6 +9,8 @@ from idp.models import EVIDENCE_EXTENSIONS, IdpItem
 
 
 class IdpItemForm(forms.ModelForm):
+    competency = forms.ModelChoiceField(queryset=Competency.objects.select_related("group").order_by("code"))
+
     class Meta:
         model = IdpItem
         fields = ("competency", "activity_type", "target_level", "target_date", "description")
@@ -18,10 +22,6 @@ class IdpItemForm(forms.ModelForm):
             "target_level": "The level this activity should bring you to.",
             "description": "What you will do, and what will show that you reached the level.",
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["competency"].queryset = Competency.objects.select_related("group").order_by("code")
 
     def clean_target_date(self):
         target_date = self.cleaned_data["target_date"]
@@ -70,9 +70,10 @@ class VerifyForm(forms.Form):
 
     def __init__(self, *args, item: IdpItem, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["level"].choices = [(lvl, level_label(lvl)) for lvl in range(item.target_level, 0, -1)]
-        self.fields["level"].initial = item.target_level
-        self.fields["level"].help_text = "The item's target level, or lower if the evidence shows less."
+        level = cast(forms.TypedChoiceField, self.fields["level"])
+        level.choices = [(lvl, level_label(lvl)) for lvl in range(item.target_level, 0, -1)]
+        level.initial = item.target_level
+        level.help_text = "The item's target level, or lower if the evidence shows less."
 
 
 class BulkDecisionForm(forms.Form):
@@ -82,10 +83,10 @@ class BulkDecisionForm(forms.Form):
 
     def __init__(self, *args, item_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["items"].choices = [(pk, pk) for pk in item_ids]
+        cast(forms.TypedMultipleChoiceField, self.fields["items"]).choices = [(pk, pk) for pk in item_ids]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
             self.add_error("comment", "Say why you reject the items, so the employees can revise them.")
         return data

@@ -123,8 +123,10 @@ def idp_item_submit(*, item: IdpItem, by: User) -> IdpItem:
     with transaction.atomic():
         item = _apply(item=item, action="submit", by=by)
         employee = item.employee
-        approvers = (
-            [employee.supervisor] if employee.supervisor_id else [u for u in hc_recipients() if u.pk != employee.pk]
+        approvers: list[User] = (
+            [employee.supervisor]
+            if employee.supervisor is not None
+            else [u for u in hc_recipients() if u.pk != employee.pk]
         )
         notify(
             recipients=approvers,
@@ -190,7 +192,7 @@ def idp_item_complete(
     with transaction.atomic():
         item = _apply(item=item, action="complete", by=by, **fields)
         if evidence_file is not None:
-            item.evidence_file.save(evidence_file.name, evidence_file, save=True)
+            item.evidence_file.save(evidence_file.name or "evidence", evidence_file, save=True)
         notify(
             recipients=[u for u in hc_recipients() if u.pk != item.employee_id],
             subject=f"IDP item to verify: {item.employee.display_name}",

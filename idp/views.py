@@ -3,7 +3,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from competencies.models import Competency
 from competencies.selectors import employee_gaps
 from hrportal.access import can_view_employee
 from hrportal.models import User
+from hrportal.typing import AuthenticatedRequest
 from idp import services
 from idp.forms import BulkDecisionForm, CommentForm, CompleteForm, IdpItemForm, RejectForm, VerifyForm
 from idp.models import IdpItem
@@ -25,7 +26,7 @@ from idp.selectors import (
 from idp.workflow import TRANSITIONS, available_transitions, may_take
 
 
-def _item_for_viewer(request: HttpRequest, item_id: int) -> IdpItem:
+def _item_for_viewer(request: AuthenticatedRequest, item_id: int) -> IdpItem:
     """The item if the viewer may see its employee's data; 404 otherwise, so ids leak nothing."""
     item = (
         IdpItem.objects.select_related("employee", "employee__position", "employee__section", "competency")
@@ -37,7 +38,7 @@ def _item_for_viewer(request: HttpRequest, item_id: int) -> IdpItem:
     return item
 
 
-def _current_user(request: HttpRequest) -> User:
+def _current_user(request: AuthenticatedRequest) -> User:
     return User.objects.select_related("position", "section").get(pk=request.user.pk)
 
 
@@ -48,7 +49,7 @@ def _suggestions_for(employee: User):
 
 
 @login_required
-def my_plan(request: HttpRequest) -> HttpResponse:
+def my_plan(request: AuthenticatedRequest) -> HttpResponse:
     employee = _current_user(request)
     report, _, suggestions = _suggestions_for(employee)
     items = plan_items(employee=employee)
@@ -57,7 +58,7 @@ def my_plan(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def employee_plan(request: HttpRequest, user_id: int) -> HttpResponse:
+def employee_plan(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     """A direct report's whole plan, read-only, for their supervisor and HC."""
     if user_id == request.user.pk:
         return redirect("idp:my_plan")
@@ -68,12 +69,12 @@ def employee_plan(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "idp/employee_plan.html", {"employee": employee, "sections": sections})
 
 
-def _render_item_form(request: HttpRequest, form: IdpItemForm, item: IdpItem | None) -> HttpResponse:
+def _render_item_form(request: AuthenticatedRequest, form: IdpItemForm, item: IdpItem | None) -> HttpResponse:
     return render(request, "idp/item_form.html", {"form": form, "item": item})
 
 
 @login_required
-def item_new(request: HttpRequest) -> HttpResponse:
+def item_new(request: AuthenticatedRequest) -> HttpResponse:
     employee = request.user
     if request.method == "POST":
         form = IdpItemForm(request.POST)
@@ -83,7 +84,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
             return redirect(item)
     else:
         competency = Competency.objects.filter(pk=request.GET.get("competency") or 0).first()
-        initial = {"competency": competency}
+        initial: dict[str, object] = {"competency": competency}
         if competency:
             initial["target_level"] = services.default_target_level(employee=employee, competency=competency)
         form = IdpItemForm(initial=initial)
@@ -91,7 +92,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_edit(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = _item_for_viewer(request, item_id)
     if item.employee_id != request.user.pk:
         raise PermissionDenied("Only the employee edits their own items.")
@@ -110,7 +111,7 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
     return _render_item_form(request, form, item)
 
 
-def _action_forms(request: HttpRequest, item: IdpItem) -> dict[str, object]:
+def _action_forms(request: AuthenticatedRequest, item: IdpItem) -> dict[str, object]:
     """An unbound form for each action the viewer may take that needs input."""
     forms: dict[str, object] = {}
     for transition in available_transitions(request.user, item):
@@ -126,7 +127,7 @@ def _action_forms(request: HttpRequest, item: IdpItem) -> dict[str, object]:
 
 
 @login_required
-def item_detail(request: HttpRequest, item_id: int, bound_forms: dict | None = None) -> HttpResponse:
+def item_detail(request: AuthenticatedRequest, item_id: int, bound_forms: dict | None = None) -> HttpResponse:
     item = _item_for_viewer(request, item_id)
     transitions = available_transitions(request.user, item)
     forms = _action_forms(request, item) | (bound_forms or {})
@@ -141,7 +142,7 @@ def item_detail(request: HttpRequest, item_id: int, bound_forms: dict | None = N
     return render(request, "idp/item_detail.html", context, status=400 if bound_forms else 200)
 
 
-def _run_action(request: HttpRequest, item: IdpItem, action: str) -> HttpResponse | None:
+def _run_action(request: AuthenticatedRequest, item: IdpItem, action: str) -> HttpResponse | None:
     """Take `action` with the posted form: None on success, else the page showing the form's errors.
 
     The services raise TransitionNotAllowed, PermissionDenied or ValidationError; the caller reports them.
@@ -181,7 +182,7 @@ def _run_action(request: HttpRequest, item: IdpItem, action: str) -> HttpRespons
 
 @login_required
 @require_POST
-def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse:
+def item_action(request: AuthenticatedRequest, item_id: int, action: str) -> HttpResponse:
     item = _item_for_viewer(request, item_id)
     transition = TRANSITIONS.get(action)
     if transition is None:
@@ -202,7 +203,7 @@ def item_action(request: HttpRequest, item_id: int, action: str) -> HttpResponse
     return redirect(_safe_next(request) or item.get_absolute_url())
 
 
-def _safe_next(request: HttpRequest) -> str | None:
+def _safe_next(request: AuthenticatedRequest) -> str | None:
     """The posted `next` page, if it is on this site (actions from the plan page return there)."""
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
@@ -211,18 +212,18 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 
 @login_required
-def item_evidence(request: HttpRequest, item_id: int) -> FileResponse:
+def item_evidence(request: AuthenticatedRequest, item_id: int) -> FileResponse:
     """The uploaded evidence, for those who may see the item; never served by URL directly."""
     item = _item_for_viewer(request, item_id)
     if not item.evidence_file:
         raise Http404("This item has no evidence file.")
-    filename = item.evidence_file.name.rsplit("/", 1)[-1]
+    filename = (item.evidence_file.name or "").rsplit("/", 1)[-1] or "evidence"
     return FileResponse(item.evidence_file.open("rb"), as_attachment=True, filename=filename)
 
 
 @login_required
 @require_POST
-def suggestion_accept(request: HttpRequest, competency_id: int) -> HttpResponse:
+def suggestion_accept(request: AuthenticatedRequest, competency_id: int) -> HttpResponse:
     employee = _current_user(request)
     _, _, suggestions = _suggestions_for(employee)
     suggestion = next((s for s in suggestions if s.row.competency_id == competency_id), None)
@@ -244,7 +245,7 @@ def suggestion_accept(request: HttpRequest, competency_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def suggestion_dismiss(request: HttpRequest, competency_id: int) -> HttpResponse:
+def suggestion_dismiss(request: AuthenticatedRequest, competency_id: int) -> HttpResponse:
     employee = _current_user(request)
     row = next((r for r in employee_gaps(employee=employee).rows if r.competency_id == competency_id), None)
     if row is None:
@@ -259,7 +260,7 @@ def _may_use_approvals(user: User) -> bool:
 
 
 @login_required
-def approvals(request: HttpRequest) -> HttpResponse:
+def approvals(request: AuthenticatedRequest) -> HttpResponse:
     if not _may_use_approvals(request.user):
         raise PermissionDenied("Only supervisors and HC approve development items.")
     queue = approval_queue(approver=request.user)
@@ -270,7 +271,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
     return render(request, "idp/approvals.html", {"queue": queue, "form": form})
 
 
-def _decide_in_bulk(request: HttpRequest, items: list[IdpItem], data: dict) -> None:
+def _decide_in_bulk(request: AuthenticatedRequest, items: list[IdpItem], data: dict) -> None:
     decide = services.idp_item_approve if data["decision"] == "approve" else services.idp_item_reject
     done = 0
     for item in items:

@@ -1,14 +1,15 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from competencies.selectors import employee_gaps, level_labels
 from hrportal.access import can_view_employee
 from hrportal.models import User
+from hrportal.typing import AuthenticatedRequest
 from idp.selectors import active_items_by_competency
 
 
-def _employee_for_viewer(request: HttpRequest, user_id: int) -> User:
+def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
     """The employee `user_id` if the viewer may see their data; 404 otherwise, so ids leak nothing."""
     employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
     if employee is None or not can_view_employee(request.user, employee):
@@ -16,7 +17,7 @@ def _employee_for_viewer(request: HttpRequest, user_id: int) -> User:
     return employee
 
 
-def _render_gaps(request: HttpRequest, employee: User) -> HttpResponse:
+def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
     report = employee_gaps(employee=employee)
     active_items = active_items_by_competency(employee=employee)
     context = {
@@ -31,10 +32,10 @@ def _render_gaps(request: HttpRequest, employee: User) -> HttpResponse:
 
 
 @login_required
-def my_gaps(request: HttpRequest) -> HttpResponse:
+def my_gaps(request: AuthenticatedRequest) -> HttpResponse:
     return _render_gaps(request, _employee_for_viewer(request, request.user.pk))
 
 
 @login_required
-def employee_gaps_view(request: HttpRequest, user_id: int) -> HttpResponse:
+def employee_gaps_view(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     return _render_gaps(request, _employee_for_viewer(request, user_id))

@@ -1,12 +1,13 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from competencies.selectors import level_labels
 from competencies.team import CELL_LABELS, CellKind, team_heatmap
 from hrportal.models import Section, User
+from hrportal.typing import AuthenticatedRequest
 
 
 class TeamViewForm(forms.Form):
@@ -27,7 +28,7 @@ class TeamViewForm(forms.Form):
             del self.fields["section"], self.fields["supervisor"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("section") and data.get("supervisor"):
             raise forms.ValidationError("Pick a section or a supervisor, not both.")
         return data
@@ -48,7 +49,7 @@ def _members(viewer: User, form: TeamViewForm) -> tuple[list[User], str]:
 
 
 @login_required
-def team_view(request: HttpRequest) -> HttpResponse:
+def team_view(request: AuthenticatedRequest) -> HttpResponse:
     viewer = request.user
     may_choose_team = viewer.is_hc
     if not may_choose_team and not User.objects.direct_reports_of(viewer).exists():
