@@ -86,6 +86,9 @@ def _write_level(
         source=source,
         evidence_note=evidence_note[:255],
         changed_by=by,
+        # The date the level took effect (an assessment's completion, not the day HC typed it
+        # in), so "the level on date D" and progress over time read straight from history.
+        changed_at=achieved_at,
         **evidence_fields,
     )
     return LevelChange(competency=competency, old_level=old_level, new_level=level)
