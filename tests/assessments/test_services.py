@@ -62,6 +62,7 @@ def test_passed_result_raises_level_with_history_naming_the_result(employee, hc,
         recorded.result,
         hc,
     )
+    assert history.changed_at == DAY  # effective when the assessment was completed, not when recorded
 
 
 def test_failed_result_changes_no_level(employee, hc, gsh):
