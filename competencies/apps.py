@@ -7,7 +7,7 @@ class CompetenciesConfig(AppConfig):
     verbose_name = "Competencies"
     hc_permissions = [
         f"{action}_{model}"
-        for model in ("skillgroup", "competency", "leveldescriptor", "positiontarget")
+        for model in ("skillgroup", "competency", "leveldescriptor", "positiontarget", "careerpath", "careerpathstep")
         for action in ("view", "add", "change", "delete")
     ] + [
         "view_competencylevel",
@@ -16,3 +16,8 @@ class CompetenciesConfig(AppConfig):
         "view_competencylevelhistory",
         "view_positiontargethistory",
     ]
+
+    def ready(self) -> None:
+        # Temporary: the career path admin lives in its own module while competencies/admin.py
+        # is being edited elsewhere; it moves into admin.py, and this import goes, afterwards.
+        from competencies import admin_career  # noqa: F401

@@ -1,12 +1,21 @@
 """Reads for the competency pages, each built from a fixed number of queries."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from competencies.models import CompetencyLevel, PositionTarget, Proficiency, level_label
-from hrportal.models import User
+from competencies.models import (
+    Competency,
+    CompetencyLevel,
+    CompetencyLevelHistory,
+    PositionTarget,
+    Proficiency,
+    level_label,
+)
+from hrportal.models import Position, User
 
 RADAR_AXES = 8
 
@@ -54,10 +63,17 @@ class GapRow:
 class GapReport:
     employee: User
     rows: list[GapRow]
+    # The position compared against when it was chosen (career pages); None: the employee's own.
+    position: Position | None = None
 
     @property
     def has_position(self) -> bool:
-        return self.employee.position_id is not None
+        return self.position is not None or self.employee.position_id is not None
+
+    @property
+    def gaps(self) -> list[int]:
+        """The positive gaps (target above current), largest first."""
+        return [row.gap for row in self.rows if row.gap > 0]
 
     @property
     def total(self) -> int:
@@ -103,37 +119,119 @@ def level_labels() -> list[str]:
     return [level_label(value) for value in Proficiency.values]
 
 
-def employee_gaps(*, employee: User) -> GapReport:
-    """Current against target for every competency of `employee`'s position. Two queries.
+def employee_levels(*, employee: User) -> dict[int, CompetencyLevel]:
+    """{competency id: level row} of `employee`'s current levels. One query."""
+    return {
+        level.competency_id: level
+        for level in CompetencyLevel.objects.for_employee(employee).only(
+            "competency_id", "level", "evidence_note", "achieved_at"
+        )
+    }
+
+
+def _gap_row(target: PositionTarget, level: CompetencyLevel | None) -> GapRow:
+    competency = target.competency
+    return GapRow(
+        competency_id=competency.pk,
+        code=competency.code,
+        name=competency.name,
+        group=competency.group.name,
+        target=target.target_level,
+        current=level.level if level else 0,
+        has_level=level is not None,
+        evidence_note=level.evidence_note if level else "",
+        achieved_at=level.achieved_at if level else None,
+    )
+
+
+def _sort_rows(rows: list[GapRow]) -> list[GapRow]:
+    rows.sort(key=lambda row: (-row.gap, -row.target, row.code))
+    return rows
+
+
+def employee_gap_reports(
+    *,
+    employee: User,
+    positions: Sequence[Position],
+    levels: dict[int, CompetencyLevel] | None = None,
+) -> dict[int, GapReport]:
+    """{position id: GapReport} of `employee` against each of `positions`' targets.
+
+    One query for the targets of all the positions, plus one for the employee's levels unless
+    `levels` (from employee_levels) is given. Rows are sorted as in employee_gaps.
+    """
+    if not positions:
+        return {}
+    if levels is None:
+        levels = employee_levels(employee=employee)
+    rows: dict[int, list[GapRow]] = {position.pk: [] for position in positions}
+    targets = PositionTarget.objects.filter(position_id__in=rows).select_related("competency__group")
+    for target in targets:
+        rows[target.position_id].append(_gap_row(target, levels.get(target.competency_id)))
+    return {
+        position.pk: GapReport(employee=employee, rows=_sort_rows(rows[position.pk]), position=position)
+        for position in positions
+    }
+
+
+def employee_gaps(*, employee: User, position: Position | None = None) -> GapReport:
+    """Current against target for every competency of a position: `position` if given (the
+    gap to another role), otherwise the employee's own. Two queries.
 
     Sorted by gap descending, then target descending, then code. A competency without a
     level row counts as level 0.
     """
+    if position is not None:
+        return employee_gap_reports(employee=employee, positions=[position])[position.pk]
     if employee.position_id is None:
         return GapReport(employee=employee, rows=[])
     targets = PositionTarget.objects.filter(position_id=employee.position_id).select_related("competency__group")
-    levels = {
-        level.competency_id: level
-        for level in CompetencyLevel.objects.filter(employee=employee).only(
-            "competency_id", "level", "evidence_note", "achieved_at"
-        )
-    }
-    rows = []
-    for target in targets:
-        level = levels.get(target.competency_id)
-        competency = target.competency
-        rows.append(
-            GapRow(
-                competency_id=competency.pk,
-                code=competency.code,
-                name=competency.name,
-                group=competency.group.name,
-                target=target.target_level,
-                current=level.level if level else 0,
-                has_level=level is not None,
-                evidence_note=level.evidence_note if level else "",
-                achieved_at=level.achieved_at if level else None,
-            )
-        )
-    rows.sort(key=lambda row: (-row.gap, -row.target, row.code))
-    return GapReport(employee=employee, rows=rows)
+    levels = employee_levels(employee=employee)
+    rows = [_gap_row(target, levels.get(target.competency_id)) for target in targets]
+    return GapReport(employee=employee, rows=_sort_rows(rows))
+
+
+# --- Level history -----------------------------------------------------------------------
+
+
+def level_history(*, employee: User) -> QuerySet[CompetencyLevelHistory]:
+    """Every change of `employee`'s levels, newest first, with what the history page shows
+    (competency, who, the evidence's type) joined in: one query per page."""
+    return (
+        CompetencyLevelHistory.objects.filter(employee=employee)
+        .select_related("competency", "changed_by", "evidence_type")
+        .order_by("-changed_at", "-pk")
+    )
+
+
+def history_competencies(*, employee: User) -> list[Competency]:
+    """The competencies in which `employee`'s level ever changed, by code, each annotated with
+    `last_changed_at` (its newest change). One query."""
+    history = CompetencyLevelHistory.objects.filter(employee=employee)
+    newest = history.filter(competency=OuterRef("pk")).order_by("-changed_at", "-pk").values("changed_at")[:1]
+    return list(
+        Competency.objects.filter(pk__in=history.values("competency_id"))
+        .annotate(last_changed_at=Subquery(newest))
+        .only("code", "name")
+        .order_by("code")
+    )
+
+
+@dataclass(frozen=True)
+class LevelPoint:
+    changed_at: datetime
+    level: int
+
+    @property
+    def label(self) -> str:
+        return level_label(self.level)
+
+
+def level_timeline(*, employee: User, competency_id: int) -> list[LevelPoint]:
+    """`employee`'s level in one competency after each change, oldest first. One query."""
+    changes = (
+        CompetencyLevelHistory.objects.filter(employee=employee, competency_id=competency_id)
+        .order_by("changed_at", "pk")
+        .values_list("changed_at", "new_level")
+    )
+    return [LevelPoint(changed_at=changed_at, level=level) for changed_at, level in changes]

@@ -8,9 +8,9 @@ urlpatterns = [
     path("gap/", gaps.my_gaps, name="my_gaps"),
     path("gap/<int:user_id>/", gaps.employee_gaps_view, name="employee_gaps"),
     path("gap/team/", team.team_view, name="team"),
-    path("gap/history/", history.placeholder, name="my_history"),
-    path("gap/<int:user_id>/history/", history.placeholder, name="employee_history"),
-    path("career/", career.placeholder, name="career"),
-    path("career/talent/", career.placeholder, name="talent_search"),
+    path("gap/history/", history.my_history, name="my_history"),
+    path("gap/<int:user_id>/history/", history.employee_history, name="employee_history"),
+    path("career/", career.career, name="career"),
+    path("career/talent/", career.talent, name="talent_search"),
     path("reports/", reports.placeholder, name="reports"),
 ]

@@ -1,7 +1,98 @@
+"""Level history: every change of an employee's levels, and one competency's level over time."""
+
+from collections.abc import Sequence
+from typing import cast
+
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from competencies.models import Competency
+from competencies.selectors import (
+    LevelPoint,
+    history_competencies,
+    level_history,
+    level_labels,
+    level_timeline,
+)
+from competencies.views.gaps import _employee_for_viewer
+from hrportal.models import User
+from hrportal.typing import AuthenticatedRequest
+
+HISTORY_PER_PAGE = 50
+
+
+class CompetencyChoiceForm(forms.Form):
+    """Which competency to chart: one whose level changed (the view passes them in, so
+    validating and rendering cost no further query)."""
+
+    competency = forms.TypedChoiceField(
+        label="Competency",
+        coerce=int,
+        error_messages={
+            "required": "Choose a competency.",
+            "invalid_choice": "No level change is recorded for that competency: choose one from the list.",
+        },
+    )
+
+    def __init__(self, *args, competencies: Sequence[Competency], **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.TypedChoiceField, self.fields["competency"]).choices = [("", "Choose a competency…")] + [
+            (str(c.pk), f"{c.code} {c.name}") for c in competencies
+        ]
+
+
+def _chart_data(competency: Competency, points: list[LevelPoint]) -> dict:
+    """The line chart's data: x in epoch milliseconds, y the level; `now` extends the last level."""
+    return {
+        "label": f"{competency.code} {competency.name}",
+        "points": [
+            {
+                "x": int(point.changed_at.timestamp() * 1000),
+                "y": point.level,
+                "date": timezone.localtime(point.changed_at).strftime("%Y-%m-%d"),
+            }
+            for point in points
+        ],
+        "now": int(timezone.now().timestamp() * 1000),
+    }
+
+
+def _render_history(request: AuthenticatedRequest, employee: User) -> HttpResponse:
+    competencies = history_competencies(employee=employee)
+    by_id = {competency.pk: competency for competency in competencies}
+    form = CompetencyChoiceForm(request.GET if "competency" in request.GET else None, competencies=competencies)
+    selected = None
+    if form.is_bound:
+        if form.is_valid():
+            selected = by_id[form.cleaned_data["competency"]]
+    elif competencies:
+        # Nothing chosen yet: chart the competency that changed most recently.
+        selected = max(competencies, key=lambda c: c.last_changed_at)  # type: ignore[attr-defined]
+        form = CompetencyChoiceForm(initial={"competency": selected.pk}, competencies=competencies)
+    page = Paginator(level_history(employee=employee), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    points = level_timeline(employee=employee, competency_id=selected.pk) if selected else []
+    context = {
+        "employee": employee,
+        "is_own": employee.pk == request.user.pk,
+        "page": page,
+        "form": form,
+        "selected": selected,
+        "points": points,
+        "chart_data": _chart_data(selected, points) if selected else None,
+        "level_labels": level_labels(),
+    }
+    return render(request, "competencies/history.html", context)
 
 
 @login_required
-def placeholder(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    return HttpResponse("Coming soon")
+def my_history(request: AuthenticatedRequest) -> HttpResponse:
+    return _render_history(request, _employee_for_viewer(request, request.user.pk))
+
+
+@login_required
+def employee_history(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    return _render_history(request, _employee_for_viewer(request, user_id))

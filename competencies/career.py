@@ -1,0 +1,236 @@
+"""Reads for the career pages: match scores, next positions on career paths, talent search.
+
+Match score of an employee for a position: the share of the position's targeted competencies
+in which the employee's current level is at or above the target (a target of 0 is always met),
+as a whole percent rounded down, so a shown 80 % is never really 79.6 %. A position without
+targets has no score. A position is *recommended* at RECOMMENDED_SCORE % or more.
+
+Estimated development time (see estimated_months): levels are developed one at a time within a
+competency, MONTHS_PER_LEVEL months each, and at most PARALLEL_COMPETENCIES competencies are
+developed at once.
+
+Every selector here costs a fixed number of queries, however many positions, paths,
+competencies or employees there are.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.db.models import QuerySet
+
+from competencies.models import CareerPath, CareerPathStep, CompetencyLevel, PositionTarget
+from competencies.selectors import GapReport
+from hrportal.models import Position, User
+
+RECOMMENDED_SCORE = 80  # percent
+# One proficiency level takes about a quarter to develop (idp.selectors plans 12 weeks a level).
+MONTHS_PER_LEVEL = 3
+# An employee works on at most this many competencies at a time.
+PARALLEL_COMPETENCIES = 2
+
+
+def estimated_months(gaps: Iterable[int]) -> int:
+    """Months to close `gaps` (target − current per competency; ≤ 0 means met).
+
+    Rule: each missing level takes MONTHS_PER_LEVEL months; the levels of one competency are
+    developed one after another, and up to PARALLEL_COMPETENCIES competencies in parallel. The
+    shortest such schedule takes max(largest gap, ⌈sum of gaps ÷ PARALLEL_COMPETENCIES⌉)
+    level-slots: the largest gap cannot be split, and no more than PARALLEL_COMPETENCIES levels
+    are worked on at once. E.g. gaps 4 and 1: max(4, ⌈5 ÷ 2⌉) = 4 slots = 12 months; four gaps
+    of 1: max(1, 2) = 2 slots = 6 months. No gap: 0.
+    """
+    positive = [gap for gap in gaps if gap > 0]
+    if not positive:
+        return 0
+    slots = max(max(positive), math.ceil(sum(positive) / PARALLEL_COMPETENCIES))
+    return MONTHS_PER_LEVEL * slots
+
+
+def estimate_text(months: int) -> str:
+    if months == 0:
+        return "ready now"
+    return f"about {months} months"
+
+
+@dataclass(frozen=True)
+class Match:
+    """How well an employee's current levels match one position's targets."""
+
+    position: Position
+    met: int
+    total: int
+    gaps: tuple[int, ...] = ()  # the positive gaps, largest first
+
+    @classmethod
+    def from_levels(cls, position: Position, targets: dict[int, int], levels: dict[int, int]) -> "Match":
+        """`targets` and `levels` map competency id → level; a missing level counts as 0."""
+        differences = [target - levels.get(competency_id, 0) for competency_id, target in targets.items()]
+        return cls(
+            position=position,
+            met=sum(1 for gap in differences if gap <= 0),
+            total=len(differences),
+            gaps=tuple(sorted((gap for gap in differences if gap > 0), reverse=True)),
+        )
+
+    @classmethod
+    def from_report(cls, report: GapReport) -> "Match":
+        """The same figures from a gap report built for a chosen position (`report.position`)."""
+        if report.position is None:
+            raise ValueError("The report names no position: build it with employee_gap_reports.")
+        return cls(position=report.position, met=report.met, total=report.total, gaps=tuple(report.gaps))
+
+    @property
+    def score(self) -> Fraction:
+        """Exact share met, 0–1 (ranking and thresholds compare this, never a rounded figure)."""
+        return Fraction(self.met, self.total) if self.total else Fraction(0)
+
+    @property
+    def score_percent(self) -> int:
+        """Whole percent, rounded down."""
+        return (100 * self.met) // self.total if self.total else 0
+
+    @property
+    def is_recommended(self) -> bool:
+        return self.total > 0 and self.score * 100 >= RECOMMENDED_SCORE
+
+    def reaches(self, min_score: int) -> bool:
+        return self.score * 100 >= min_score
+
+    @property
+    def months(self) -> int:
+        return estimated_months(self.gaps)
+
+    @property
+    def estimate(self) -> str:
+        return estimate_text(self.months)
+
+    @property
+    def in_gap(self) -> int:
+        return self.total - self.met
+
+
+def targets_by_position(*, position_ids: Iterable[int] | None = None) -> dict[int, dict[int, int]]:
+    """{position id: {competency id: target level}} for every position (or those given) that
+    has targets. One query, however many positions and competencies."""
+    targets = PositionTarget.objects.all()
+    if position_ids is not None:
+        targets = targets.filter(position_id__in=list(position_ids))
+    result: dict[int, dict[int, int]] = defaultdict(dict)
+    for position_id, competency_id, target in targets.values_list("position_id", "competency_id", "target_level"):
+        result[position_id][competency_id] = target
+    return dict(result)
+
+
+def position_ranking(*, positions: Sequence[Position], levels: dict[int, int]) -> list[Match]:
+    """Every position in `positions` that has targets, best match first (score, then name).
+
+    `levels` maps competency id → the employee's current level. One query (all targets).
+    """
+    by_id = {position.pk: position for position in positions}
+    all_targets = targets_by_position()
+    matches = [
+        Match.from_levels(by_id[position_id], targets, levels)
+        for position_id, targets in all_targets.items()
+        if position_id in by_id
+    ]
+    matches.sort(key=lambda match: (-match.score, match.position.name.casefold(), match.position.pk))
+    return matches
+
+
+# --- Career paths --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextPosition:
+    """The position right after the employee's on one or more career paths."""
+
+    position: Position
+    paths: list[CareerPath]
+
+
+@dataclass(frozen=True)
+class PathPlace:
+    """Where a position stands on career paths: the next positions, and the paths it tops."""
+
+    paths: list[CareerPath]
+    next_positions: list[NextPosition]
+    top_of: list[CareerPath]
+
+    @property
+    def on_a_path(self) -> bool:
+        return bool(self.paths)
+
+
+def path_place(*, position_id: int | None) -> PathPlace:
+    """For each career path containing `position_id`, the position right after it (by step
+    order; gaps in the numbering are fine). A position that is next on several paths is listed
+    once, with all those paths. One query (none without a position)."""
+    if position_id is None:
+        return PathPlace(paths=[], next_positions=[], top_of=[])
+    steps = (
+        CareerPathStep.objects.filter(path__steps__position_id=position_id)
+        .select_related("path", "position")
+        .order_by("path__name", "path_id", "order")
+    )
+    steps_by_path: dict[int, list[CareerPathStep]] = defaultdict(list)
+    for step in steps:
+        steps_by_path[step.path_id].append(step)
+    paths, top_of = [], []
+    next_by_position: dict[int, NextPosition] = {}
+    for path_steps in steps_by_path.values():
+        path = path_steps[0].path
+        paths.append(path)
+        index = next(i for i, step in enumerate(path_steps) if step.position_id == position_id)
+        if index + 1 == len(path_steps):
+            top_of.append(path)
+            continue
+        following = path_steps[index + 1].position
+        next_by_position.setdefault(following.pk, NextPosition(position=following, paths=[])).paths.append(path)
+    return PathPlace(paths=paths, next_positions=list(next_by_position.values()), top_of=top_of)
+
+
+# --- Talent search -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    employee: User
+    match: Match
+
+
+def talent_search(
+    *, position: Position, candidates: QuerySet[User], min_score: int = 0
+) -> tuple[bool, list[Candidate]]:
+    """Employees of `candidates` ranked by match score for `position` (best first, then by
+    name), keeping those at or above `min_score` percent.
+
+    Returns (whether the position has targets, candidates); without targets nobody has a score
+    and the list is empty. Three queries however many candidates: the position's targets, the
+    candidates with position and section, and their levels in those competencies.
+    """
+    targets = targets_by_position(position_ids=[position.pk]).get(position.pk, {})
+    if not targets:
+        return False, []
+    people = list(candidates.select_related("position", "section"))
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    # A subquery rather than a list of ids: no limit on the number of SQL parameters.
+    rows = CompetencyLevel.objects.filter(employee__in=candidates.values("pk"), competency_id__in=list(targets))
+    for employee_id, competency_id, level in rows.values_list("employee_id", "competency_id", "level"):
+        levels[employee_id][competency_id] = level
+    found = []
+    for person in people:
+        match = Match.from_levels(position, targets, levels.get(person.pk, {}))
+        if match.reaches(min_score):
+            found.append(Candidate(employee=person, match=match))
+    found.sort(
+        key=lambda c: (
+            -c.match.score,
+            c.employee.last_name.casefold(),
+            c.employee.first_name.casefold(),
+            c.employee.username,
+        )
+    )
+    return True, found

@@ -1,0 +1,78 @@
+// Line chart of one competency's level over time (history page): a stepped line, because a
+// level holds from one change to the next. Data: #level-history-data; scale labels: #level-labels.
+(function () {
+  "use strict";
+  const canvas = document.getElementById("level-history-chart");
+  const dataNode = document.getElementById("level-history-data");
+  const labelsNode = document.getElementById("level-labels");
+  if (!canvas || !dataNode || !labelsNode || typeof Chart === "undefined") {
+    return;
+  }
+  const data = JSON.parse(dataNode.textContent);
+  const levelLabels = JSON.parse(labelsNode.textContent);
+  const points = data.points.map((point) => ({ x: point.x, y: point.y, date: point.date }));
+  const last = points[points.length - 1];
+  if (last && data.now > last.x) {
+    // Carry the current level on to today.
+    points.push({ x: data.now, y: last.y, date: "today" });
+  }
+  const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
+  // Show at least a month, so changes made on one day still give a readable axis.
+  const DAY = 24 * 60 * 60 * 1000;
+  const end = points.length ? Math.max(data.now, points[points.length - 1].x) : data.now;
+  const start = points.length ? Math.min(points[0].x, end - 30 * DAY) : end - 30 * DAY;
+
+  new Chart(canvas, {
+    type: "line",
+    data: {
+      datasets: [
+        {
+          label: data.label,
+          data: points,
+          stepped: "before",
+          borderColor: "rgb(13, 110, 253)",
+          backgroundColor: "rgba(13, 110, 253, 0.15)",
+          pointBackgroundColor: "rgb(13, 110, 253)",
+          pointRadius: points.map((point, index) => (index === points.length - 1 && point.date === "today" ? 0 : 4)),
+          borderWidth: 2,
+          fill: false,
+        },
+      ],
+    },
+    options: {
+      responsive: true,
+      animation: false,
+      parsing: false,
+      scales: {
+        x: {
+          type: "linear",
+          min: start,
+          max: end,
+          ticks: {
+            // Dates only; a tick on the same day as the one before it stays unlabelled.
+            callback: (value, index, ticks) =>
+              index > 0 && isoDate(ticks[index - 1].value) === isoDate(value) ? "" : isoDate(value),
+            maxRotation: 0,
+            autoSkipPadding: 16,
+          },
+          title: { display: true, text: "Date" },
+        },
+        y: {
+          min: 0,
+          max: 5,
+          ticks: { stepSize: 1, callback: (value) => levelLabels[value] ?? value },
+          title: { display: true, text: "Level" },
+        },
+      },
+      plugins: {
+        legend: { position: "bottom" },
+        tooltip: {
+          callbacks: {
+            title: (items) => items.map((item) => item.raw.date),
+            label: (ctx) => `${ctx.dataset.label}: ${levelLabels[ctx.parsed.y] ?? ctx.parsed.y}`,
+          },
+        },
+      },
+    },
+  });
+})();
