@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from competencies.models import (
+    CareerPath,
+    CareerPathStep,
     Competency,
     CompetencyLevel,
     CompetencyLevelHistory,
@@ -16,7 +18,15 @@ from competencies.models import (
     level_label,
 )
 from competencies.services import level_override, target_set
-from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
+from competencies.spreadsheets import (
+    descriptors_dataset,
+    descriptors_import_apply,
+    descriptors_import_plan,
+    matrix_dataset,
+    matrix_import_apply,
+    matrix_import_plan,
+)
+from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, SpreadsheetAdminMixin, SpreadsheetExport, SpreadsheetImporter
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -87,8 +97,53 @@ def _save_targets_through_service(request, formset, competency: Competency | Non
         )
 
 
+MATRIX_IMPORT = SpreadsheetImporter(
+    key="matrix",
+    title="Import matrix",
+    columns=(
+        "Columns: skill_group, code, name, definition, then one column per position, headed by its name. "
+        "Each cell: a target level 0–5, “-” for not applicable, or empty to leave that target as it is. "
+        "Missing skill groups, competencies and positions are created; competencies and positions the file "
+        "does not mention are left alone. Target changes are dated in the target history under your name."
+    ),
+    permissions=("competencies.change_positiontarget",),
+    plan=lambda content, fmt, remove: matrix_import_plan(content=content, fmt=fmt, remove=remove),
+    apply=lambda plan, by, note: matrix_import_apply(plan=plan, by=by, note=note),
+    remove_label="Remove targets whose cell is “-” (make them not applicable)",
+)
+DESCRIPTORS_IMPORT = SpreadsheetImporter(
+    key="descriptors",
+    title="Import level descriptors",
+    columns=(
+        "Columns: code, level (1–5), behaviour_indicators, syllabus, deliverable. One row per competency and "
+        "level, stating the descriptor in full; the competencies must exist already. Descriptors the file "
+        "does not mention are left alone."
+    ),
+    permissions=("competencies.change_leveldescriptor", "competencies.add_leveldescriptor"),
+    plan=lambda content, fmt, remove: descriptors_import_plan(content=content, fmt=fmt),
+    apply=lambda plan, by, note: descriptors_import_apply(plan=plan),
+)
+
+
 @admin.register(Competency)
-class CompetencyAdmin(admin.ModelAdmin):
+class CompetencyAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+    spreadsheet_imports = (MATRIX_IMPORT, DESCRIPTORS_IMPORT)
+    spreadsheet_exports = (
+        SpreadsheetExport(
+            key="matrix",
+            label="Export matrix",
+            filename="competency-matrix",
+            permissions=("competencies.view_positiontarget",),
+            dataset=matrix_dataset,
+        ),
+        SpreadsheetExport(
+            key="descriptors",
+            label="Export descriptors",
+            filename="level-descriptors",
+            permissions=("competencies.view_leveldescriptor",),
+            dataset=descriptors_dataset,
+        ),
+    )
     list_display = ("code", "name", "group", "position_count")
     list_filter = ("group",)
     search_fields = ("code", "name", "definition")
@@ -228,3 +283,26 @@ class CompetencyLevelHistoryAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("employee", "competency", "changed_by")
     date_hierarchy = "changed_at"
+
+
+class CareerPathStepInline(admin.TabularInline):
+    model = CareerPathStep
+    extra = 1
+    ordering = ("order",)
+    autocomplete_fields = ("position",)
+    verbose_name = "step"
+    verbose_name_plural = "steps, in order (1 for the first position on the path)"
+
+
+@admin.register(CareerPath)
+class CareerPathAdmin(admin.ModelAdmin):
+    list_display = ("name", "step_count")
+    search_fields = ("name", "steps__position__name")
+    inlines = (CareerPathStepInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(step_count=Count("steps"))
+
+    @admin.display(description="number of steps", ordering="step_count")
+    def step_count(self, obj) -> int:
+        return obj.step_count

@@ -16,8 +16,3 @@ class CompetenciesConfig(AppConfig):
         "view_competencylevelhistory",
         "view_positiontargethistory",
     ]
-
-    def ready(self) -> None:
-        # Temporary: the career path admin lives in its own module while competencies/admin.py
-        # is being edited elsewhere; it moves into admin.py, and this import goes, afterwards.
-        from competencies import admin_career  # noqa: F401

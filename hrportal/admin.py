@@ -1,8 +1,30 @@
-from django.contrib import admin
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import tablib
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 
 from hrportal.models import Notification, Position, Section, User
+from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
+from hrportal.spreadsheets import (
+    FORMATS,
+    ImportFileError,
+    ImportPlan,
+    SpreadsheetError,
+    download_response,
+    format_from_name,
+)
 
 # For admins of models with an `employee` foreign key: find rows by the person's name or number.
 EMPLOYEE_SEARCH_FIELDS = (
@@ -13,8 +35,209 @@ EMPLOYEE_SEARCH_FIELDS = (
 )
 
 
+# Spreadsheet import and export in the admin. An import is three steps: upload, a preview of
+# what would change (or the file's errors), and a confirmation that applies exactly what was
+# previewed. The file waits in the session between the steps (they are small); the preview's
+# fingerprint travels in the confirm form, so a confirmation whose plan has changed meanwhile
+# (another import, an edit) shows the new preview instead of applying something unseen.
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SpreadsheetImporter:
+    """One kind of file a ModelAdmin imports."""
+
+    key: str  # in the URL and the session: "matrix"
+    title: str  # "Import the competency matrix"
+    columns: str  # what the file holds, shown above the upload form
+    permissions: tuple[str, ...]
+    plan: Callable[[bytes, str, bool], ImportPlan]  # (content, format, remove); raises ImportFileError
+    apply: Callable[[ImportPlan, User, str], None]  # (plan, by, note)
+    remove_label: str = ""  # the checkbox of a remove option; "" when there is none
+
+
+@dataclass(frozen=True)
+class SpreadsheetExport:
+    key: str
+    label: str  # "Export matrix"
+    filename: str  # without date and extension
+    permissions: tuple[str, ...]
+    dataset: Callable[[], tablib.Dataset]
+
+
+class SpreadsheetImportForm(forms.Form):
+    file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file.")
+    remove = forms.BooleanField(required=False)
+
+    def __init__(self, *args, remove_label: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if remove_label:
+            self.fields["remove"].label = remove_label
+        else:
+            del self.fields["remove"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            format_from_name(upload.name)
+        except SpreadsheetError as error:
+            raise forms.ValidationError(str(error)) from None
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        return upload
+
+
+class SpreadsheetAdminMixin:
+    """Adds `spreadsheet_imports` and `spreadsheet_exports` to a ModelAdmin, with buttons on its list."""
+
+    spreadsheet_imports: tuple[SpreadsheetImporter, ...] = ()
+    spreadsheet_exports: tuple[SpreadsheetExport, ...] = ()
+    change_list_template = "admin/spreadsheet_change_list.html"
+
+    def _url_name(self, action: str, key: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{action}_{key}"
+
+    def get_urls(self):
+        def wrap(view, item):
+            return self.admin_site.admin_view(lambda request, **kwargs: view(request, item, **kwargs))
+
+        urls = [
+            path(f"import-{item.key}/", wrap(self.import_view, item), name=self._url_name("import", item.key))
+            for item in self.spreadsheet_imports
+        ] + [
+            path(f"export-{item.key}/<str:fmt>/", wrap(self.export_view, item), name=self._url_name("export", item.key))
+            for item in self.spreadsheet_exports
+        ]
+        return urls + super().get_urls()
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        links = [
+            (item.title, reverse(f"admin:{self._url_name('import', item.key)}"))
+            for item in self.spreadsheet_imports
+            if request.user.has_perms(item.permissions)
+        ] + [
+            (f"{item.label} ({fmt.upper()})", reverse(f"admin:{self._url_name('export', item.key)}", args=[fmt]))
+            for item in self.spreadsheet_exports
+            if request.user.has_perms(item.permissions)
+            for fmt in FORMATS
+        ]
+        return super().changelist_view(request, {**(extra_context or {}), "spreadsheet_links": links})
+
+    def export_view(self, request: HttpRequest, export: SpreadsheetExport, fmt: str) -> HttpResponse:
+        if not request.user.has_perms(export.permissions):
+            raise PermissionDenied
+        if fmt not in FORMATS:
+            raise Http404("Unknown format.")
+        filename = f"{export.filename}-{timezone.localdate():%Y-%m-%d}"
+        return download_response(export.dataset(), filename=filename, fmt=fmt)
+
+    def import_view(self, request: HttpRequest, importer: SpreadsheetImporter) -> HttpResponse:
+        if not request.user.has_perms(importer.permissions):
+            raise PermissionDenied
+        if request.method == "POST" and "fingerprint" in request.POST:
+            return self._import_confirm(request, importer)
+        form = SpreadsheetImportForm(
+            request.POST if request.method == "POST" else None,
+            request.FILES if request.method == "POST" else None,
+            remove_label=importer.remove_label,
+        )
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            stored = {
+                "name": upload.name,
+                "content": base64.b64encode(upload.read()).decode("ascii"),
+                "remove": bool(form.cleaned_data.get("remove")),
+            }
+            request.session[self._session_key(importer)] = stored
+            return self._import_preview(request, importer, stored)
+        return self._render_import(request, importer, form=form)
+
+    def _session_key(self, importer: SpreadsheetImporter) -> str:
+        return f"spreadsheet_import:{self._url_name('import', importer.key)}"
+
+    def _plan(self, importer: SpreadsheetImporter, stored: dict) -> ImportPlan:
+        content = base64.b64decode(stored["content"])
+        return importer.plan(content, format_from_name(stored["name"]), stored["remove"])
+
+    def _import_preview(self, request: HttpRequest, importer: SpreadsheetImporter, stored: dict) -> HttpResponse:
+        try:
+            plan = self._plan(importer, stored)
+        except ImportFileError as error:
+            request.session.pop(self._session_key(importer), None)
+            form = SpreadsheetImportForm(remove_label=importer.remove_label)
+            return self._render_import(request, importer, form=form, errors=error.errors, filename=stored["name"])
+        return self._render_import(request, importer, plan=plan, filename=stored["name"], remove=stored["remove"])
+
+    def _import_confirm(self, request: HttpRequest, importer: SpreadsheetImporter) -> HttpResponse:
+        import_url = reverse(f"admin:{self._url_name('import', importer.key)}")
+        stored = request.session.get(self._session_key(importer))
+        if stored is None:
+            messages.warning(request, "There is no previewed file to import: upload it again.")
+            return redirect(import_url)
+        try:
+            plan = self._plan(importer, stored)
+        except ImportFileError:
+            return self._import_preview(request, importer, stored)
+        if plan.fingerprint() != request.POST["fingerprint"]:
+            messages.warning(
+                request, "What this file would change is different now from what you previewed. Check it again."
+            )
+            return self._import_preview(request, importer, stored)
+        try:
+            importer.apply(plan, request.user, f"import {stored['name']}")
+        except IntegrityError:
+            # Someone else (or a second click) created the same rows a moment ago; the import
+            # rolled back whole. Planning again against what is there now is the honest answer.
+            messages.warning(request, "The data changed while importing, so nothing was imported. Check it again.")
+            return self._import_preview(request, importer, stored)
+        request.session.pop(self._session_key(importer), None)
+        messages.success(request, f"Imported {stored['name']}: {plan.summary()}")
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    def _render_import(self, request: HttpRequest, importer: SpreadsheetImporter, **context) -> TemplateResponse:
+        plan = context.get("plan")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": importer.title,
+            "importer": importer,
+            "sections": plan.sections() if plan else [],
+            "fingerprint": plan.fingerprint() if plan else "",
+            "changelist_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"),
+            "import_url": reverse(f"admin:{self._url_name('import', importer.key)}"),
+            **context,
+        }
+        return TemplateResponse(request, "admin/spreadsheet_import.html", context)
+
+
+EMPLOYEES_IMPORT = SpreadsheetImporter(
+    key="employees",
+    title="Import employees",
+    columns=(
+        "Columns: employee_number, first_name, last_name, email, section, position, supervisor_employee_number "
+        "and, optionally, username. One row per employee, found by employee number: new people are created "
+        "without a usable password (they choose one with “Forgotten your password?”), existing ones are "
+        "updated; people the file does not mention are left alone. An empty supervisor means none. "
+        "Missing sections and positions are created."
+    ),
+    permissions=("hrportal.add_user", "hrportal.change_user"),
+    plan=lambda content, fmt, remove: employees_import_plan(content=content, fmt=fmt),
+    apply=lambda plan, by, note: employees_import_apply(plan=plan),
+)
+EMPLOYEES_EXPORT = SpreadsheetExport(
+    key="employees",
+    label="Export employees",
+    filename="employees",
+    permissions=("hrportal.view_user",),
+    dataset=employees_dataset,
+)
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
+    spreadsheet_imports = (EMPLOYEES_IMPORT,)
+    spreadsheet_exports = (EMPLOYEES_EXPORT,)
     list_display = (
         "username",
         "display_name",

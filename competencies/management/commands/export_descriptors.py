@@ -1,0 +1,13 @@
+"""`export_descriptors FILE`: write the level descriptors as CSV (UTF-8) or XLSX, by the file's extension."""
+
+import tablib
+
+from competencies.spreadsheets import descriptors_dataset
+from hrportal.spreadsheets import ExportCommand
+
+
+class Command(ExportCommand):
+    help = "Export the level descriptors: one row per competency and level."
+
+    def dataset(self) -> tablib.Dataset:
+        return descriptors_dataset()

@@ -1,0 +1,17 @@
+"""`import_descriptors FILE [--dry-run]`: load level descriptors (long shape, CSV or XLSX)."""
+
+from competencies.spreadsheets import DescriptorPlan, descriptors_import_apply, descriptors_import_plan
+from hrportal.spreadsheets import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Import level descriptors: code, level (1-5), behaviour_indicators, syllabus, deliverable. "
+        "The competencies must exist; changes nothing if the file has any error."
+    )
+
+    def plan(self, *, content: bytes, fmt: str, remove: bool) -> DescriptorPlan:
+        return descriptors_import_plan(content=content, fmt=fmt)
+
+    def apply(self, *, plan: DescriptorPlan, note: str) -> None:
+        descriptors_import_apply(plan=plan)

@@ -1,0 +1,19 @@
+"""`import_matrix FILE [--dry-run] [--remove]`: load the competency matrix (wide shape, CSV or XLSX)."""
+
+from competencies.spreadsheets import MatrixPlan, matrix_import_apply, matrix_import_plan
+from hrportal.spreadsheets import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Import the competency matrix: skill_group, code, name, definition, then one column per position "
+        'with a target level 0-5, "-" (not applicable) or empty (left alone). Creates missing skill groups, '
+        "competencies and positions; changes nothing if the file has any error."
+    )
+    remove_help = 'Remove targets whose cell is "-" (make them not applicable). Without it they are kept.'
+
+    def plan(self, *, content: bytes, fmt: str, remove: bool) -> MatrixPlan:
+        return matrix_import_plan(content=content, fmt=fmt, remove=remove)
+
+    def apply(self, *, plan: MatrixPlan, note: str) -> None:
+        matrix_import_apply(plan=plan, by=None, note=note)

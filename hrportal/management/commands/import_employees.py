@@ -1,0 +1,18 @@
+"""`import_employees FILE [--dry-run]`: load employees (CSV or XLSX)."""
+
+from hrportal.people_import import EmployeePlan, employees_import_apply, employees_import_plan
+from hrportal.spreadsheets import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Import employees: employee_number, first_name, last_name, email, section, position, "
+        "supervisor_employee_number, and optionally username. New people get no usable password until "
+        "they reset it; changes nothing if the file has any error."
+    )
+
+    def plan(self, *, content: bytes, fmt: str, remove: bool) -> EmployeePlan:
+        return employees_import_plan(content=content, fmt=fmt)
+
+    def apply(self, *, plan: EmployeePlan, note: str) -> None:
+        employees_import_apply(plan=plan)

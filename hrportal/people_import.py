@@ -1,0 +1,382 @@
+"""Employees in and out of spreadsheets, so HC can load a real organisation.
+
+Columns: `employee_number, first_name, last_name, email, section, position,
+supervisor_employee_number`, and optionally `username`. A row states one employee, found by
+employee number: new ones are created with no usable password (they choose one through
+"Forgotten your password?"), existing ones are brought up to date. People the file does not
+mention are left alone. The supervisor may be in the same file or already in the database;
+an empty supervisor cell means none. Missing sections and positions are created.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import tablib
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from hrportal.models import Position, Section, User
+from hrportal.spreadsheets import (
+    ImportFileError,
+    ImportPlan,
+    NameLookup,
+    PlanSection,
+    Table,
+    build_dataset,
+    cell_text,
+    named_objects,
+    read_table,
+)
+
+EMPLOYEE_COLUMNS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "section",
+    "position",
+    "supervisor_employee_number",
+)
+OPTIONAL_COLUMNS = ("username",)
+# What an import may change on an existing employee; section, position and supervisor by
+# name or employee number ("" for none).
+_FIELDS = ("username", "first_name", "last_name", "email", "section", "position", "supervisor")
+_NOT_IN_USERNAME = re.compile(r"[^\w.@+-]")
+
+
+def employees_dataset() -> tablib.Dataset:
+    """Everyone with an employee number, by number."""
+    users = (
+        User.objects.exclude(employee_number__isnull=True)
+        .exclude(employee_number="")
+        .select_related("section", "position", "supervisor")
+        .order_by("employee_number")
+    )
+    rows = (
+        [
+            user.employee_number,
+            user.first_name,
+            user.last_name,
+            user.email,
+            user.section.name if user.section else "",
+            user.position.name if user.position else "",
+            (user.supervisor.employee_number or "") if user.supervisor else "",
+            user.username,
+        ]
+        for user in users
+    )
+    return build_dataset([*EMPLOYEE_COLUMNS, *OPTIONAL_COLUMNS], rows, title="Employees")
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    number: str
+    first_name: str
+    last_name: str
+    email: str
+    section: str
+    position: str
+    supervisor: str
+    username: str
+
+
+def _read_rows(table: Table) -> list[_Row]:
+    columns = table.fixed_columns(EMPLOYEE_COLUMNS, OPTIONAL_COLUMNS)
+
+    def text(row: list, key: str) -> str:
+        return cell_text(row[columns[key]]) if key in columns else ""
+
+    return [
+        _Row(
+            line=line,
+            number=text(row, "employee_number"),
+            first_name=text(row, "first_name"),
+            last_name=text(row, "last_name"),
+            email=text(row, "email"),
+            section=text(row, "section"),
+            position=text(row, "position"),
+            supervisor=text(row, "supervisor_employee_number"),
+            username=text(row, "username"),
+        )
+        for line, row in table.lines()
+    ]
+
+
+@dataclass(frozen=True)
+class NewEmployee:
+    line: int
+    number: str
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    section: str
+    position: str
+    supervisor: str  # employee number, "" for none
+
+
+@dataclass(frozen=True)
+class EmployeeChange:
+    line: int
+    number: str
+    field: str  # one of _FIELDS
+    old: str
+    new: str
+
+
+@dataclass
+class EmployeePlan(ImportPlan):
+    sections_to_create: list[str] = field(default_factory=list)
+    positions_to_create: list[str] = field(default_factory=list)
+    employees_to_create: list[NewEmployee] = field(default_factory=list)
+    employee_changes: list[EmployeeChange] = field(default_factory=list)
+
+    def sections(self) -> list[PlanSection]:
+        return [
+            PlanSection("New sections", list(self.sections_to_create)),
+            PlanSection("New positions", list(self.positions_to_create)),
+            PlanSection(
+                "New employees",
+                [
+                    f"{e.number} {e.first_name} {e.last_name} ({e.username}), line {e.line}"
+                    for e in self.employees_to_create
+                ],
+            ),
+            PlanSection(
+                "Employee changes",
+                [
+                    f'{c.number} (line {c.line}): {c.field.replace("_", " ")} "{c.old}" → "{c.new}"'
+                    for c in self.employee_changes
+                ],
+            ),
+        ]
+
+
+class _Planner:
+    """Builds an EmployeePlan from the rows, collecting every error as (line, message)."""
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self.rows = rows
+        self.errors: list[tuple[int, str]] = []
+        self.plan = EmployeePlan()
+        self.sections = NameLookup(Section.objects.values_list("name", flat=True))
+        self.positions = NameLookup(Position.objects.values_list("name", flat=True))
+        self.by_number = {
+            u.employee_number: u
+            for u in User.objects.exclude(employee_number__isnull=True).select_related(
+                "section", "position", "supervisor"
+            )
+        }
+        self.owner_of_username = {
+            username.casefold(): number for username, number in User.objects.values_list("username", "employee_number")
+        }
+        self.first_line_of_number: dict[str, int] = {}
+        self.first_line_of_username: dict[str, int] = {}
+
+    def error(self, line: int, message: str, column: str = "") -> None:
+        where = f'Line {line}, column "{column}"' if column else f"Line {line}"
+        self.errors.append((line, f"{where}: {message}"))
+
+    def build(self) -> EmployeePlan:
+        valid = [row for row in self.rows if self.check_row(row)]
+        file_numbers = {row.number for row in self.rows}
+        for row in self.rows:
+            self.check_supervisor(row, file_numbers)
+        if self.errors:
+            raise ImportFileError([message for _, message in sorted(self.errors, key=lambda error: error[0])])
+        taken = set(self.owner_of_username) | {row.username.casefold() for row in valid if row.username}
+        for row in valid:
+            current = self.by_number.get(row.number)
+            if current is None:
+                self.plan_new(row, taken)
+            else:
+                self.plan_changes(row, current)
+        self.plan.sections_to_create = self.sections.new
+        self.plan.positions_to_create = self.positions.new
+        return self.plan
+
+    def check_row(self, row: _Row) -> bool:
+        """Record the row's own errors; whether it is sound enough to plan from."""
+        before = len(self.errors)
+        self.check_number(row)
+        current = self.by_number.get(row.number)
+        self.check_lengths(row)
+        if not row.first_name and not row.last_name and (current is None or current.get_full_name()):
+            self.error(row.line, "empty name (give a first or last name).")
+        self.check_email(row, current)
+        if row.username:
+            self.check_username(row)
+        if row.supervisor and row.supervisor == row.number:
+            self.error(row.line, "an employee cannot be their own supervisor.")
+        return len(self.errors) == before
+
+    def check_number(self, row: _Row) -> None:
+        if not row.number:
+            self.error(row.line, "empty employee number.")
+        elif row.number in self.first_line_of_number:
+            first = self.first_line_of_number[row.number]
+            self.error(row.line, f'duplicate employee number "{row.number}" (also on line {first}).')
+        else:
+            self.first_line_of_number[row.number] = row.line
+
+    def check_lengths(self, row: _Row) -> None:
+        limits = [
+            ("employee_number", row.number, User),
+            ("first_name", row.first_name, User),
+            ("last_name", row.last_name, User),
+            ("email", row.email, User),
+            ("username", row.username, User),
+            ("section", row.section, Section),
+            ("position", row.position, Position),
+        ]
+        for column, value, model in limits:
+            model_field = "name" if model is not User else column
+            max_length = model._meta.get_field(model_field).max_length
+            if len(value) > max_length:
+                self.error(row.line, f"longer than {max_length} characters.", column=column)
+
+    def check_email(self, row: _Row, current: User | None) -> None:
+        if not row.email:
+            # An existing employee without an email may stay so; a new one needs it to set a password.
+            if current is None or current.email:
+                self.error(row.line, "empty email.")
+            return
+        try:
+            validate_email(row.email)
+        except ValidationError:
+            self.error(row.line, f'invalid email "{row.email}".', column="email")
+
+    def check_username(self, row: _Row) -> None:
+        try:
+            UnicodeUsernameValidator()(row.username)
+        except ValidationError:
+            self.error(
+                row.line, f'username "{row.username}" may contain only letters, digits and the characters @ . + - _.'
+            )
+            return
+        folded = row.username.casefold()
+        if folded in self.first_line_of_username:
+            first = self.first_line_of_username[folded]
+            self.error(row.line, f'duplicate username "{row.username}" (also on line {first}).')
+            return
+        self.first_line_of_username[folded] = row.line
+        if folded in self.owner_of_username and self.owner_of_username[folded] != row.number:
+            self.error(row.line, f'username "{row.username}" is already used by someone else.')
+
+    def check_supervisor(self, row: _Row, file_numbers: set[str]) -> None:
+        if row.supervisor and row.supervisor not in file_numbers and row.supervisor not in self.by_number:
+            self.error(row.line, f'unknown supervisor employee number "{row.supervisor}".')
+
+    def plan_new(self, row: _Row, taken: set[str]) -> None:
+        username = row.username or _free_username(row, taken)
+        taken.add(username.casefold())
+        self.plan.employees_to_create.append(
+            NewEmployee(
+                line=row.line,
+                number=row.number,
+                username=username,
+                first_name=row.first_name,
+                last_name=row.last_name,
+                email=row.email,
+                section=self.sections.resolve(row.section) if row.section else "",
+                position=self.positions.resolve(row.position) if row.position else "",
+                supervisor=row.supervisor,
+            )
+        )
+
+    def plan_changes(self, row: _Row, current: User) -> None:
+        new = {
+            "username": row.username or current.username,
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "email": row.email,
+            "section": self.sections.resolve(row.section) if row.section else "",
+            "position": self.positions.resolve(row.position) if row.position else "",
+            "supervisor": row.supervisor,
+        }
+        for name in _FIELDS:
+            old = _stored(current, name)
+            if name == "supervisor" and not row.supervisor and current.supervisor and not old:
+                # The file cannot name a supervisor without an employee number: keep them.
+                continue
+            if old.strip() != new[name]:
+                self.plan.employee_changes.append(
+                    EmployeeChange(line=row.line, number=row.number, field=name, old=old, new=new[name])
+                )
+
+
+def _stored(user: User, name: str) -> str:
+    if name in ("section", "position"):
+        related = getattr(user, name)
+        return related.name if related else ""
+    if name == "supervisor":
+        return (user.supervisor.employee_number or "") if user.supervisor else ""
+    return getattr(user, name)
+
+
+def _free_username(row: _Row, taken: set[str]) -> str:
+    """A username not in `taken`: the email's local part, else the employee number, with a suffix if need be."""
+    candidates = [_NOT_IN_USERNAME.sub("", text).lower()[:140] for text in (row.email.split("@")[0], row.number)]
+    candidates = [candidate for candidate in candidates if candidate] or ["employee"]
+    for candidate in candidates:
+        if candidate.casefold() not in taken:
+            return candidate
+    suffix = 2
+    while f"{candidates[0]}-{suffix}".casefold() in taken:
+        suffix += 1
+    return f"{candidates[0]}-{suffix}"
+
+
+def employees_import_plan(*, content: bytes, fmt: str) -> EmployeePlan:
+    """What importing this employees file would change. Raises ImportFileError listing every error."""
+    return _Planner(_read_rows(read_table(content, fmt))).build()
+
+
+def employees_import_apply(*, plan: EmployeePlan) -> None:
+    """Write `plan` in one transaction. Supervisors are set last, once everyone in the file exists."""
+    with transaction.atomic():
+        sections = named_objects(Section, plan.sections_to_create)
+        positions = named_objects(Position, plan.positions_to_create)
+        supervisor_of: dict[str, str] = {}
+        for new in plan.employees_to_create:
+            _create_employee(new, sections, positions)
+            if new.supervisor:
+                supervisor_of[new.number] = new.supervisor
+        changes: dict[str, dict[str, str]] = defaultdict(dict)
+        for change in plan.employee_changes:
+            if change.field == "supervisor":
+                supervisor_of[change.number] = change.new
+            else:
+                changes[change.number][change.field] = change.new
+        numbers = set(changes) | set(supervisor_of) | set(supervisor_of.values())
+        users = {u.employee_number: u for u in User.objects.filter(employee_number__in=numbers)}
+        for number, values in changes.items():
+            user = users[number]
+            for name, value in values.items():
+                related = {"section": sections, "position": positions}.get(name)
+                setattr(user, name, (related.get(value) if value else None) if related is not None else value)
+            user.save(update_fields=list(values))
+        for number, supervisor in supervisor_of.items():
+            user = users[number]
+            user.supervisor = users[supervisor] if supervisor else None
+            user.save(update_fields=["supervisor"])
+
+
+def _create_employee(new: NewEmployee, sections: dict[str, Section], positions: dict[str, Position]) -> User:
+    user = User(
+        username=new.username,
+        employee_number=new.number,
+        first_name=new.first_name,
+        last_name=new.last_name,
+        email=new.email,
+        section=sections.get(new.section),
+        position=positions.get(new.position),
+    )
+    # No password until they choose one through the password reset (hrportal.forms).
+    user.set_unusable_password()
+    user.save()
+    return user

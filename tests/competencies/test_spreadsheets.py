@@ -1,0 +1,457 @@
+import csv
+import io
+from unittest import mock
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from competencies.models import Competency, LevelDescriptor, PositionTarget, PositionTargetHistory, SkillGroup
+from competencies.services import target_set
+from competencies.spreadsheets import (
+    descriptors_dataset,
+    descriptors_import_apply,
+    descriptors_import_plan,
+    matrix_dataset,
+    matrix_import_apply,
+    matrix_import_plan,
+)
+from hrportal.models import Position
+from hrportal.spreadsheets import ImportFileError, export_bytes
+from tests.competencies.factories import (
+    CompetencyFactory,
+    LevelDescriptorFactory,
+    PositionTargetFactory,
+    SkillGroupFactory,
+)
+from tests.hrportal.factories import PositionFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["skill_group", "code", "name", "definition"]
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def plan_csv(rows: list[list], remove: bool = False):
+    return matrix_import_plan(content=csv_bytes(rows), fmt="csv", remove=remove)
+
+
+def import_errors(rows: list[list]) -> list[str]:
+    with pytest.raises(ImportFileError) as raised:
+        plan_csv(rows)
+    return raised.value.errors
+
+
+def write(directory, content: bytes, name: str) -> str:
+    path = directory / name
+    path.write_bytes(content)
+    return str(path)
+
+
+def counts() -> dict[str, int]:
+    models = [SkillGroup, Competency, Position, PositionTarget, PositionTargetHistory, LevelDescriptor]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.fixture
+def matrix(db):
+    """Safety: S-01 (Operator 2, Supervisor 4) and S-02 (Operator 0, Supervisor not applicable)."""
+    group = SkillGroupFactory(name="Safety")
+    s1 = CompetencyFactory(code="S-01", name="Permit to Work", definition="Works under permits.", group=group)
+    s2 = CompetencyFactory(code="S-02", name="Emergency Response", definition="Acts in emergencies.", group=group)
+    operator, supervisor = PositionFactory(name="Operator"), PositionFactory(name="Supervisor")
+    PositionTargetFactory(position=operator, competency=s1, target_level=2)
+    PositionTargetFactory(position=supervisor, competency=s1, target_level=4)
+    PositionTargetFactory(position=operator, competency=s2, target_level=0)
+    return {"S-01": s1, "S-02": s2, "Operator": operator, "Supervisor": supervisor}
+
+
+def matrix_rows(**cells) -> list[list]:
+    """The `matrix` fixture as a file, with some cells changed: matrix_rows(s1_operator=3)."""
+    values = {"s1_operator": 2, "s1_supervisor": 4, "s2_operator": 0, "s2_supervisor": "-", **cells}
+    return [
+        [*HEADER, "Operator", "Supervisor"],
+        ["Safety", "S-01", "Permit to Work", "Works under permits.", values["s1_operator"], values["s1_supervisor"]],
+        [
+            "Safety",
+            "S-02",
+            "Emergency Response",
+            "Acts in emergencies.",
+            values["s2_operator"],
+            values["s2_supervisor"],
+        ],
+    ]
+
+
+def target(matrix, code: str, position: str) -> int | None:
+    found = PositionTarget.objects.filter(competency=matrix[code], position=matrix[position]).first()
+    return found.target_level if found else None
+
+
+# Round trip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_then_import_of_the_demo_matrix_and_descriptors_changes_nothing(fmt, tmp_path):
+    call_command("seed_demo", verbosity=0)
+    matrix_file = export_bytes(matrix_dataset(), fmt)
+    descriptors_file = export_bytes(descriptors_dataset(), fmt)
+    before = counts()
+
+    matrix_plan = matrix_import_plan(content=matrix_file, fmt=fmt, remove=True)
+    descriptors_plan = descriptors_import_plan(content=descriptors_file, fmt=fmt)
+
+    assert matrix_plan.is_empty and matrix_plan.summary() == "No changes."
+    assert not matrix_plan.removals_skipped
+    assert descriptors_plan.is_empty
+    call_command("import_matrix", write(tmp_path, matrix_file, f"kkj.{fmt}"), "--remove", stdout=io.StringIO())
+    assert counts() == before
+
+
+def test_export_has_one_row_per_competency_and_one_column_per_position(matrix):
+    dataset = matrix_dataset()
+    assert dataset.headers == [*HEADER, "Operator", "Supervisor"]
+    assert [list(row) for row in dataset] == [
+        ["Safety", "S-01", "Permit to Work", "Works under permits.", 2, 4],
+        ["Safety", "S-02", "Emergency Response", "Acts in emergencies.", 0, "-"],
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_like_text_is_escaped_in_the_file_and_imported_back_unchanged(matrix, fmt):
+    formula = '=HYPERLINK("http://evil.example","click")'
+    Competency.objects.filter(code="S-01").update(definition=formula, name="'=already quoted")
+    content = export_bytes(matrix_dataset(), fmt)
+
+    if fmt == "csv":
+        text = content.decode("utf-8")
+        assert "'=HYPERLINK" in text and "''=already quoted" in text
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        cell = sheet["D2"]
+        assert (cell.value, cell.data_type) == ("'" + formula, "s")
+        assert sheet["F3"].value == "-"  # not applicable stays a plain dash
+    assert matrix_import_plan(content=content, fmt=fmt, remove=True).is_empty
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_text_as_people_type_it_round_trips(matrix, fmt):
+    awkward = (
+        '- Reads P&IDs, "tags" and legends;\r\n- Explains them, step by step.\r\n'  # admin textareas send CRLF
+        "Ünïcode: Jürgen’s “quoted” text, 50% / +5 °C"
+    )
+    Competency.objects.filter(code="S-01").update(definition=awkward, name="-Negative pressure, vacuum")
+    SkillGroup.objects.filter(name="Safety").update(name="Safety, Health & Environment")
+    content = export_bytes(matrix_dataset(), fmt)
+    assert matrix_import_plan(content=content, fmt=fmt, remove=True).is_empty
+
+
+# Creating, changing, removing
+
+
+def test_import_creates_groups_competencies_positions_and_dated_targets(matrix, cast):
+    rows = [
+        [*HEADER, "Operator", "Welder"],
+        ["Safety", "S-01", "Permit to Work", "Works under permits.", 2, 3],
+        ["Welding", "W-01", "Stick Welding", "=Welds with rods.", 1, 5],
+    ]
+    plan = plan_csv(rows)
+
+    assert plan.groups_to_create == ["Welding"]
+    assert plan.positions_to_create == ["Welder"]
+    assert [c.code for c in plan.competencies_to_create] == ["W-01"]
+    assert [str(c) for c in plan.targets_to_create] == [
+        "S-01 / Welder (line 2): not applicable → 3 · Advanced",
+        "W-01 / Operator (line 3): not applicable → 1 · Basic",
+        "W-01 / Welder (line 3): not applicable → 5 · Master",
+    ]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import kkj.csv")
+
+    welding = Competency.objects.get(code="W-01")
+    assert (welding.name, welding.definition, welding.group.name) == ("Stick Welding", "=Welds with rods.", "Welding")
+    assert PositionTarget.objects.get(competency=welding, position__name="Welder").target_level == 5
+    history = PositionTargetHistory.objects.filter(competency=welding)
+    assert history.count() == 2
+    assert {(h.old_level, h.new_level, h.changed_by, h.note) for h in history} == {
+        (None, 1, cast.hc, "import kkj.csv"),
+        (None, 5, cast.hc, "import kkj.csv"),
+    }
+
+
+def test_changed_target_name_and_group_are_planned_and_applied(matrix, cast):
+    rows = matrix_rows(s1_operator=3)
+    rows[2][0], rows[2][2] = "Emergency", "Emergency Response & Drills"
+    plan = plan_csv(rows)
+
+    assert [str(c) for c in plan.targets_to_change] == ["S-01 / Operator (line 2): 2 · Intermediate → 3 · Advanced"]
+    assert [(c.code, c.field, c.old, c.new) for c in plan.competency_changes] == [
+        ("S-02", "group", "Safety", "Emergency"),
+        ("S-02", "name", "Emergency Response", "Emergency Response & Drills"),
+    ]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import")
+
+    assert target(matrix, "S-01", "Operator") == 3
+    s2 = Competency.objects.get(code="S-02")
+    assert (s2.name, s2.group.name) == ("Emergency Response & Drills", "Emergency")
+    latest = PositionTargetHistory.objects.first()
+    assert (latest.old_level, latest.new_level, latest.changed_by) == (2, 3, cast.hc)
+
+
+def test_zero_is_a_target_of_zero_not_not_applicable(matrix, cast):
+    plan = plan_csv(matrix_rows(s2_supervisor=0))
+    assert [str(c) for c in plan.targets_to_create] == ["S-02 / Supervisor (line 3): not applicable → 0 · None"]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import")
+    assert target(matrix, "S-02", "Supervisor") == 0
+
+
+def test_dash_over_a_target_is_only_listed_as_kept_without_the_remove_option(matrix, cast):
+    plan = plan_csv(matrix_rows(s1_operator="-", s2_operator="-"))
+
+    assert plan.is_empty and not plan.targets_to_remove
+    assert [str(c) for c in plan.removals_skipped] == [
+        "S-01 / Operator (line 2): 2 · Intermediate → not applicable",
+        "S-02 / Operator (line 3): 0 · None → not applicable",
+    ]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import")
+    assert (target(matrix, "S-01", "Operator"), target(matrix, "S-02", "Operator")) == (2, 0)
+
+
+def test_dash_removes_a_target_with_the_remove_option_and_dates_it(matrix, cast):
+    plan = plan_csv(matrix_rows(s2_operator="-"), remove=True)
+
+    assert [str(c) for c in plan.targets_to_remove] == ["S-02 / Operator (line 3): 0 · None → not applicable"]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import kkj.xlsx")
+    assert target(matrix, "S-02", "Operator") is None
+    latest = PositionTargetHistory.objects.first()
+    assert (latest.old_level, latest.new_level, latest.changed_by, latest.note) == (0, None, cast.hc, "import kkj.xlsx")
+
+
+def test_empty_cells_and_unmentioned_rows_and_columns_are_left_alone(matrix):
+    other = CompetencyFactory(code="X-01")
+    PositionTargetFactory(position=matrix["Operator"], competency=other, target_level=5)
+    rows = [
+        [*HEADER, "Operator"],
+        ["Safety", "S-01", "Permit to Work", "Works under permits.", ""],
+    ]
+    assert plan_csv(rows, remove=True).is_empty
+
+
+@pytest.mark.parametrize("value", ["3", "3.0", 3, 3.0, " 3 "])
+def test_a_level_may_be_written_as_text_a_whole_number_or_a_float(matrix, value):
+    content = xlsx_bytes(matrix_rows(s1_operator=value))
+    plan = matrix_import_plan(content=content, fmt="xlsx")
+    assert [(c.old, c.new) for c in plan.targets_to_change] == [(2, 3)]
+
+
+def test_fixed_columns_are_found_whatever_their_case_and_position_names_ignore_case(matrix):
+    rows = matrix_rows()
+    rows[0] = ["Skill Group", "CODE", "Name", "definition", "operator", "SUPERVISOR"]
+    plan = plan_csv(rows)
+    assert plan.is_empty and plan.positions_to_create == []
+
+
+# Errors: every one names its line (and column), and any error imports nothing
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda rows: rows[1].__setitem__(4, "7"), 'Line 2, column "Operator": unknown level "7" (use 0–5 or "-").'),
+        (
+            lambda rows: rows[2].__setitem__(5, "2.5"),
+            'Line 3, column "Supervisor": unknown level "2.5" (use 0–5 or "-").',
+        ),
+        (
+            lambda rows: rows[2].__setitem__(5, "n/a"),
+            'Line 3, column "Supervisor": unknown level "n/a" (use 0–5 or "-").',
+        ),
+        (lambda rows: rows[2].__setitem__(1, "S-01"), 'Line 3: duplicate code "S-01" (also on line 2).'),
+        (lambda rows: rows[2].__setitem__(2, ""), "Line 3: empty name."),
+        (lambda rows: rows[1].__setitem__(1, ""), "Line 2: empty code."),
+        (lambda rows: rows[1].__setitem__(0, " "), "Line 2: empty skill group."),
+        (lambda rows: rows[1].__setitem__(1, "C" * 33), "Line 2: code longer than 32 characters."),
+        (
+            lambda rows: rows[0].__setitem__(5, "operator"),
+            'Line 1: duplicate position column "operator" (columns E and F).',
+        ),
+        (lambda rows: rows[0].__setitem__(3, "description"), 'Line 1: missing required column "definition".'),
+        (lambda rows: rows[2].append("4"), "Line 3, column G: a value but no column header (line 1)."),
+    ],
+    ids=[
+        "level-7",
+        "level-fraction",
+        "level-text",
+        "duplicate-code",
+        "empty-name",
+        "empty-code",
+        "empty-group",
+        "code-too-long",
+        "duplicate-position",
+        "missing-column",
+        "value-without-header",
+    ],
+)
+def test_each_kind_of_error_is_named_with_its_line_and_column(matrix, change, expected):
+    rows = matrix_rows()
+    change(rows)
+    assert import_errors(rows) == [expected]
+
+
+def test_every_error_in_the_file_is_reported_not_just_the_first(matrix):
+    rows = [*matrix_rows(s1_operator=7), ["Safety", "S-03", "", "", "x", "-"], ["Safety", "S-01", "Again", "", "", ""]]
+    assert import_errors(rows) == [
+        'Line 2, column "Operator": unknown level "7" (use 0–5 or "-").',
+        "Line 4: empty name.",
+        'Line 4, column "Operator": unknown level "x" (use 0–5 or "-").',
+        'Line 5: duplicate code "S-01" (also on line 2).',
+    ]
+
+
+def test_an_unreadable_file_is_an_import_error():
+    with pytest.raises(ImportFileError, match="UTF-8"):
+        matrix_import_plan(content="code\n".encode("utf-16"), fmt="csv")
+    with pytest.raises(ImportFileError, match="cannot be read"):
+        matrix_import_plan(content=b"not a spreadsheet", fmt="xlsx")
+
+
+def test_a_failure_while_applying_leaves_nothing_half_imported(matrix, cast):
+    plan = plan_csv(matrix_rows(s1_operator=5, s1_supervisor=5, s2_supervisor=1))
+    before = counts()
+    calls = []
+
+    def fail_on_third(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 3:
+            raise RuntimeError("database went away")
+        return target_set(**kwargs)
+
+    with mock.patch("competencies.spreadsheets.target_set", fail_on_third), pytest.raises(RuntimeError):
+        matrix_import_apply(plan=plan, by=cast.hc, note="import")
+    assert counts() == before
+    assert target(matrix, "S-01", "Operator") == 2
+
+
+# Commands
+
+
+def test_import_matrix_command_with_an_error_exits_non_zero_and_writes_nothing(matrix, tmp_path):
+    path = write(tmp_path, csv_bytes([*matrix_rows(s1_operator=4), ["", "S-09", "New", "", "9", ""]]), "kkj.csv")
+    before = counts()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_matrix", path, "--remove")
+    assert raised.value.returncode == 1  # the exit status when run from a shell
+    assert str(raised.value) == (
+        "kkj.csv: 2 errors, nothing was imported.\n"
+        "Line 4: empty skill group.\n"
+        'Line 4, column "Operator": unknown level "9" (use 0–5 or "-").'
+    )
+    assert counts() == before
+
+
+def test_import_matrix_dry_run_prints_the_plan_and_writes_nothing(matrix, tmp_path):
+    path = write(tmp_path, csv_bytes(matrix_rows(s1_operator=5, s2_operator="-")), "kkj.csv")
+    before, out = counts(), io.StringIO()
+    call_command("import_matrix", path, "--dry-run", stdout=out)
+    output = out.getvalue()
+    assert "Target changes (1):\n  S-01 / Operator (line 2): 2 · Intermediate → 5 · Master" in output
+    assert "Targets kept (1):" in output
+    assert "Dry run: nothing was written." in output
+    assert counts() == before
+
+
+def test_import_matrix_command_applies_and_dates_the_changes(matrix, tmp_path):
+    path = write(tmp_path, csv_bytes(matrix_rows(s1_operator=5, s2_operator="-")), "kkj.csv")
+    out = io.StringIO()
+    call_command("import_matrix", path, "--remove", stdout=out)
+    assert "Imported kkj.csv: Target changes: 1; Targets removed: 1." in out.getvalue()
+    assert (target(matrix, "S-01", "Operator"), target(matrix, "S-02", "Operator")) == (5, None)
+    assert {h.note for h in PositionTargetHistory.objects.all()} == {"import kkj.csv"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_matrix_command_writes_the_format_its_extension_names(matrix, tmp_path, fmt):
+    path = tmp_path / f"kkj.{fmt}"
+    call_command("export_matrix", str(path), stdout=io.StringIO())
+    assert matrix_import_plan(content=path.read_bytes(), fmt=fmt).is_empty
+
+
+def test_export_matrix_command_refuses_an_unknown_extension(matrix, tmp_path):
+    with pytest.raises(CommandError, match="neither a .csv nor an .xlsx"):
+        call_command("export_matrix", str(tmp_path / "kkj.ods"))
+
+
+# Level descriptors (long shape)
+
+DESCRIPTOR_HEADER = ["code", "level", "behaviour_indicators", "syllabus", "deliverable"]
+
+
+def plan_descriptors(rows: list[list]):
+    return descriptors_import_plan(content=csv_bytes(rows), fmt="csv")
+
+
+def test_descriptors_are_created_and_changed(matrix):
+    LevelDescriptorFactory(competency=matrix["S-01"], level=1, behaviour_indicators="Old", syllabus="Course")
+    plan = plan_descriptors(
+        [
+            DESCRIPTOR_HEADER,
+            ["S-01", 1, "New", "Course", "A report on the thing."],
+            ["S-01", "2", "Issues permits", "+Permit course", ""],
+        ]
+    )
+    assert [(d.code, d.level) for d in plan.descriptors_to_create] == [("S-01", 2)]
+    assert [(c.field, c.old, c.new) for c in plan.descriptor_changes] == [("behaviour_indicators", "Old", "New")]
+
+    descriptors_import_apply(plan=plan)
+    assert list(LevelDescriptor.objects.values_list("level", "behaviour_indicators", "syllabus")) == [
+        (1, "New", "Course"),
+        (2, "Issues permits", "+Permit course"),
+    ]
+    assert plan_descriptors([DESCRIPTOR_HEADER, ["S-01", 2, "Issues permits", "+Permit course", ""]]).is_empty
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (["X-99", 1, "", "", ""], 'Line 3: unknown competency code "X-99".'),
+        (["S-01", 6, "", "", ""], 'Line 3, column "level": unknown level "6" (use 1–5).'),
+        (["S-01", 0, "", "", ""], 'Line 3, column "level": unknown level "0" (use 1–5).'),
+        (["S-01", "", "", "", ""], 'Line 3, column "level": empty level (use 1–5).'),
+        (["", 2, "Text", "", ""], "Line 3: empty code."),
+        (["S-01", "1.0", "", "", ""], 'Line 3: duplicate descriptor "S-01" level 1 (also on line 2).'),
+    ],
+)
+def test_each_kind_of_descriptor_error_is_named_with_its_line(matrix, row, expected):
+    with pytest.raises(ImportFileError) as raised:
+        plan_descriptors([DESCRIPTOR_HEADER, ["S-01", 1, "", "", ""], row])
+    assert raised.value.errors == [expected]
+
+
+def test_import_descriptors_command_with_an_error_writes_nothing(matrix, tmp_path):
+    path = tmp_path / "cpdp.csv"
+    path.write_bytes(csv_bytes([DESCRIPTOR_HEADER, ["S-01", 1, "Fine", "", ""], ["S-01", 9, "", "", ""]]))
+    with pytest.raises(CommandError, match=r"1 error, nothing was imported"):
+        call_command("import_descriptors", str(path))
+    assert not LevelDescriptor.objects.exists()
+
+
+def test_export_descriptors_command_round_trips(matrix, tmp_path):
+    LevelDescriptorFactory(competency=matrix["S-02"], level=3, syllabus="=Drills\nand more")
+    path = tmp_path / "cpdp.xlsx"
+    call_command("export_descriptors", str(path), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("import_descriptors", str(path), stdout=out)
+    assert "No changes" in out.getvalue()

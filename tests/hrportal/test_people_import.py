@@ -1,0 +1,231 @@
+import csv
+import io
+
+import pytest
+import tablib
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from hrportal.models import Position, Section, User
+from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
+from hrportal.spreadsheets import ImportFileError, export_bytes
+from tests.hrportal.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "section",
+    "position",
+    "supervisor_employee_number",
+]
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def plan(rows: list[list]):
+    return employees_import_plan(content=csv_bytes(rows), fmt="csv")
+
+
+def load(rows: list[list]) -> None:
+    employees_import_apply(plan=plan(rows))
+
+
+def errors(rows: list[list]) -> list[str]:
+    with pytest.raises(ImportFileError) as raised:
+        plan(rows)
+    return raised.value.errors
+
+
+def test_a_new_organisation_is_loaded_with_supervisors_from_the_same_file(db):
+    load(
+        [
+            HEADER,
+            ["P-002", "Sari", "Dewi", "sari.dewi@plant.example", "Production", "Operator", "P-001"],
+            ["P-001", "Agus", "", "agus@plant.example", "Production", "Shift Supervisor", ""],
+        ]
+    )
+    sari, agus = User.objects.get(employee_number="P-002"), User.objects.get(employee_number="P-001")
+    assert (sari.username, sari.first_name, sari.last_name, sari.email) == (
+        "sari.dewi",
+        "Sari",
+        "Dewi",
+        "sari.dewi@plant.example",
+    )
+    assert (sari.section.name, sari.position.name, sari.supervisor) == ("Production", "Operator", agus)
+    assert (agus.username, agus.supervisor, agus.get_full_name()) == ("agus", None, "Agus")
+    assert not sari.has_usable_password() and not agus.has_usable_password()
+    assert set(Section.objects.values_list("name", flat=True)) == {"Production"}
+
+
+def test_existing_employees_are_updated_by_number_and_others_left_alone(cast):
+    bystander = cast.colleague
+    rows = [
+        HEADER,
+        [
+            cast.employee.employee_number,
+            cast.employee.first_name,
+            "Newname",
+            cast.employee.email,
+            "production",  # matches the existing section whatever its case
+            "Senior Operator",
+            cast.other_supervisor.employee_number,
+        ],
+    ]
+    changes = plan(rows)
+    assert changes.positions_to_create == ["Senior Operator"] and changes.sections_to_create == []
+    assert [(c.field, c.new) for c in changes.employee_changes] == [
+        ("last_name", "Newname"),
+        ("position", "Senior Operator"),
+        ("supervisor", cast.other_supervisor.employee_number),
+    ]
+    load(rows)
+    cast.employee.refresh_from_db()
+    assert (cast.employee.last_name, cast.employee.position.name) == ("Newname", "Senior Operator")
+    assert cast.employee.supervisor == cast.other_supervisor
+    assert cast.employee.check_password("correct-horse-battery")  # an update never touches the password
+    bystander.refresh_from_db()
+    assert bystander.supervisor == cast.supervisor
+
+
+def test_an_empty_supervisor_cell_removes_the_supervisor(cast):
+    e = cast.employee
+    load([HEADER, [e.employee_number, e.first_name, e.last_name, e.email, "Production", "Operator", ""]])
+    e.refresh_from_db()
+    assert e.supervisor is None
+
+
+def test_usernames_come_from_the_email_then_the_number_and_never_collide(cast):
+    created = plan(
+        [
+            [*HEADER, "username"],
+            ["N-1", "Ann", "One", "employee@x.example", "", "", "", ""],  # "employee" is taken in the cast
+            ["N-2", "Bo", "Two", "bo@x.example", "", "", "", ""],
+            ["N-3", "Bo", "Three", "bo@y.example", "", "", "", ""],
+            ["N-4", "Cy", "Four", "cy@x.example", "", "", "", "chosen.name"],
+        ]
+    ).employees_to_create
+    assert [e.username for e in created] == ["n-1", "bo", "n-3", "chosen.name"]
+
+
+def test_export_then_import_of_employees_changes_nothing(cast):
+    # Someone whose supervisor has no employee number keeps that supervisor.
+    UserFactory(employee_number="E-77", supervisor=cast.hc)
+    for fmt in ("csv", "xlsx"):
+        content = export_bytes(employees_dataset(), fmt)
+        assert employees_import_plan(content=content, fmt=fmt).is_empty
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (["", "A", "B", "a@x.example", "", "", ""], "Line 3: empty employee number."),
+        (["N-1", "A", "B", "a@x.example", "", "", ""], 'Line 3: duplicate employee number "N-1" (also on line 2).'),
+        (["N-2", "", "", "a@x.example", "", "", ""], "Line 3: empty name (give a first or last name)."),
+        (["N-2", "A", "", "", "", "", ""], "Line 3: empty email."),
+        (["N-2", "A", "", "a@", "", "", ""], 'Line 3, column "email": invalid email "a@".'),
+        (["N-2", "A", "", "a@x.example", "", "", "N-9"], 'Line 3: unknown supervisor employee number "N-9".'),
+        (["N-2", "A", "", "a@x.example", "", "", "N-2"], "Line 3: an employee cannot be their own supervisor."),
+        (["N-2", "A" * 151, "", "a@x.example", "", "", ""], 'Line 3, column "first_name": longer than 150 characters.'),
+    ],
+    ids=[
+        "empty-number",
+        "duplicate-number",
+        "empty-name",
+        "empty-email",
+        "invalid-email",
+        "unknown-supervisor",
+        "own-supervisor",
+        "too-long",
+    ],
+)
+def test_each_kind_of_employee_error_is_named_with_its_line(db, row, expected):
+    assert errors([HEADER, ["N-1", "Ann", "", "ann@x.example", "", "", ""], row]) == [expected]
+
+
+def test_a_username_must_be_valid_and_free(cast):
+    rows = [
+        [*HEADER, "username"],
+        ["N-1", "Ann", "", "ann@x.example", "", "", "", "has space"],
+        ["N-2", "Bo", "", "bo@x.example", "", "", "", "supervisor"],
+        ["N-3", "Cy", "", "cy@x.example", "", "", "", "cy"],
+        ["N-4", "Di", "", "di@x.example", "", "", "", "CY"],
+    ]
+    assert errors(rows) == [
+        'Line 2: username "has space" may contain only letters, digits and the characters @ . + - _.',
+        'Line 3: username "supervisor" is already used by someone else.',
+        'Line 5: duplicate username "CY" (also on line 4).',
+    ]
+
+
+def test_a_missing_column_is_named(db):
+    assert errors([HEADER[:-1], ["N-1", "Ann", "", "ann@x.example", "", ""]]) == [
+        'Line 1: missing required column "supervisor_employee_number".'
+    ]
+
+
+def test_import_employees_command_with_errors_writes_nothing_and_exits_non_zero(db, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes(csv_bytes([HEADER, ["N-1", "Ann", "", "ann@x.example", "Ops", "Operator", "N-1"]]))
+    with pytest.raises(CommandError) as raised:
+        call_command("import_employees", str(path))
+    assert raised.value.returncode == 1
+    assert "Line 2: an employee cannot be their own supervisor." in str(raised.value)
+    assert (User.objects.count(), Section.objects.count(), Position.objects.count()) == (0, 0, 0)
+
+
+def test_import_employees_command_dry_run_then_import(db, tmp_path):
+    path = tmp_path / "people.xlsx"
+    dataset = tablib.Dataset(["N-1", "Ann", "Lee", "ann@x.example", "Ops", "Operator", ""], headers=HEADER)
+    path.write_bytes(export_bytes(dataset, "xlsx"))
+    out = io.StringIO()
+    call_command("import_employees", str(path), "--dry-run", stdout=out)
+    assert "New employees (1):\n  N-1 Ann Lee (ann), line 2" in out.getvalue()
+    assert not User.objects.exists()
+    call_command("import_employees", str(path), stdout=out)
+    assert User.objects.get().username == "ann"
+
+
+def test_export_employees_command_writes_everyone_with_a_number(cast, tmp_path):
+    path = tmp_path / "people.csv"
+    call_command("export_employees", str(path), stdout=io.StringIO())
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ",".join([*HEADER, "username"])
+    assert len(lines) == 1 + User.objects.exclude(employee_number=None).count()
+
+
+def test_an_imported_employee_sets_a_password_by_reset_and_logs_in(client, db):
+    load([HEADER, ["N-1", "Ann", "Lee", "Ann.Lee@plant.example", "Ops", "Operator", ""]])
+    ann = User.objects.get()
+    assert not client.login(username="ann.lee", password="")
+
+    response = client.post(reverse("password_reset"), {"email": "ann.lee@plant.example"})
+    assert response.status_code == 302
+    assert [message.to for message in mail.outbox] == [["Ann.Lee@plant.example"]]
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
+    response = client.get(link.strip().replace("http://testserver", ""), follow=True)
+    assert "Choose a new password" in response.content.decode()
+    new_password = "first-Passw0rd!-for-ann"
+    response = client.post(
+        response.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}
+    )
+    assert response.status_code == 302
+
+    ann.refresh_from_db()
+    assert ann.has_usable_password()
+    response = client.post(reverse("login"), {"username": "ann.lee", "password": new_password})
+    assert response.status_code == 302 and response.wsgi_request.user == ann
+
+
+def test_inactive_people_get_no_reset_link(db, client):
+    UserFactory(email="gone@plant.example", is_active=False)
+    client.post(reverse("password_reset"), {"email": "gone@plant.example"})
+    assert mail.outbox == []
