@@ -267,6 +267,13 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
         ),
     )
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Only a superuser edits a superuser: an HC member who could change a superuser's
+        # email could reset its password and take the account over.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         # HC staff manage people but cannot hand out superuser powers or one-off permissions.
         if request.user.is_superuser:

@@ -208,6 +208,9 @@ class _Planner:
         if not row.first_name and not row.last_name and (current is None or current.get_full_name()):
             self.error(row.line, "empty name (give a first or last name).")
         self.check_email(row, current)
+        if current is not None and current.is_superuser:
+            # A changed email would let whoever imports reset the superuser's password.
+            self.error(row.line, f'"{row.number}" is a superuser account: change it in the admin, not by import.')
         if row.username:
             self.check_username(row)
         if row.supervisor and row.supervisor == row.number:

@@ -52,3 +52,15 @@ def test_migrate_creates_the_hc_group_with_its_permissions():
     # History is read-only for everyone, HC included.
     assert "change_competencylevelhistory" not in codenames
     assert "delete_competencylevelhistory" not in codenames
+
+
+def test_hc_cannot_edit_a_superuser_in_the_admin(client):
+    from django.urls import reverse
+
+    root = User.objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(HcUserFactory())
+    url = reverse("admin:hrportal_user_change", args=[root.pk])
+    client.post(url, {"username": "root", "email": "attacker@example.com"})
+    root.refresh_from_db()
+    assert root.email == "root@example.com"
+    assert 'name="email"' not in client.get(url).content.decode()

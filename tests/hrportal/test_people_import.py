@@ -229,3 +229,16 @@ def test_inactive_people_get_no_reset_link(db, client):
     UserFactory(email="gone@plant.example", is_active=False)
     client.post(reverse("password_reset"), {"email": "gone@plant.example"})
     assert mail.outbox == []
+
+
+def test_import_never_changes_a_superuser_account(db):
+    admin = User.objects.create_superuser("root", "root@example.com", "pw", employee_number="ROOT-1")
+    content = (
+        "employee_number,first_name,last_name,email,section,position,supervisor_employee_number\n"
+        "ROOT-1,Evil,Twin,attacker@example.com,,,\n"
+    ).encode()
+    with pytest.raises(ImportFileError) as error:
+        employees_import_plan(content=content, fmt="csv")
+    assert any("superuser account" in message for message in error.value.errors)
+    admin.refresh_from_db()
+    assert admin.email == "root@example.com"
