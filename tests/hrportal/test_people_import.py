@@ -234,9 +234,9 @@ def test_inactive_people_get_no_reset_link(db, client):
 def test_import_never_changes_a_superuser_account(db):
     admin = User.objects.create_superuser("root", "root@example.com", "pw", employee_number="ROOT-1")
     content = (
-        "employee_number,first_name,last_name,email,section,position,supervisor_employee_number\n"
-        "ROOT-1,Evil,Twin,attacker@example.com,,,\n"
-    ).encode()
+        b"employee_number,first_name,last_name,email,section,position,supervisor_employee_number\n"
+        b"ROOT-1,Evil,Twin,attacker@example.com,,,\n"
+    )
     with pytest.raises(ImportFileError) as error:
         employees_import_plan(content=content, fmt="csv")
     assert any("superuser account" in message for message in error.value.errors)
