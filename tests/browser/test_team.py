@@ -22,7 +22,8 @@ def test_supervisor_sees_the_team_heatmap_and_radar(new_page):
     assert page.locator("#team-heatmap tbody tr").count() == 4  # demo.supervisor's direct reports
     assert page.locator("#team-heatmap td.heat").count() > 20
     colours = page.evaluate(
-        "() => new Set([...document.querySelectorAll('#team-heatmap td.heat')].map(td => getComputedStyle(td).backgroundColor)).size"
+        "() => new Set([...document.querySelectorAll('#team-heatmap td.heat')]"
+        ".map(td => getComputedStyle(td).backgroundColor)).size"
     )
     assert colours >= 3, "the heatmap should show several gap classes in different colours"
     assert page.evaluate(COUNT_DRAWN_PIXELS) > 1000
