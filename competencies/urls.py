@@ -12,5 +12,6 @@ urlpatterns = [
     path("gap/<int:user_id>/history/", history.employee_history, name="employee_history"),
     path("career/", career.career, name="career"),
     path("career/talent/", career.talent, name="talent_search"),
-    path("reports/", reports.placeholder, name="reports"),
+    path("reports/", reports.report, name="reports"),
+    path("reports/export/", reports.report_export, name="reports_export"),
 ]

@@ -1,7 +1,156 @@
+"""The organisation report for HC: the page and its CSV/XLSX exports.
+
+The figures and their definitions live in `competencies.reports`.
+"""
+
+from datetime import date
+from typing import cast
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from competencies.reports import GroupFigures, competency_figures, group_figures, organisation_report
+from hrportal.models import Position, Section
+from hrportal.spreadsheets import FORMATS, build_dataset, download_response
+from hrportal.typing import AuthenticatedRequest
+
+EXPORT_TABLES = {"section": "Section", "position": "Position", "competency": "Competency"}
+
+
+class ReportFilterForm(forms.Form):
+    """Narrow the report to one section and/or one position (GET parameters, ids)."""
+
+    section = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    position = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data, *, sections, positions, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        cast(forms.TypedChoiceField, self.fields["section"]).choices = [
+            ("", "All sections"),
+            *((section.pk, section.name) for section in sections),
+        ]
+        cast(forms.TypedChoiceField, self.fields["position"]).choices = [
+            ("", "All positions"),
+            *((position.pk, position.name) for position in positions),
+        ]
+
+    def filters(self) -> dict:
+        """The chosen ids as selector arguments: {"section_id": 3, "position_id": None}."""
+        return {"section_id": self.cleaned_data["section"], "position_id": self.cleaned_data["position"]}
+
+
+class ReportExportForm(ReportFilterForm):
+    table = forms.ChoiceField(choices=list(EXPORT_TABLES.items()))
+    format = forms.ChoiceField(choices=[(fmt, fmt.upper()) for fmt in FORMATS])
+
+
+def _today() -> date:
+    """The report's reference date (the months of the progress series end before its month)."""
+    return timezone.localdate()
+
+
+def _require_hc(request: AuthenticatedRequest) -> None:
+    """Organisation reports are for HC staff only: 403 for everyone else."""
+    if not request.user.is_hc:
+        raise PermissionDenied("Organisation reports are for HC staff.")
+
+
+def _filter_form(data, form_class=ReportFilterForm) -> ReportFilterForm:
+    # Two queries: every section and position, for the choices.
+    sections = list(Section.objects.only("id", "name"))
+    positions = list(Position.objects.only("id", "name"))
+    return form_class(data, sections=sections, positions=positions)
 
 
 @login_required
-def placeholder(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    return HttpResponse("Coming soon")
+def report(request: AuthenticatedRequest) -> HttpResponse:
+    _require_hc(request)
+    form = _filter_form(request.GET or None)  # unbound without parameters: the whole organisation
+    context: dict = {"form": form, "report": None}
+    if form.is_bound and not form.is_valid():
+        return render(request, "competencies/reports.html", context)
+    filters = form.filters() if form.is_bound else {"section_id": None, "position_id": None}
+    report = organisation_report(today=_today(), **filters)
+    # The exports carry the page's filters.
+    query = {name: filters[f"{name}_id"] for name in ("section", "position") if filters[f"{name}_id"] is not None}
+    export_url = reverse("competencies:reports_export")
+    tables = [
+        ("section", "By section", report.by_section, "Figures of the employees of each section."),
+        ("position", "By position", report.by_position, "Figures of the employees holding each position."),
+        (
+            "competency",
+            "By competency",
+            report.by_competency,
+            "Figures of each competency: one assignment per employee whose position targets it.",
+        ),
+    ]
+    context.update(
+        report=report,
+        filtered=bool(query),
+        tables=[
+            {
+                "key": key,
+                "heading": heading,
+                "label": EXPORT_TABLES[key],
+                "rows": rows,
+                "caption": caption,
+                "links": {fmt: f"{export_url}?{urlencode({**query, 'table': key, 'format': fmt})}" for fmt in FORMATS},
+            }
+            for key, heading, rows, caption in tables
+        ],
+    )
+    return render(request, "competencies/reports.html", context)
+
+
+FIGURE_HEADERS = [
+    "Assignments",
+    "Met",
+    "Share met (%)",
+    "Average gap",
+    "Total gap",
+    "Employees in gap",
+]
+
+
+def _dataset_rows(rows: list[GroupFigures], *, competencies: bool) -> list[list]:
+    # A competency has one assignment per employee: its table has a code, not an employee count.
+    return [
+        [
+            *([row.code, row.name] if competencies else [row.name, row.employees]),
+            row.assignments,
+            row.met,
+            row.share_met_percent,
+            row.average_gap,
+            row.gap_total,
+            row.employees_in_gap,
+        ]
+        for row in rows
+    ]
+
+
+@login_required
+def report_export(request: AuthenticatedRequest) -> HttpResponse:
+    """One table of the report as CSV or XLSX: ?table=section|position|competency&format=csv|xlsx,
+    plus the page's section and position filters."""
+    _require_hc(request)
+    form = _filter_form(request.GET, ReportExportForm)
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in form.errors.items())
+        return HttpResponseBadRequest(f"Cannot export: {errors}", content_type="text/plain; charset=utf-8")
+    table = form.cleaned_data["table"]
+    if table == "competency":
+        headers = ["Code", "Competency", *FIGURE_HEADERS]
+        rows = _dataset_rows(competency_figures(**form.filters()), competencies=True)
+    else:
+        groups = group_figures(**form.filters())
+        headers = [EXPORT_TABLES[table], "Employees", *FIGURE_HEADERS]
+        rows = _dataset_rows(groups.by_section if table == "section" else groups.by_position, competencies=False)
+    dataset = build_dataset(headers, rows, title=f"Gaps by {table}")
+    filename = f"gaps-by-{table}-{_today():%Y-%m-%d}"
+    return download_response(dataset, filename=filename, fmt=form.cleaned_data["format"])

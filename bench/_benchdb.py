@@ -1,0 +1,58 @@
+"""Shared set-up of the bench scripts (a helper module: running it does nothing).
+
+The scripts only ever use one PostgreSQL database, `hrportal_bench`, on the server named by
+DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hrportal_bench). Any other
+database name is refused, so a benchmark can never flush a real database.
+"""
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BENCH_DB = "hrportal_bench"
+DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
+PROJECT = Path(__file__).resolve().parent.parent
+OUT = PROJECT / "bench" / "out"
+HC_USERNAME = "bench.hc"
+
+
+def bench_url() -> str:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"} or parts.path.lstrip("/") != BENCH_DB:
+        shown = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+        sys.exit(
+            f"The bench scripts use only a PostgreSQL database named {BENCH_DB!r}, not {shown!r}.\n"
+            f"Unset DATABASE_URL or set it to e.g. {DEFAULT_URL}"
+        )
+    return url
+
+
+def setup_django() -> None:
+    """Point Django at the bench database (DEBUG on, as `make bench` runs it) and set it up."""
+    os.environ["DATABASE_URL"] = bench_url()
+    os.environ.setdefault("DEBUG", "True")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hrportal.settings")
+    if str(PROJECT) not in sys.path:
+        sys.path.insert(0, str(PROJECT))
+    import django
+
+    django.setup()
+
+
+def recreate_database() -> None:
+    """Drop and create the bench database, through the server's maintenance database."""
+    import psycopg
+
+    parts = urlsplit(bench_url())
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{BENCH_DB}"')

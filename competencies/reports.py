@@ -1,0 +1,399 @@
+"""The organisation report: gaps by section, position and competency, and progress over time.
+
+Definitions (the page's captions say the same):
+
+- The *population* is the active employees who hold a position.
+- An *assignment* is an (employee, competency) pair where the employee's position has a
+  target (a PositionTarget row) in that competency.
+- The *current level* of an assignment is the employee's CompetencyLevel in it, 0 when
+  there is none; *gap* = target − current; an assignment is *met* when gap ≤ 0.
+- *Share met* = met assignments ÷ assignments.
+- *Average gap* = the average of max(gap, 0) over the assignments, so a level above its
+  target does not offset a gap elsewhere.
+- *Employees in gap* = distinct employees with at least one unmet assignment in the group.
+- *Largest gaps*: competencies ranked by total positive gap (then average gap, then code),
+  the top ten that have any gap.
+- *Progress over time*: for each of the last 12 month ends (the ends of the 12 months before
+  the current one), the share of today's assignments (current positions, current targets)
+  that were met then. The level at a month end is the new level of the latest
+  CompetencyLevelHistory row of that employee and competency with changed_at at or before
+  it; no row means 0.
+
+How it is computed — three SQL statements, whatever the size of the organisation:
+
+1. Figures per (section, position): levels are aggregated per employee first, then per
+   (section, position), so "employees in gap" needs no COUNT(DISTINCT).
+2. Figures per competency.
+3. The monthly series, from the history.
+
+Python only adds up the at most sections × positions rows of (1) into the by-section, the
+by-position and the total figures (each employee is in exactly one such cell, so every
+figure adds up) and sorts the competency rows.
+
+The statements are plain SQL (run on PostgreSQL and SQLite) rather than the ORM for two
+reasons: the ORM cannot group the result of a grouped subquery (step 1), and the shape is
+the point. Level rows are the large side of every join and probe two small hash tables
+(the population, 2,400 targets); assignments without a level row are counted from the
+targets per position instead of being produced by an outer join, which on 600,000 levels
+is several times slower. So, per group:
+
+    assignments = Σ targets of each employee's position
+    met         = targets of 0 (met at any level) + level rows meeting a positive target
+    gap total   = Σ targets − Σ targets that have a level row + Σ positive gaps of level rows
+
+The monthly series counts changes rather than replaying levels. An assignment is met at a
+month end when it is met at level 0 (target 0) plus the sum, over its history rows up to
+then, of (met at the row's new level) − (met at the level before the row). The level before
+a row is its old_level (none: 0): the level services write the previous level there in the
+same transaction as the level, so it is the new level of the row before. Summing those ±1
+steps with 12 conditional sums reads the history once and needs no window function (a LAG
+over 800,000 rows sorts them all, and was the slowest part).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import NamedTuple
+
+from django.db import connection
+from django.utils import timezone
+
+from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, PositionTarget
+from hrportal.models import Position, Section, User
+
+MONTHS = 12
+LARGEST_GAPS = 10
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """The figures of one group of assignments: a section, a position, a competency, or all."""
+
+    pk: int | None
+    name: str
+    employees: int
+    assignments: int
+    met: int
+    gap_total: int
+    employees_in_gap: int
+    code: str = ""
+
+    @property
+    def share_met_percent(self) -> float | None:
+        """Met ÷ assignments in percent, one decimal; None for a group without assignments."""
+        return round(100 * self.met / self.assignments, 1) if self.assignments else None
+
+    @property
+    def average_gap(self) -> float | None:
+        """The average of max(gap, 0) over the assignments, two decimals."""
+        return round(self.gap_total / self.assignments, 2) if self.assignments else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    month_end: date
+    met: int
+    assignments: int
+
+    @property
+    def label(self) -> str:
+        return self.month_end.strftime("%b %Y")
+
+    @property
+    def share_met_percent(self) -> float | None:
+        return round(100 * self.met / self.assignments, 1) if self.assignments else None
+
+
+@dataclass(frozen=True)
+class OrganisationReport:
+    today: date
+    total: GroupFigures
+    by_section: list[GroupFigures]
+    by_position: list[GroupFigures]
+    by_competency: list[GroupFigures]
+    progress: list[MonthPoint]
+
+    @property
+    def largest_gaps(self) -> list[GroupFigures]:
+        ranked = sorted(
+            (row for row in self.by_competency if row.gap_total > 0),
+            key=lambda row: (-row.gap_total, -(row.average_gap or 0), row.code),
+        )
+        return ranked[:LARGEST_GAPS]
+
+    @property
+    def chart_data(self) -> dict:
+        largest = self.largest_gaps
+        return {
+            "progress": {
+                "labels": [point.label for point in self.progress],
+                "share_met": [point.share_met_percent for point in self.progress],
+            },
+            "largest_gaps": {
+                "labels": [row.label for row in largest],
+                "gap_total": [row.gap_total for row in largest],
+                "average_gap": [row.average_gap for row in largest],
+            },
+        }
+
+
+def month_ends(today: date, months: int = MONTHS) -> list[date]:
+    """The last day of each of the `months` months before the month of `today`, oldest first."""
+    ends = []
+    first = today.replace(day=1)
+    for _ in range(months):
+        end = date.fromordinal(first.toordinal() - 1)
+        ends.append(end)
+        first = end.replace(day=1)
+    return ends[::-1]
+
+
+def _after(day: date) -> datetime:
+    """The first instant after `day` in the current time zone (a month end includes its last day)."""
+    return timezone.make_aware(datetime.combine(date.fromordinal(day.toordinal() + 1), time.min))
+
+
+# Table names come from the models; every value is a query parameter.
+def _tables() -> dict[str, str]:
+    models = {
+        "user": User,
+        "section": Section,
+        "position": Position,
+        "competency": Competency,
+        "target": PositionTarget,
+        "level": CompetencyLevel,
+        "history": CompetencyLevelHistory,
+    }
+    return {key: connection.ops.quote_name(model._meta.db_table) for key, model in models.items()}
+
+
+def _population(alias: str, section_id: int | None, position_id: int | None) -> tuple[str, list]:
+    """A WHERE condition on the user table `alias` selecting the population, and its parameters."""
+    condition = f"{alias}.is_active AND {alias}.position_id IS NOT NULL"
+    params: list = []
+    if section_id is not None:
+        condition += f" AND {alias}.section_id = %s"
+        params.append(section_id)
+    if position_id is not None:
+        condition += f" AND {alias}.position_id = %s"
+        params.append(position_id)
+    return condition, params
+
+
+def _rows(sql: str, params: Sequence) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# Per (section, position). `levelled` is one row per employee with a level row: level rows
+# meeting a positive target, positive gaps, and the sum of the targets they cover. Employees
+# are inner-joined to their position's targets: one without any target has no assignment.
+_CELLS_SQL = """
+WITH targets AS (
+    SELECT position_id, COUNT(*) AS n, SUM(target_level) AS total,
+           SUM(CASE WHEN target_level > 0 THEN 1 ELSE 0 END) AS positive
+    FROM {target} GROUP BY position_id
+),
+levelled AS (
+    SELECT l.employee_id,
+           SUM(CASE WHEN t.target_level > 0 AND l.level >= t.target_level THEN 1 ELSE 0 END) AS met_positive,
+           SUM(CASE WHEN t.target_level > l.level THEN t.target_level - l.level ELSE 0 END) AS gap,
+           SUM(t.target_level) AS covered
+    FROM {level} l
+    JOIN {user} lu ON lu.id = l.employee_id
+    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
+    WHERE {population_lu}
+    GROUP BY l.employee_id
+)
+SELECT u.section_id, s.name, u.position_id, p.name,
+       COUNT(*),
+       SUM(tg.n),
+       SUM(tg.n - tg.positive + COALESCE(lv.met_positive, 0)),
+       SUM(tg.total - COALESCE(lv.covered, 0) + COALESCE(lv.gap, 0)),
+       SUM(CASE WHEN COALESCE(lv.met_positive, 0) < tg.positive THEN 1 ELSE 0 END),
+       SUM(tg.n - tg.positive)
+FROM {user} u
+JOIN targets tg ON tg.position_id = u.position_id
+JOIN {position} p ON p.id = u.position_id
+LEFT JOIN {section} s ON s.id = u.section_id
+LEFT JOIN levelled lv ON lv.employee_id = u.id
+WHERE {population_u}
+GROUP BY u.section_id, s.name, u.position_id, p.name
+"""
+
+# Per competency: `assigned` multiplies each target by the population of its position;
+# `levelled` aggregates the level rows of those assignments.
+_COMPETENCIES_SQL = """
+WITH per_position AS (
+    SELECT u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u} GROUP BY u.position_id
+),
+assigned AS (
+    SELECT t.competency_id, SUM(pp.n) AS n, SUM(pp.n * t.target_level) AS total,
+           SUM(CASE WHEN t.target_level > 0 THEN pp.n ELSE 0 END) AS positive
+    FROM {target} t JOIN per_position pp ON pp.position_id = t.position_id
+    GROUP BY t.competency_id
+),
+levelled AS (
+    SELECT t.competency_id,
+           SUM(CASE WHEN t.target_level > 0 AND l.level >= t.target_level THEN 1 ELSE 0 END) AS met_positive,
+           SUM(CASE WHEN t.target_level > l.level THEN t.target_level - l.level ELSE 0 END) AS gap,
+           SUM(t.target_level) AS covered
+    FROM {level} l
+    JOIN {user} lu ON lu.id = l.employee_id
+    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
+    WHERE {population_lu}
+    GROUP BY t.competency_id
+)
+SELECT c.id, c.code, c.name,
+       a.n,
+       a.n - a.positive + COALESCE(lv.met_positive, 0),
+       a.total - COALESCE(lv.covered, 0) + COALESCE(lv.gap, 0)
+FROM assigned a
+JOIN {competency} c ON c.id = a.competency_id
+LEFT JOIN levelled lv ON lv.competency_id = a.competency_id
+ORDER BY c.code
+"""
+
+# The ±1 steps of every history row of a current assignment, summed up to each month end.
+_PROGRESS_SQL = """
+SELECT {sums}
+FROM (
+    SELECT h.changed_at,
+           CASE WHEN h.new_level >= t.target_level THEN 1 ELSE 0 END
+           - CASE WHEN COALESCE(h.old_level, 0) >= t.target_level THEN 1 ELSE 0 END AS step
+    FROM {history} h
+    JOIN {user} lu ON lu.id = h.employee_id
+    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = h.competency_id
+    WHERE {population_lu}
+) steps
+WHERE step <> 0
+"""
+
+
+class _Cell(NamedTuple):
+    """One row of _CELLS_SQL: the figures of the employees of one section holding one position."""
+
+    section_id: int | None
+    section: str | None
+    position_id: int
+    position: str
+    employees: int
+    assignments: int
+    met: int
+    gap_total: int
+    employees_in_gap: int
+    met_at_zero: int
+
+
+@dataclass(frozen=True)
+class GroupTables:
+    """The by-section and by-position tables and their total, from one query."""
+
+    total: GroupFigures
+    by_section: list[GroupFigures]
+    by_position: list[GroupFigures]
+    met_at_zero: int  # assignments with target 0: met whatever the level, at every date
+
+
+def _sql(section_id: int | None, position_id: int | None) -> tuple[dict, list]:
+    population_u, params = _population("u", section_id, position_id)
+    population_lu, _ = _population("lu", section_id, position_id)
+    return {**_tables(), "population_u": population_u, "population_lu": population_lu}, params
+
+
+def group_figures(*, section_id: int | None = None, position_id: int | None = None) -> GroupTables:
+    """Figures by section and by position, and in total. One query."""
+    sql, params = _sql(section_id, position_id)
+    # PostgreSQL sums counts as numeric (Decimal): the figures are whole numbers.
+    cells = [
+        _Cell(*row[:4], *(int(value) for value in row[4:])) for row in _rows(_CELLS_SQL.format(**sql), params + params)
+    ]
+    return GroupTables(
+        total=_roll_up(cells, pk=None, name="All"),
+        by_section=_groups(cells, "section"),
+        by_position=_groups(cells, "position"),
+        met_at_zero=sum(cell.met_at_zero for cell in cells),
+    )
+
+
+def competency_figures(*, section_id: int | None = None, position_id: int | None = None) -> list[GroupFigures]:
+    """Figures by competency, ordered by code. One query."""
+    sql, params = _sql(section_id, position_id)
+    return [
+        GroupFigures(
+            pk=pk,
+            code=code,
+            name=name,
+            employees=int(n),  # one assignment per employee and competency
+            assignments=int(n),
+            met=int(met),
+            gap_total=int(gap_total),
+            employees_in_gap=int(n) - int(met),
+        )
+        for pk, code, name, n, met, gap_total in _rows(_COMPETENCIES_SQL.format(**sql), params + params)
+    ]
+
+
+def progress_series(
+    *, today: date, groups: GroupTables, section_id: int | None = None, position_id: int | None = None
+) -> list[MonthPoint]:
+    """Share met at each of the 12 month ends before `today`'s month. One query (none without
+    assignments). `groups` are the same population's group figures, for the totals."""
+    ends = month_ends(today)
+    steps = [0] * len(ends)
+    if groups.total.assignments:
+        sql, params = _sql(section_id, position_id)
+        cutoffs = [connection.ops.adapt_datetimefield_value(_after(end)) for end in ends]
+        sums = ", ".join("COALESCE(SUM(CASE WHEN changed_at < %s THEN step ELSE 0 END), 0)" for _ in ends)
+        (row,) = _rows(_PROGRESS_SQL.format(sums=sums, **sql), cutoffs + params)
+        steps = [int(value) for value in row]
+    return [
+        MonthPoint(month_end=end, met=groups.met_at_zero + step, assignments=groups.total.assignments)
+        for end, step in zip(ends, steps, strict=True)
+    ]
+
+
+def organisation_report(
+    *, today: date, section_id: int | None = None, position_id: int | None = None
+) -> OrganisationReport:
+    """The whole report for the population, optionally narrowed to a section and/or a position.
+
+    Three queries (see the module docstring). `today` fixes the months of the series, so
+    callers (and tests) choose the date.
+    """
+    groups = group_figures(section_id=section_id, position_id=position_id)
+    return OrganisationReport(
+        today=today,
+        total=groups.total,
+        by_section=groups.by_section,
+        by_position=groups.by_position,
+        by_competency=competency_figures(section_id=section_id, position_id=position_id),
+        progress=progress_series(today=today, groups=groups, section_id=section_id, position_id=position_id),
+    )
+
+
+def _roll_up(cells: list[_Cell], *, pk: int | None, name: str) -> GroupFigures:
+    # Each employee is in exactly one cell, so even the distinct counts add up.
+    return GroupFigures(
+        pk=pk,
+        name=name,
+        employees=sum(cell.employees for cell in cells),
+        assignments=sum(cell.assignments for cell in cells),
+        met=sum(cell.met for cell in cells),
+        gap_total=sum(cell.gap_total for cell in cells),
+        employees_in_gap=sum(cell.employees_in_gap for cell in cells),
+    )
+
+
+def _groups(cells: list[_Cell], kind: str) -> list[GroupFigures]:
+    """The cells rolled up by "section" or "position", sorted by name ("No section" last)."""
+    grouped: dict[int | None, list[_Cell]] = {}
+    for cell in cells:
+        grouped.setdefault(getattr(cell, f"{kind}_id"), []).append(cell)
+    rows = [_roll_up(group, pk=key, name=getattr(group[0], kind) or f"No {kind}") for key, group in grouped.items()]
+    return sorted(rows, key=lambda row: (row.pk is None, row.name))

@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from competencies.models import CompetencyLevelHistory
+from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
+from tests.hrportal.factories import PASSWORD, HcUserFactory, PositionFactory, SectionFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+COUNT_DRAWN_PIXELS = """
+(id) => {
+  const canvas = document.getElementById(id);
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] !== 0) drawn++; }
+  return drawn;
+}
+"""
+
+
+def _organisation() -> None:
+    """Two sections of operators with gaps, levels raised over the last months."""
+    position = PositionFactory(name="Operator")
+    competencies = [CompetencyFactory(name=f"Skill {code}") for code in "ABCDE"]
+    for target, competency in zip([3, 2, 4, 1, 5], competencies, strict=True):
+        PositionTargetFactory(position=position, competency=competency, target_level=target)
+    now = timezone.now()
+    for s, section in enumerate([SectionFactory(name="North"), SectionFactory(name="South")]):
+        for e in range(3):
+            employee = UserFactory(section=section, position=position)
+            for c, competency in enumerate(competencies[: 2 + e + s]):
+                give_level(employee, competency, 1 + (c + e) % 4)
+                # Date the change some months back so the series rises over the year.
+                CompetencyLevelHistory.objects.filter(employee=employee, competency=competency).update(
+                    changed_at=now - timedelta(days=30 * (1 + (c * 3 + e) % 11))
+                )
+
+
+def _log_in(page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_hc_sees_both_report_charts_drawn_offline(new_page):
+    _organisation()
+    HcUserFactory(username="report.hc", position=None, section=None, employee_number=None)
+    page, watch = new_page()
+
+    _log_in(page, "report.hc", PASSWORD)
+    page.wait_for_url("**/gap/")
+    page.goto("/reports/")
+    for canvas in ("progress-chart", "largest-gaps-chart"):
+        page.wait_for_function(f"document.getElementById('{canvas}') && document.getElementById('{canvas}').width > 0")
+
+    assert page.locator("h1").inner_text() == "Organisation report"
+    assert page.locator("#section-table tbody tr").count() == 2
+    assert page.locator("#progress-table tbody tr").count() == 12
+    assert page.evaluate(COUNT_DRAWN_PIXELS, "progress-chart") > 1000, "the progress chart canvas is blank"
+    assert page.evaluate(COUNT_DRAWN_PIXELS, "largest-gaps-chart") > 1000, "the largest-gaps chart canvas is blank"
+    assert watch.console_errors == []
+    assert watch.outside_requests == []
