@@ -34,6 +34,7 @@ from hrportal.spreadsheets import (
     named_objects,
     read_table,
     shorten,
+    text_max_length,
 )
 
 MATRIX_COLUMNS = ("skill_group", "code", "name", "definition")
@@ -43,10 +44,6 @@ NOT_APPLICABLE = "-"
 _WHOLE_NUMBER = re.compile(r"[0-9]+(?:\.0*)?")
 # What a competency row of the matrix may change, by field, with the name a preview shows.
 _COMPETENCY_FIELDS = {"group": "skill group", "name": "name", "definition": "definition"}
-
-
-def _max_length(model, field_name: str) -> int:
-    return model._meta.get_field(field_name).max_length
 
 
 def parse_level(value: Any, *, low: int, high: int) -> int | None:
@@ -119,14 +116,14 @@ class _MatrixRow:
     code: str
     name: str
     definition: str
-    # Position column index → level or NOT_APPLICABLE; empty cells are left out.
-    cells: dict[int, int | str]
+    # Position column index → target level, None for not applicable ("-"); empty cells are left out.
+    cells: dict[int, int | None]
 
 
 def _position_columns(table: Table, fixed: dict[str, int], errors: list[str]) -> list[_PositionColumn]:
     columns: list[_PositionColumn] = []
     seen: dict[str, int] = {}
-    max_length = _max_length(Position, "name")
+    max_length = text_max_length(Position, "name")
     for index, header in enumerate(table.headers):
         if index in fixed.values():
             continue
@@ -168,16 +165,16 @@ def _matrix_row(
     line: int, row: list, fixed: dict[str, int], columns: list[_PositionColumn], errors: list[str]
 ) -> _MatrixRow:
     group, code, name = (_text(row, fixed, key) for key in ("skill_group", "code", "name"))
-    _check_required(line, group, "skill group", _max_length(SkillGroup, "name"), errors)
-    _check_required(line, code, "code", _max_length(Competency, "code"), errors)
-    _check_required(line, name, "name", _max_length(Competency, "name"), errors)
-    cells: dict[int, int | str] = {}
+    _check_required(line, group, "skill group", text_max_length(SkillGroup, "name"), errors)
+    _check_required(line, code, "code", text_max_length(Competency, "code"), errors)
+    _check_required(line, name, "name", text_max_length(Competency, "name"), errors)
+    cells: dict[int, int | None] = {}
     for column in columns:
         value = row[column.index]
         if value == "":
             continue  # the file says nothing about this target
         if value == NOT_APPLICABLE:
-            cells[column.index] = NOT_APPLICABLE
+            cells[column.index] = None
             continue
         level = parse_level(value, low=0, high=5)
         if level is None:
@@ -330,10 +327,9 @@ def _plan_competency(plan: MatrixPlan, row: _MatrixRow, group: str, current: Com
 
 
 def _plan_target(
-    plan: MatrixPlan, row: _MatrixRow, position: str, value: int | str, targets: dict, *, remove: bool
+    plan: MatrixPlan, row: _MatrixRow, position: str, new: int | None, targets: dict, *, remove: bool
 ) -> None:
     old = targets.get((row.code, position))
-    new = None if value == NOT_APPLICABLE else value
     if old == new:
         return
     change = TargetChange(line=row.line, code=row.code, position=position, old=old, new=new)

@@ -1,6 +1,7 @@
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import tablib
 from django import forms
@@ -12,7 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from hrportal.models import Notification, Position, Section, User
@@ -25,6 +26,7 @@ from hrportal.spreadsheets import (
     download_response,
     format_from_name,
 )
+from hrportal.typing import AuthenticatedRequest
 
 # For admins of models with an `employee` foreign key: find rows by the person's name or number.
 EMPLOYEE_SEARCH_FIELDS = (
@@ -45,15 +47,15 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class SpreadsheetImporter:
-    """One kind of file a ModelAdmin imports."""
+class SpreadsheetImporter[PlanT: ImportPlan]:
+    """One kind of file a ModelAdmin imports, planned as a PlanT."""
 
     key: str  # in the URL and the session: "matrix"
     title: str  # "Import the competency matrix"
     columns: str  # what the file holds, shown above the upload form
     permissions: tuple[str, ...]
-    plan: Callable[[bytes, str, bool], ImportPlan]  # (content, format, remove); raises ImportFileError
-    apply: Callable[[ImportPlan, User, str], None]  # (plan, by, note)
+    plan: Callable[[bytes, str, bool], PlanT]  # (content, format, remove); raises ImportFileError
+    apply: Callable[[PlanT, User, str], None]  # (plan, by, note)
     remove_label: str = ""  # the checkbox of a remove option; "" when there is none
 
 
@@ -88,17 +90,28 @@ class SpreadsheetImportForm(forms.Form):
         return upload
 
 
-class SpreadsheetAdminMixin:
+if TYPE_CHECKING:
+    # To the type checker the mixin is the ModelAdmin it is mixed into, so that `opts`,
+    # `admin_site` and the views it extends through super() are known. At run time it stays
+    # a plain mixin.
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    _ModelAdminBase = object
+
+
+class SpreadsheetAdminMixin(_ModelAdminBase):
     """Adds `spreadsheet_imports` and `spreadsheet_exports` to a ModelAdmin, with buttons on its list."""
 
-    spreadsheet_imports: tuple[SpreadsheetImporter, ...] = ()
+    # Each importer has its own plan type, hence Any: the views only pass an importer's plan
+    # back to that same importer.
+    spreadsheet_imports: tuple[SpreadsheetImporter[Any], ...] = ()
     spreadsheet_exports: tuple[SpreadsheetExport, ...] = ()
     change_list_template = "admin/spreadsheet_change_list.html"
 
     def _url_name(self, action: str, key: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{action}_{key}"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         def wrap(view, item):
             return self.admin_site.admin_view(lambda request, **kwargs: view(request, item, **kwargs))
 
@@ -111,7 +124,7 @@ class SpreadsheetAdminMixin:
         ]
         return urls + super().get_urls()
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         links = [
             (item.title, reverse(f"admin:{self._url_name('import', item.key)}"))
             for item in self.spreadsheet_imports
@@ -132,7 +145,7 @@ class SpreadsheetAdminMixin:
         filename = f"{export.filename}-{timezone.localdate():%Y-%m-%d}"
         return download_response(export.dataset(), filename=filename, fmt=fmt)
 
-    def import_view(self, request: HttpRequest, importer: SpreadsheetImporter) -> HttpResponse:
+    def import_view(self, request: AuthenticatedRequest, importer: SpreadsheetImporter[Any]) -> HttpResponse:
         if not request.user.has_perms(importer.permissions):
             raise PermissionDenied
         if request.method == "POST" and "fingerprint" in request.POST:
@@ -153,14 +166,16 @@ class SpreadsheetAdminMixin:
             return self._import_preview(request, importer, stored)
         return self._render_import(request, importer, form=form)
 
-    def _session_key(self, importer: SpreadsheetImporter) -> str:
+    def _session_key(self, importer: SpreadsheetImporter[Any]) -> str:
         return f"spreadsheet_import:{self._url_name('import', importer.key)}"
 
-    def _plan(self, importer: SpreadsheetImporter, stored: dict) -> ImportPlan:
+    def _plan[PlanT: ImportPlan](self, importer: SpreadsheetImporter[PlanT], stored: dict[str, Any]) -> PlanT:
         content = base64.b64decode(stored["content"])
         return importer.plan(content, format_from_name(stored["name"]), stored["remove"])
 
-    def _import_preview(self, request: HttpRequest, importer: SpreadsheetImporter, stored: dict) -> HttpResponse:
+    def _import_preview(
+        self, request: HttpRequest, importer: SpreadsheetImporter[Any], stored: dict[str, Any]
+    ) -> HttpResponse:
         try:
             plan = self._plan(importer, stored)
         except ImportFileError as error:
@@ -169,7 +184,9 @@ class SpreadsheetAdminMixin:
             return self._render_import(request, importer, form=form, errors=error.errors, filename=stored["name"])
         return self._render_import(request, importer, plan=plan, filename=stored["name"], remove=stored["remove"])
 
-    def _import_confirm(self, request: HttpRequest, importer: SpreadsheetImporter) -> HttpResponse:
+    def _import_confirm[PlanT: ImportPlan](
+        self, request: AuthenticatedRequest, importer: SpreadsheetImporter[PlanT]
+    ) -> HttpResponse:
         import_url = reverse(f"admin:{self._url_name('import', importer.key)}")
         stored = request.session.get(self._session_key(importer))
         if stored is None:
@@ -195,7 +212,9 @@ class SpreadsheetAdminMixin:
         messages.success(request, f"Imported {stored['name']}: {plan.summary()}")
         return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
-    def _render_import(self, request: HttpRequest, importer: SpreadsheetImporter, **context) -> TemplateResponse:
+    def _render_import(
+        self, request: HttpRequest, importer: SpreadsheetImporter[Any], **context: Any
+    ) -> TemplateResponse:
         plan = context.get("plan")
         context = {
             **self.admin_site.each_context(request),

@@ -29,6 +29,7 @@ from hrportal.spreadsheets import (
     cell_text,
     named_objects,
     read_table,
+    text_max_length,
 )
 
 EMPLOYEE_COLUMNS = (
@@ -238,7 +239,7 @@ class _Planner:
         ]
         for column, value, model in limits:
             model_field = "name" if model is not User else column
-            max_length = model._meta.get_field(model_field).max_length
+            max_length = text_max_length(model, model_field)
             if len(value) > max_length:
                 self.error(row.line, f"longer than {max_length} characters.", column=column)
 

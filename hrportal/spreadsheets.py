@@ -14,6 +14,7 @@ from typing import Any
 
 import tablib
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Field, Model
 from django.http import HttpResponse
 from openpyxl.utils import get_column_letter
 
@@ -160,7 +161,8 @@ class Table:
 
     def fixed_columns(self, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, int]:
         """{column key: index} for the named columns; ImportFileError if one is missing or repeated."""
-        errors, found = [], {}
+        errors: list[str] = []
+        found: dict[str, int] = {}
         for index, header in enumerate(self.headers):
             key = header_key(header)
             if key not in required and key not in optional:
@@ -213,6 +215,14 @@ class NameLookup:
         return self._by_folded[folded]
 
 
+def text_max_length(model: type[Model], field_name: str) -> int:
+    """The most characters `model.field_name` holds, which an import checks a cell against."""
+    model_field = model._meta.get_field(field_name)
+    if not isinstance(model_field, Field) or model_field.max_length is None:
+        raise TypeError(f"{model.__name__}.{field_name} has no max_length.")
+    return model_field.max_length
+
+
 def named_objects(model: Any, to_create: Sequence[str]) -> dict[str, Any]:
     """Every row of a small table with a unique `name`, by name, after creating those in `to_create`."""
     objects = {obj.name: obj for obj in model.objects.all()}
@@ -258,11 +268,12 @@ def shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand[PlanT: ImportPlan](BaseCommand):
     """`import_<thing> FILE [--dry-run]`: prints the plan, then applies it unless --dry-run.
 
-    Subclasses give `plan` and `apply`, and `remove_help` if they take --remove. Any error in
-    the file raises CommandError (exit status 1) listing every error; nothing is written.
+    Subclasses name their plan type, as in `ImportCommand[MatrixPlan]`, and give `plan` and
+    `apply`, and `remove_help` if they take --remove. Any error in the file raises CommandError
+    (exit status 1) listing every error; nothing is written.
     """
 
     remove_help = ""
@@ -273,10 +284,10 @@ class ImportCommand(BaseCommand):
         if self.remove_help:
             parser.add_argument("--remove", action="store_true", help=self.remove_help)
 
-    def plan(self, *, content: bytes, fmt: str, remove: bool) -> ImportPlan:
+    def plan(self, *, content: bytes, fmt: str, remove: bool) -> PlanT:
         raise NotImplementedError
 
-    def apply(self, *, plan: ImportPlan, note: str) -> None:
+    def apply(self, *, plan: PlanT, note: str) -> None:
         raise NotImplementedError
 
     def handle(self, *args: Any, **options: Any) -> None:

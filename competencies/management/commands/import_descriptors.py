@@ -4,7 +4,7 @@ from competencies.spreadsheets import DescriptorPlan, descriptors_import_apply, 
 from hrportal.spreadsheets import ImportCommand
 
 
-class Command(ImportCommand):
+class Command(ImportCommand[DescriptorPlan]):
     help = (
         "Import level descriptors: code, level (1-5), behaviour_indicators, syllabus, deliverable. "
         "The competencies must exist; changes nothing if the file has any error."

@@ -4,7 +4,7 @@ from competencies.spreadsheets import MatrixPlan, matrix_import_apply, matrix_im
 from hrportal.spreadsheets import ImportCommand
 
 
-class Command(ImportCommand):
+class Command(ImportCommand[MatrixPlan]):
     help = (
         "Import the competency matrix: skill_group, code, name, definition, then one column per position "
         'with a target level 0-5, "-" (not applicable) or empty (left alone). Creates missing skill groups, '

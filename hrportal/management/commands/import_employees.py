@@ -4,7 +4,7 @@ from hrportal.people_import import EmployeePlan, employees_import_apply, employe
 from hrportal.spreadsheets import ImportCommand
 
 
-class Command(ImportCommand):
+class Command(ImportCommand[EmployeePlan]):
     help = (
         "Import employees: employee_number, first_name, last_name, email, section, position, "
         "supervisor_employee_number, and optionally username. New people get no usable password until "
