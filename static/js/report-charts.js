@@ -72,7 +72,17 @@
         animation: false,
         scales: {
           x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Total gap (levels)" } },
-          y: { ticks: { autoSkip: false } },
+          // Long names are shortened on the axis (the tooltip and the table have them in full),
+          // so the bars keep their room and no label is cut off at the edge.
+          y: {
+            ticks: {
+              autoSkip: false,
+              callback(value) {
+                const label = this.getLabelForValue(value);
+                return label.length > 28 ? `${label.slice(0, 27)}…` : label;
+              },
+            },
+          },
         },
         plugins: {
           legend: { display: false },
