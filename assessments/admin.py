@@ -13,6 +13,7 @@ from assessments.models import Assessment, AssessmentResult, CompetencyMapping
 from assessments.services import result_record
 from competencies.models import CompetencyLevelHistory, level_label
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
+from hrportal.models import User
 
 
 class SpecificAssessmentMappingInline(admin.TabularInline):
@@ -117,6 +118,15 @@ class ResultRecordForm(forms.ModelForm):
         model = AssessmentResult
         fields = ("employee", "assessment", "score", "completed_at")
 
+    # Set per request by AssessmentResultAdmin.get_form: the HC member recording the result.
+    current_user: User | None = None
+
+    def clean_employee(self):
+        employee = self.cleaned_data["employee"]
+        if self.current_user is not None and employee == self.current_user:
+            raise forms.ValidationError("Nobody records their own result: ask another HC member.")
+        return employee
+
     def clean_completed_at(self):
         completed_at = self.cleaned_data["completed_at"]
         if completed_at > timezone.now():
@@ -138,6 +148,11 @@ class AssessmentResultAdmin(admin.ModelAdmin):
     autocomplete_fields = ("employee", "assessment")
     list_select_related = ("employee", "assessment", "recorded_by")
     date_hierarchy = "completed_at"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A subclass for this request that knows who is filling the form in.
+        return type(form.__name__, (form,), {"current_user": request.user})
 
     def get_fields(self, request, obj=None):
         if obj:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,6 +59,8 @@ def result_record(
     existing result and grants nothing; a different score for it is refused, since
     recorded results are immutable.
     """
+    if recorded_by is not None and recorded_by.pk == employee.pk:
+        raise PermissionDenied("Nobody records their own result: ask another HC member.")
     score = _clean_score(score)
     completed_at = completed_at or timezone.now()
     if timezone.is_naive(completed_at):

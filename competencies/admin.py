@@ -27,6 +27,7 @@ from competencies.spreadsheets import (
     matrix_import_plan,
 )
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, SpreadsheetAdminMixin, SpreadsheetExport, SpreadsheetImporter
+from hrportal.models import User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -210,6 +211,15 @@ class LevelOverrideForm(forms.ModelForm):
         model = CompetencyLevel
         fields = ("employee", "competency", "level")
 
+    # Set per request by CompetencyLevelAdmin.get_form: the HC member filling the form in.
+    current_user: User | None = None
+
+    def clean_employee(self):
+        employee = self.cleaned_data["employee"]
+        if self.current_user is not None and employee == self.current_user:
+            raise forms.ValidationError("Nobody overrides their own level: ask another HC member.")
+        return employee
+
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
@@ -232,6 +242,11 @@ class CompetencyLevelAdmin(admin.ModelAdmin):
     autocomplete_fields = ("employee", "competency")
     list_select_related = ("employee", "competency", "updated_by")
     date_hierarchy = "achieved_at"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # A subclass for this request that knows who is filling the form in.
+        return type(form.__name__, (form,), {"current_user": request.user})
 
     def get_readonly_fields(self, request, obj=None):
         facts = ("source", "evidence_note", "achieved_at", "updated_by")

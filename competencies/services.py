@@ -74,6 +74,15 @@ def _write_level(
         **evidence_fields,
     }
     old_level = current.level if current else None
+    # History is dated when the level took effect (an assessment's completion), but never
+    # before the previous change: a back-dated result must not jump ahead of what it followed.
+    previous_change = (
+        CompetencyLevelHistory.objects.filter(employee=employee, competency=competency)
+        .order_by("-changed_at")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
+    changed_at = max(achieved_at, previous_change) if previous_change else achieved_at
     if current is None:
         CompetencyLevel.objects.create(employee=employee, competency=competency, **values)
     else:
@@ -86,9 +95,7 @@ def _write_level(
         source=source,
         evidence_note=evidence_note[:255],
         changed_by=by,
-        # The date the level took effect (an assessment's completion, not the day HC typed it
-        # in), so "the level on date D" and progress over time read straight from history.
-        changed_at=achieved_at,
+        changed_at=changed_at,
         **evidence_fields,
     )
     return LevelChange(competency=competency, old_level=old_level, new_level=level)
@@ -141,6 +148,8 @@ def level_override(*, employee: User, competency: Competency, level: int, reason
     """HC sets a level up or down; the reason is the evidence. None if the level is unchanged."""
     if not by.is_hc:
         raise PermissionDenied("Only HC staff can override a level.")
+    if by.pk == employee.pk:
+        raise PermissionDenied("Nobody overrides their own level: ask another HC member.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give a reason for overriding the level."})

@@ -13,11 +13,12 @@ def can_view_employee(viewer: User, employee: User) -> bool:
 def can_approve_for(approver: User, employee: User) -> bool:
     """May `approver` approve or reject `employee`'s development items?
 
-    The direct supervisor may; for an employee without a supervisor, HC may. Nobody approves
-    their own items, whatever roles they hold. This is the one place to add delegation.
+    The direct supervisor may; for an employee without an active supervisor, HC may. Nobody
+    approves their own items, whatever roles they hold. This is the one place to add delegation.
     """
     if not approver.is_authenticated or approver.pk == employee.pk:
         return False
-    if employee.supervisor_id is not None:
-        return employee.supervisor_id == approver.pk
+    supervisor = employee.approving_supervisor
+    if supervisor is not None:
+        return supervisor.pk == approver.pk
     return approver.is_hc

@@ -91,6 +91,13 @@ class User(AbstractUser):
             return True
         return self.is_staff and self.groups.filter(name=HC_GROUP_NAME).exists()
 
+    @property
+    def approving_supervisor(self) -> "User | None":
+        """Who approves this employee's development items: their supervisor, or None when they
+        have none or the supervisor has left (is inactive), in which case HC approves."""
+        supervisor = self.supervisor
+        return supervisor if supervisor is not None and supervisor.is_active else None
+
     def is_supervisor_of(self, employee: "User") -> bool:
         return employee.supervisor_id is not None and employee.supervisor_id == self.pk
 

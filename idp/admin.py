@@ -2,7 +2,9 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
 from idp.models import OPEN_WORK_STATUSES, IdpItem, IdpItemTransition, ItemStatus
@@ -58,17 +60,24 @@ class IdpItemAdmin(admin.ModelAdmin):
         "supervisor_comment",
         "evidence_note",
         "evidence_link",
-        "evidence_file",
+        "evidence_download",
         "verified_level",
         "created_at",
     )
-    exclude = ("updated_at",)
+    exclude = ("updated_at", "evidence_file")
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="evidence file")
+    def evidence_download(self, obj: IdpItem) -> str:
+        # Through the access-checked view: evidence files have no public URL.
+        if not obj.evidence_file:
+            return "—"
+        return format_html('<a href="{}">Download</a>', reverse("idp:item_evidence", args=[obj.pk]))
 
     @admin.display(boolean=True, description="overdue")
     def overdue(self, obj: IdpItem) -> bool:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -134,11 +134,12 @@ def with_gap(queryset: QuerySet[IdpItem]) -> QuerySet[IdpItem]:
 
 def approval_queue(*, approver: User) -> list[IdpItem]:
     """Submitted items `approver` may decide: their direct reports', and for HC also those of
-    employees without a supervisor. Never the approver's own. One query, oldest first."""
+    employees without an active supervisor. Never the approver's own. One query, oldest first."""
     items = IdpItem.objects.filter(status=ItemStatus.SUBMITTED).exclude(employee=approver)
     scope = items.filter(employee__supervisor=approver)
     if approver.is_hc:
-        scope = scope | items.filter(employee__supervisor__isnull=True)
+        without_supervisor = Q(employee__supervisor__isnull=True) | Q(employee__supervisor__is_active=False)
+        scope = scope | items.filter(without_supervisor)
     queryset = with_gap(scope.select_related("employee", "employee__position", "competency")).order_by(
         "updated_at", "pk"
     )

@@ -96,7 +96,11 @@ def _apply(*, item: IdpItem, action: str, by: User, comment: str = "", **fields)
     PermissionDenied when `by` may not take this action on this item.
     """
     transition = TRANSITIONS[action]
-    locked = IdpItem.objects.select_for_update().select_related("employee", "competency").get(pk=item.pk)
+    locked = (
+        IdpItem.objects.select_for_update(of=("self",))
+        .select_related("employee", "employee__supervisor", "competency")
+        .get(pk=item.pk)
+    )
     if not may_take(by, locked, transition):
         raise PermissionDenied(f"You may not {transition.label.lower()} this item.")
     if locked.status not in transition.sources:
@@ -124,8 +128,8 @@ def idp_item_submit(*, item: IdpItem, by: User) -> IdpItem:
         item = _apply(item=item, action="submit", by=by)
         employee = item.employee
         approvers: list[User] = (
-            [employee.supervisor]
-            if employee.supervisor is not None
+            [employee.approving_supervisor]
+            if employee.approving_supervisor is not None
             else [u for u in hc_recipients() if u.pk != employee.pk]
         )
         notify(

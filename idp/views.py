@@ -29,7 +29,9 @@ from idp.workflow import TRANSITIONS, available_transitions, may_take
 def _item_for_viewer(request: AuthenticatedRequest, item_id: int) -> IdpItem:
     """The item if the viewer may see its employee's data; 404 otherwise, so ids leak nothing."""
     item = (
-        IdpItem.objects.select_related("employee", "employee__position", "employee__section", "competency")
+        IdpItem.objects.select_related(
+            "employee", "employee__position", "employee__section", "employee__supervisor", "competency"
+        )
         .filter(pk=item_id)
         .first()
     )
@@ -83,7 +85,9 @@ def item_new(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, "Draft saved. Submit it for approval when it is ready.")
             return redirect(item)
     else:
-        competency = Competency.objects.filter(pk=request.GET.get("competency") or 0).first()
+        # Prefill from the dashboard's "Plan it" link; anything but a known id prefills nothing.
+        competency_id = request.GET.get("competency", "")
+        competency = Competency.objects.filter(pk=int(competency_id)).first() if competency_id.isdigit() else None
         initial: dict[str, object] = {"competency": competency}
         if competency:
             initial["target_level"] = services.default_target_level(employee=employee, competency=competency)

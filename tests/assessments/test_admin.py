@@ -161,3 +161,18 @@ def test_recorded_results_are_read_only_in_admin(client, cast, framework):
     assert "General safety" in html  # the levels this result raised
     client.post(url, {"score": "10"})
     assert AssessmentResult.objects.get().score == 80
+
+
+def test_hc_cannot_record_their_own_result_in_the_admin(client, cast, framework):
+    _, assessment = framework
+    client.force_login(cast.hc_employee)
+    data = {
+        "employee": cast.hc_employee.pk,
+        "assessment": assessment.pk,
+        "score": "100",
+        "completed_at_0": "2026-03-01",
+        "completed_at_1": "09:00:00",
+    }
+    response = client.post(reverse("admin:assessments_assessmentresult_add"), data)
+    assert "Nobody records their own result" in response.content.decode()
+    assert not AssessmentResult.objects.exists()

@@ -3,7 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
@@ -260,3 +260,22 @@ def test_two_simultaneous_recordings_cannot_corrupt_a_level():
     )
     # Either A then B (None→2, 2→3) or B first (None→3, and A grants nothing).
     assert history in ([(None, 2), (2, 3)], [(None, 3)])
+
+
+def test_back_dated_result_is_dated_after_the_change_it_follows(employee, hc, gsh):
+    """A result recorded late keeps the history in order, so the level over time ends at the current level."""
+    recent, old = AssessmentFactory(title="Recent"), AssessmentFactory(title="Old licence")
+    CompetencyMappingFactory(competency=gsh, assessment=recent, category="", level_granted=3)
+    CompetencyMappingFactory(competency=gsh, assessment=old, category="", level_granted=4)
+    result_record(employee=employee, assessment=recent, score=90, completed_at=DAY, recorded_by=hc)
+    result_record(employee=employee, assessment=old, score=90, completed_at=DAY - timedelta(days=400), recorded_by=hc)
+
+    timeline = list(CompetencyLevelHistory.objects.filter(employee=employee).order_by("changed_at", "pk"))
+    assert [(h.old_level, h.new_level) for h in timeline] == [(None, 3), (3, 4)]
+    assert timeline[1].changed_at >= timeline[0].changed_at
+
+
+def test_nobody_records_their_own_result(hc, gsh):
+    with pytest.raises(PermissionDenied):
+        result_record(employee=hc, assessment=AssessmentFactory(), score=100, completed_at=DAY, recorded_by=hc)
+    assert not AssessmentResult.objects.exists()

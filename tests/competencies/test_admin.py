@@ -92,3 +92,13 @@ def test_targets_edited_inline_on_a_competency_are_dated_in_history(client, cast
     assert PositionTarget.objects.get().target_level == 3
     entry = PositionTargetHistory.objects.get()
     assert (entry.old_level, entry.new_level, entry.changed_by) == (None, 3, cast.hc)
+
+
+def test_hc_cannot_set_their_own_level_in_the_admin(client, cast):
+    client.force_login(cast.hc_employee)
+    response = client.post(
+        reverse("admin:competencies_competencylevel_add"),
+        {"employee": cast.hc_employee.pk, "competency": CompetencyFactory().pk, "level": 5, "reason": "Trust me"},
+    )
+    assert "Nobody overrides their own level" in response.content.decode()
+    assert not CompetencyLevel.objects.exists()

@@ -79,3 +79,10 @@ def test_target_0_is_not_the_same_as_not_applicable():
     position, competency = PositionFactory(), CompetencyFactory()
     target_set(position=position, competency=competency, level=0, by=None)
     assert PositionTarget.objects.get().target_level == 0
+
+
+def test_hc_cannot_override_their_own_level():
+    hc = HcUserFactory()
+    with pytest.raises(PermissionDenied):
+        level_override(employee=hc, competency=CompetencyFactory(), level=5, reason="I deserve it", by=hc)
+    assert not CompetencyLevel.objects.exists()

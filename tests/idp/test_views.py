@@ -247,3 +247,21 @@ def test_employee_plan_query_count_is_flat(client, cast, django_assert_num_queri
     # session, user, employee, plan items, navbar reports, unread count
     with django_assert_num_queries(6):
         assert client.get(reverse("idp:employee_plan", args=[cast.employee.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "-3", "999999"])
+def test_new_item_page_ignores_a_bad_competency_parameter(client, cast, value):
+    client.force_login(cast.employee)
+    response = client.get(reverse("idp:item_new") + f"?competency={value}")
+    assert response.status_code == 200
+    assert response.context["form"].initial["competency"] is None
+
+
+def test_admin_links_evidence_through_the_access_checked_view(client, cast):
+    item = IdpItemFactory(employee=cast.employee, status=ItemStatus.IN_PROGRESS)
+    client.force_login(cast.employee)
+    _complete_with_file(client, item, SimpleUploadedFile("cert.pdf", b"%PDF-1.4", "application/pdf"))
+    client.force_login(cast.hc)
+    html = client.get(reverse("admin:idp_idpitem_change", args=[item.pk])).content.decode()
+    assert f'href="{reverse("idp:item_evidence", args=[item.pk])}"' in html
+    assert "idp_evidence/" not in html

@@ -154,3 +154,20 @@ def test_hc_member_takes_the_owner_actions_on_their_own_item(client, cast, actio
     client.force_login(cast.hc_employee)
     assert _post(client, item, action).status_code == 302
     assert IdpItem.objects.get(pk=item.pk).status == TRANSITIONS[action].target
+
+
+def test_hc_approves_when_the_supervisor_has_left(client, cast, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    cast.supervisor.is_active = False
+    cast.supervisor.save()
+    item = IdpItemFactory(employee=cast.employee)
+    client.force_login(cast.employee)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, item, "submit")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([cast.hc.email, cast.hc_employee.email])
+
+    client.force_login(cast.hc)
+    assert [i.pk for i in client.get(reverse("idp:approvals")).context["queue"]] == [item.pk]
+    assert _post(client, item, "approve").status_code == 302
+    assert IdpItem.objects.get(pk=item.pk).status == ItemStatus.APPROVED
