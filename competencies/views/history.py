@@ -81,6 +81,8 @@ def _render_history(request: AuthenticatedRequest, employee: User) -> HttpRespon
         "page": page,
         "form": form,
         "selected": selected,
+        # Page links keep the chosen competency.
+        "page_query": f"competency={selected.pk}&" if selected else "",
         "points": points,
         "chart_data": _chart_data(selected, points) if selected else None,
         "level_labels": level_labels(),

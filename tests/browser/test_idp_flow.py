@@ -2,16 +2,9 @@ import pytest
 from django.core.management import call_command
 
 from idp.models import IdpItem, ItemStatus
+from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "demo-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/gap/")
 
 
 def test_employee_submits_a_suggestion_and_supervisor_approves_it(new_page):
@@ -19,7 +12,7 @@ def test_employee_submits_a_suggestion_and_supervisor_approves_it(new_page):
     employee_page, employee_watch = new_page()
     supervisor_page, supervisor_watch = new_page()  # a second browser context: its own session
 
-    _log_in(employee_page, "demo.employee")
+    log_in(employee_page, "demo.employee")
     employee_page.goto("/idp/")
     first = employee_page.locator(".suggestion").first
     code = first.get_attribute("data-competency")
@@ -29,7 +22,7 @@ def test_employee_submits_a_suggestion_and_supervisor_approves_it(new_page):
     item = IdpItem.objects.get(employee__username="demo.employee", competency__code=code)
     assert item.status == ItemStatus.SUBMITTED
 
-    _log_in(supervisor_page, "demo.supervisor")
+    log_in(supervisor_page, "demo.supervisor")
     supervisor_page.goto("/idp/approvals/")
     supervisor_page.check(f"#item-{item.pk}")
     supervisor_page.fill("textarea[name=comment]", "Good plan, go ahead.")

@@ -4,20 +4,11 @@ import pytest
 from django.utils import timezone
 
 from competencies.models import CompetencyLevelHistory
+from tests.browser.pages import drawn_pixels, log_in
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
 from tests.hrportal.factories import PASSWORD, HcUserFactory, PositionFactory, SectionFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-COUNT_DRAWN_PIXELS = """
-(id) => {
-  const canvas = document.getElementById(id);
-  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let drawn = 0;
-  for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] !== 0) drawn++; }
-  return drawn;
-}
-"""
 
 
 def _organisation() -> None:
@@ -38,19 +29,12 @@ def _organisation() -> None:
                 )
 
 
-def _log_in(page, username: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
 def test_hc_sees_both_report_charts_drawn_offline(new_page):
     _organisation()
     HcUserFactory(username="report.hc", position=None, section=None, employee_number=None)
     page, watch = new_page()
 
-    _log_in(page, "report.hc", PASSWORD)
+    log_in(page, "report.hc", PASSWORD)
     page.wait_for_url("**/gap/")
     page.goto("/reports/")
     for canvas in ("progress-chart", "largest-gaps-chart"):
@@ -59,7 +43,7 @@ def test_hc_sees_both_report_charts_drawn_offline(new_page):
     assert page.locator("h1").inner_text() == "Organisation report"
     assert page.locator("#section-table tbody tr").count() == 2
     assert page.locator("#progress-table tbody tr").count() == 12
-    assert page.evaluate(COUNT_DRAWN_PIXELS, "progress-chart") > 1000, "the progress chart canvas is blank"
-    assert page.evaluate(COUNT_DRAWN_PIXELS, "largest-gaps-chart") > 1000, "the largest-gaps chart canvas is blank"
+    assert drawn_pixels(page, "progress-chart") > 1000, "the progress chart canvas is blank"
+    assert drawn_pixels(page, "largest-gaps-chart") > 1000, "the largest-gaps chart canvas is blank"
     assert watch.console_errors == []
     assert watch.outside_requests == []

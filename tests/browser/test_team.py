@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from tests.browser.test_gap_dashboard import COUNT_DRAWN_PIXELS
+from tests.browser.pages import drawn_pixels, log_in, wait_for_chart
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -9,15 +9,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_supervisor_sees_the_team_heatmap_and_radar(new_page):
     call_command("seed_demo", verbosity=0)
     page, watch = new_page()
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", "demo.supervisor")
-    page.fill("input[name=password]", "demo-pass")
-    page.click("button[type=submit]")
-    page.wait_for_url("**/gap/")
+    log_in(page, "demo.supervisor")
 
     page.get_by_role("link", name="Team", exact=True).click()
     page.wait_for_url("**/gap/team/")
-    page.wait_for_function("document.getElementById('gap-chart') && document.getElementById('gap-chart').width > 0")
+    wait_for_chart(page)
 
     assert page.locator("#team-heatmap tbody tr").count() == 4  # demo.supervisor's direct reports
     assert page.locator("#team-heatmap td.heat").count() > 20
@@ -26,5 +22,5 @@ def test_supervisor_sees_the_team_heatmap_and_radar(new_page):
         ".map(td => getComputedStyle(td).backgroundColor)).size"
     )
     assert colours >= 3, "the heatmap should show several gap classes in different colours"
-    assert page.evaluate(COUNT_DRAWN_PIXELS) > 1000
+    assert drawn_pixels(page) > 1000
     assert watch.console_errors == [] and watch.outside_requests == []

@@ -1,0 +1,33 @@
+"""What the browser tests do on every page: log in, wait for a chart, count its drawn pixels."""
+
+DEMO_PASSWORD = "demo-pass"
+
+_COUNT_DRAWN_PIXELS = """
+(id) => {
+  const canvas = document.getElementById(id);
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let drawn = 0;
+  for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] !== 0) drawn++; }
+  return drawn;
+}
+"""
+
+
+def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the form; the portal lands on the gap dashboard."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/gap/")
+
+
+def wait_for_chart(page, canvas_id: str = "gap-chart") -> None:
+    page.wait_for_function(
+        f"document.getElementById('{canvas_id}') && document.getElementById('{canvas_id}').width > 0"
+    )
+
+
+def drawn_pixels(page, canvas_id: str = "gap-chart") -> int:
+    """How many pixels of the canvas are not transparent: 0 means nothing was drawn."""
+    return page.evaluate(_COUNT_DRAWN_PIXELS, canvas_id)
