@@ -4,6 +4,11 @@ from typing import Any
 
 from django.apps import AppConfig
 
+# Apps we do not own: what HC needs of them. django-axes: see and lift login lockouts.
+THIRD_PARTY_HC_PERMISSIONS = {
+    "axes": ["view_accessattempt", "delete_accessattempt", "view_accessfailurelog", "view_accesslog"],
+}
+
 
 def grant_hc_permissions(sender: AppConfig, using: str = "default", apps: Any = None, **kwargs: Any) -> None:
     """post_migrate receiver: give the HC group the permissions `sender.hc_permissions` lists.
@@ -11,7 +16,7 @@ def grant_hc_permissions(sender: AppConfig, using: str = "default", apps: Any = 
     Each app declares `hc_permissions` (codenames of its own models' permissions) on its
     AppConfig. Runs after auth's own receiver has created the permissions for `sender`.
     """
-    codenames = getattr(sender, "hc_permissions", None)
+    codenames = getattr(sender, "hc_permissions", None) or THIRD_PARTY_HC_PERMISSIONS.get(sender.label)
     if not codenames or apps is None:
         return
     try:

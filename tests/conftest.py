@@ -11,6 +11,9 @@ from tests.hrportal.factories import HcUserFactory, PositionFactory, SectionFact
 @pytest.fixture(autouse=True)
 def _fast_test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Login lockout is tested on its own (tests/hrportal/test_accounts.py); elsewhere it would
+    # refuse Client.login(), which passes no request for django-axes to look at.
+    settings.AXES_ENABLED = False
     # Plain static storage: the manifest one needs collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

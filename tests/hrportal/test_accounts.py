@@ -1,4 +1,5 @@
 import pytest
+from axes.utils import reset
 from django.core import mail
 from django.urls import reverse
 
@@ -37,3 +38,41 @@ def test_logout_is_a_post_that_ends_the_session(client, cast):
     client.force_login(cast.employee)
     assert client.post(reverse("logout")).status_code == 302
     assert client.get(reverse("competencies:my_gaps")).status_code == 302
+
+
+def test_repeated_wrong_passwords_lock_the_login_for_a_while(client, cast, settings):
+    settings.AXES_ENABLED = True
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(reverse("login"), {"username": "employee", "password": "wrong"})
+        assert (
+            response.status_code == 200 and "Please enter a correct username and password" in response.content.decode()
+        )
+
+    response = client.post(reverse("login"), {"username": "employee", "password": "wrong"})
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "Try again in 15 minutes." in response.content.decode()
+
+    # Even the right password is refused until the pause is over or HC lifts it.
+    response = client.post(reverse("login"), {"username": "employee", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+    reset(username="employee")
+    response = client.post(reverse("login"), {"username": "employee", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_lockout_of_one_user_leaves_others_alone(client, cast, settings):
+    settings.AXES_ENABLED = True
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "employee", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "colleague", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_hc_may_lift_a_lockout_in_the_admin(client, cast):
+    from django.contrib.auth.models import Permission
+
+    assert cast.hc.has_perm("axes.delete_accessattempt")
+    assert Permission.objects.filter(group__name="HC", codename="view_accessattempt").exists()
