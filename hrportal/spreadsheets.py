@@ -63,7 +63,11 @@ def export_bytes(dataset: tablib.Dataset, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise SpreadsheetError(f"Unknown format {fmt!r}: use csv or xlsx.")
     content = dataset.export(fmt)
-    return content.encode("utf-8") if isinstance(content, str) else content
+    if isinstance(content, str):
+        # With a byte-order mark Excel opens the CSV as UTF-8 instead of garbling "Ü" or "é";
+        # read_rows (utf-8-sig) and other CSV readers that know UTF-8 skip it.
+        return content.encode("utf-8-sig")
+    return content
 
 
 def download_response(dataset: tablib.Dataset, *, filename: str, fmt: str) -> HttpResponse:

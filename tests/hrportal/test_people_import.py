@@ -197,7 +197,8 @@ def test_import_employees_command_dry_run_then_import(db, tmp_path):
 def test_export_employees_command_writes_everyone_with_a_number(cast, tmp_path):
     path = tmp_path / "people.csv"
     call_command("export_employees", str(path), stdout=io.StringIO())
-    lines = path.read_text(encoding="utf-8").splitlines()
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the CSV as UTF-8
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == ",".join([*HEADER, "username"])
     assert len(lines) == 1 + User.objects.exclude(employee_number=None).count()
 
