@@ -86,7 +86,10 @@ def _write_level(
     if current is None:
         CompetencyLevel.objects.create(employee=employee, competency=competency, **values)
     else:
-        CompetencyLevel.objects.filter(pk=current.pk).update(**values)
+        # save(), not QuerySet.update(): the audit trail hears changes through save().
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.save(update_fields=list(values))
     CompetencyLevelHistory.objects.create(
         employee=employee,
         competency=competency,
@@ -210,7 +213,8 @@ def target_set(
         elif current is None:
             PositionTarget.objects.create(position=position, competency=competency, target_level=level)
         else:
-            PositionTarget.objects.filter(pk=current.pk).update(target_level=level)
+            current.target_level = level
+            current.save(update_fields=["target_level"])
         PositionTargetHistory.objects.create(
             position=position, competency=competency, old_level=old_level, new_level=level, changed_by=by, note=note
         )

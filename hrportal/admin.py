@@ -1,9 +1,12 @@
 import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import tablib
+from auditlog.admin import LogEntryAdmin
+from auditlog.filters import ResourceTypeFilter
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -15,8 +18,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from hrportal.models import Notification, Position, Section, User
+from hrportal.models import AuditEntry, Notification, Position, Section, User
 from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
 from hrportal.spreadsheets import (
     FORMATS,
@@ -343,3 +347,81 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The audit trail: HC browses, filters and exports it; nobody adds, edits or deletes an entry.
+admin.site.unregister(AuditEntry)
+
+AUDIT_EXPORT_MAX_ROWS = 100_000
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(LogEntryAdmin):
+    list_display = ["created", "event", "action", "resource_url", "msg_short", "user_url", "remote_addr"]
+    list_filter = ["event", "action", ResourceTypeFilter, "timestamp"]
+    search_fields = ["object_repr", "object_pk", "actor_email", "actor__username", "remote_addr", "path"]
+    readonly_fields = ["created", "event", "resource_url", "action", "user_url", "msg", "context"]
+    fieldsets = [
+        (None, {"fields": ["created", "event", "user_url", "resource_url"]}),
+        (_("Changes"), {"fields": ["action", "msg"]}),
+        (_("Request"), {"fields": ["context"]}),
+    ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path("export/", self.admin_site.admin_view(self.export_view), name="hrportal_auditentry_export")
+        return [export, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        query = request.GET.urlencode()
+        export_url = reverse("admin:hrportal_auditentry_export") + (f"?{query}" if query else "")
+        return super().changelist_view(request, {**(extra_context or {}), "audit_export_url": export_url})
+
+    @admin.display(description=_("request"))
+    def context(self, obj: AuditEntry) -> str:
+        parts = [obj.remote_addr or "", obj.path, obj.user_agent]
+        if obj.additional_data:
+            parts.append(json.dumps(obj.additional_data, ensure_ascii=False, default=str))
+        return " · ".join(part for part in parts if part)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The entries the list shows with its current filters and search, as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        queryset = self.get_changelist_instance(request).get_queryset(request)
+        dataset = tablib.Dataset(
+            headers=[
+                "timestamp",
+                "event",
+                "action",
+                "actor",
+                "object_type",
+                "object_id",
+                "object",
+                "changes",
+                "address",
+                "path",
+                "user_agent",
+                "details",
+            ]
+        )
+        for entry in queryset.select_related("content_type", "actor")[:AUDIT_EXPORT_MAX_ROWS]:
+            dataset.append(
+                [
+                    timezone.localtime(entry.timestamp).isoformat(),
+                    entry.event,
+                    entry.get_action_display(),
+                    entry.actor.username if entry.actor else (entry.actor_email or ""),
+                    f"{entry.content_type.app_label}.{entry.content_type.model}",
+                    entry.object_pk,
+                    entry.object_repr,
+                    json.dumps(entry.changes_dict, ensure_ascii=False, default=str) if entry.changes else "",
+                    entry.remote_addr or "",
+                    entry.path,
+                    entry.user_agent,
+                    json.dumps(entry.additional_data, ensure_ascii=False, default=str) if entry.additional_data else "",
+                ]
+            )
+        return download_response(dataset, filename=f"audit-{timezone.localdate():%Y-%m-%d}", fmt="csv")

@@ -20,10 +20,15 @@ class HrportalConfig(AppConfig):
         "change_position",
         "delete_position",
         "view_notification",
+        "view_auditentry",
     ]
 
     def ready(self) -> None:
+        from hrportal.audit import connect_login_receivers, register_tracked_models
         from hrportal.permissions import grant_hc_permissions
+
+        register_tracked_models()
+        connect_login_receivers()
 
         # Django's post_migrate idiom: each app hands its own HC permissions to the
         # group after migrate, so a fresh database has them and they stay current.

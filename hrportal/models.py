@@ -3,12 +3,14 @@
 from functools import cached_property
 from typing import ClassVar
 
+from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 HC_GROUP_NAME = "HC"
 
@@ -141,3 +143,67 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class AuditEvent(models.TextChoices):
+    CHANGE = "change", _("change")
+    LOGIN = "login", _("login")
+    LOGIN_FAILED = "login_failed", _("failed login")
+    LOGOUT = "logout", _("logout")
+    ACCESS_DENIED = "access_denied", _("refused access")
+    IMPORT = "import", _("import")
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def delete(self):  # type: ignore[override]
+        raise PermissionError("The audit trail is never deleted by the application: use `manage.py purge_audit`.")
+
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail is never edited.")
+
+
+class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):  # type: ignore[misc]
+    """django-auditlog's manager (log_create, get_for_object, ...) over a queryset that refuses edits."""
+
+
+class AuditEntry(AbstractLogEntry):
+    """One row of the audit trail: a change to a tracked model (written by django-auditlog's
+    receivers), or an event (login, failed login, refused access, import) written by
+    hrportal.audit. Never updated; removed only by `purge_audit` after the retention period.
+
+    Entries outlive what they name: the actor and the content type are kept as plain ids
+    (no database constraint), so deleting a user or a model never touches the trail.
+    """
+
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        blank=True,
+        null=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    event = models.CharField(
+        _("event"), max_length=20, choices=AuditEvent.choices, default=AuditEvent.CHANGE, db_index=True
+    )
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True, default="")
+    path = models.CharField(_("path"), max_length=300, blank=True, default="")
+
+    objects = AuditEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            # Serves purge_audit's "latest entry per object" and the per-object history.
+            models.Index(fields=["content_type", "object_pk", "-timestamp"], name="audit_object_latest"),
+        ]
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise PermissionError("The audit trail is never edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[override]
+        raise PermissionError("The audit trail is never deleted by the application: use `manage.py purge_audit`.")

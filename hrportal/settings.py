@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "auditlog",
     "hrportal",
     "competencies",
     "assessments",
@@ -46,6 +48,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: puts the actor, address and user agent on every audit entry of
+    # the request, and records refused (403) requests.
+    "hrportal.audit.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -89,6 +94,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a reverse proxy, the number of proxies in front of Django (client address from X-Forwarded-For).
 AXES_IPWARE_PROXY_COUNT = env.int("LOGIN_PROXY_COUNT", default=0) or None
+# Audit trail (django-auditlog, hrportal/audit.py): every change that matters, logins and
+# refused requests, in one table the application never edits. Entries older than the
+# retention are removed by `manage.py purge_audit`, which keeps each object's latest entry.
+AUDITLOG_LOGENTRY_MODEL = "hrportal.AuditEntry"
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
+if not 1 <= AUDIT_RETENTION_DAYS <= 1095:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be from 1 to 1095 (three years).")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
