@@ -178,6 +178,12 @@ class PositionTargetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("position", "competency") if obj else ()
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The targets of one's own position are for another HC member (competencies.services.target_set).
+        if obj is not None and not request.user.is_superuser and obj.position_id == request.user.position_id:
+            return False
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change) -> None:
         target_set(
             position=obj.position, competency=obj.competency, level=obj.target_level, by=request.user, note="admin"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from competencies.models import (
     MAX_LEVEL,
@@ -199,7 +200,14 @@ def target_set(
     """Set a position's target in a competency; None makes it not applicable (removes it).
 
     Every change is dated in PositionTargetHistory. Returns whether anything changed.
+    Nobody but a superuser sets the targets of the position they hold themselves: the
+    targets are what their own gaps are measured against.
     """
+    if by is not None and not by.is_superuser and by.position_id is not None and by.position_id == position.pk:
+        raise PermissionDenied(
+            _("Nobody sets the targets of their own position (%(position)s): ask another HC member.")
+            % {"position": position}
+        )
     if level is not None:
         _validate_level(level, field="target_level")
     with transaction.atomic():

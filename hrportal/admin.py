@@ -18,9 +18,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from hrportal.models import AuditEntry, Notification, Position, Section, User
+from hrportal.access import account_readonly_fields, can_manage_account
+from hrportal.accounts import account_change_notify
+from hrportal.audit import audit_event
+from hrportal.forms import PortalPasswordResetForm
+from hrportal.models import AuditEntry, AuditEvent, Notification, Position, Section, User
 from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
 from hrportal.spreadsheets import (
     FORMATS,
@@ -257,6 +262,38 @@ EMPLOYEES_EXPORT = SpreadsheetExport(
 )
 
 
+class HcUserAddForm(forms.ModelForm):
+    """HC adds a person without a password: they choose it through the reset link."""
+
+    class Meta:
+        model = User
+        fields = (
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "employee_number",
+            "position",
+            "section",
+            "supervisor",
+        )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data.get("email", "")
+        if not email:
+            raise forms.ValidationError(_("A new person needs an email address to choose their password."))
+        return email
+
+
+HC_ADD_FIELDSETS = (
+    (None, {"fields": ("username",)}),
+    (
+        _("Organisation"),
+        {"fields": ("first_name", "last_name", "email", "employee_number", "position", "section", "supervisor")},
+    ),
+)
+
+
 @admin.register(User)
 class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
     spreadsheet_imports = (EMPLOYEES_IMPORT,)
@@ -291,17 +328,111 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
     )
 
     def has_change_permission(self, request, obj=None) -> bool:
-        # Only a superuser edits a superuser: an HC member who could change a superuser's
-        # email could reset its password and take the account over.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        # Separation of duties (hrportal.access.can_manage_account): HC never edits a
+        # superuser, other HC staff or whoever approves for them; they see them read-only.
+        if obj is not None and not can_manage_account(request.user, obj):
             return False
         return super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        # HC staff manage people but cannot hand out superuser powers or one-off permissions.
         if request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
-        return ("is_superuser", "user_permissions", "last_login", "date_joined")
+        return ("last_login", "date_joined", "password_reset", *account_readonly_fields(request.user, obj))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        if obj is None:
+            return HC_ADD_FIELDSETS
+        # HC never sees a password hash nor sets a password: a reset link goes to the owner.
+        return [
+            (name, {**options, "fields": [f if f != "password" else "password_reset" for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None and not request.user.is_superuser:
+            kwargs["form"] = HcUserAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_urls(self) -> list[URLPattern]:
+        reset = path(
+            "<int:user_id>/send-password-reset/",
+            self.admin_site.admin_view(self.send_password_reset_view),
+            name="hrportal_user_send_password_reset",
+        )
+        return [reset, *super().get_urls()]
+
+    @admin.display(description=_("password"))
+    def password_reset(self, obj: User) -> str:
+        if not obj.pk:
+            return ""
+        state = _("set") if obj.has_usable_password() else _("not chosen yet")
+        url = reverse("admin:hrportal_user_send_password_reset", args=[obj.pk])
+        return format_html('{} · <a href="{}">{}</a>', state, url, _("Send a password-reset email"))
+
+    def send_password_reset_view(self, request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+        """HC's only way to help with a password: the owner gets a link and chooses it themselves."""
+        account = User.objects.filter(pk=user_id).first()
+        if account is None:
+            raise Http404
+        if not self.has_view_permission(request, account) or not can_manage_account(request.user, account):
+            raise PermissionDenied
+        change_url = reverse("admin:hrportal_user_change", args=[account.pk])
+        if not account.email or not account.is_active:
+            messages.error(
+                request,
+                _("%(name)s has no email address or is inactive: no link can be sent.")
+                % {"name": account.display_name},
+            )
+            return redirect(change_url)
+        if request.method == "POST":
+            form = PortalPasswordResetForm({"email": account.email})
+            form.is_valid()
+            form.save(request=request, use_https=request.is_secure())
+            audit_event(event=AuditEvent.CHANGE, obj=account, request=request, data={"password_reset_sent": True})
+            messages.success(request, _("A password-reset link was sent to %(email)s.") % {"email": account.email})
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Send a password-reset email"),
+            "account": account,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/hrportal/user/send_password_reset.html", context)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Only IT (superusers) ever sets a password for someone; HC sends a reset link instead.
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            account = User.objects.get(pk=id)
+            account_change_notify(account=account, changed=["password"], by=request.user)
+        return response
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Refuse, whatever the form allowed: the rule, not the form, decides.
+        forbidden = [
+            name for name in account_readonly_fields(request.user, obj if change else None) if name in form.changed_data
+        ]
+        if forbidden:
+            raise PermissionDenied
+        if not change and not request.user.is_superuser:
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if change:
+            account_change_notify(
+                account=form.instance,
+                changed=list(form.changed_data),
+                by=request.user,
+                old_email=form.initial.get("email", "") if "email" in form.changed_data else "",
+            )
 
     @admin.display(description="name", ordering="last_name")
     def display_name(self, obj: User) -> str:

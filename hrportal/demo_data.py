@@ -303,6 +303,9 @@ EMPLOYEES = [
 DEMO_EMPLOYEE = "demo.employee"
 DEMO_SUPERVISOR = "demo.supervisor"
 DEMO_HC = "demo.hc"
+# IT's superuser: not an employee (no number, position or section); the one demo login that
+# may grant roles, change emails and set passwords, so separation of duties can be tried.
+DEMO_IT = ("demo.it", "Arief", "Nugroho")
 
 # Assessments: (category, title, pass percentage).
 ASSESSMENT_OJ = "Assessment OJ"

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hrportal.supervision import supervisor_cycle
+
 HC_GROUP_NAME = "HC"
 
 
@@ -78,7 +80,26 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.pk is not None and self.supervisor_id == self.pk:
-            raise ValidationError({"supervisor": "Nobody can be their own supervisor."})
+            raise ValidationError({"supervisor": _("Nobody can be their own supervisor.")})
+        cycle = self.supervisor_cycle()
+        if cycle:
+            raise ValidationError({"supervisor": supervisor_cycle_message(cycle)})
+
+    def supervisor_cycle(self) -> "list[User] | None":
+        """The people of the cycle this user's (unsaved) supervisor would close, or None."""
+        if self.pk is None or self.supervisor_id is None:
+            return None
+
+        def supervisor_of(pk: int) -> int | None:
+            if pk == self.pk:
+                return self.supervisor_id
+            return User.objects.filter(pk=pk).values_list("supervisor_id", flat=True).first()
+
+        pks = supervisor_cycle(self.pk, supervisor_of)
+        if not pks:
+            return None
+        people = User.objects.in_bulk(set(pks)) | {self.pk: self}
+        return [people[pk] for pk in pks]
 
     @property
     def display_name(self) -> str:
@@ -102,6 +123,12 @@ class User(AbstractUser):
 
     def is_supervisor_of(self, employee: "User") -> bool:
         return employee.supervisor_id is not None and employee.supervisor_id == self.pk
+
+
+def supervisor_cycle_message(people: "list[User]") -> str:
+    return _("Supervisor cycle: %(people)s. Somebody on it must report to someone else.") % {
+        "people": " → ".join(person.display_name for person in people)
+    }
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -139,6 +139,19 @@ class Seeder:
             )
         hc_group, _ = Group.objects.get_or_create(name=HC_GROUP_NAME)
         self.users[data.DEMO_HC].groups.add(hc_group)
+        it_username, it_first, it_last = data.DEMO_IT
+        self.users[it_username] = self.upsert(
+            User,
+            {"username": it_username},
+            {
+                "first_name": it_first,
+                "last_name": it_last,
+                "email": f"{it_username}@{data.EMAIL_DOMAIN}",
+                "is_staff": True,
+                "is_superuser": True,
+            },
+            on_create=lambda user: setattr(user, "password", self.password_hash),
+        )
 
     def seed_assessments(self) -> None:
         for category, title, pass_percentage in data.ASSESSMENTS:
@@ -270,5 +283,6 @@ class Command(BaseCommand):
             (employee, f"employee: {employee.position}, {employee.section}; supervised by {supervisor.username}"),
             (supervisor, f"supervisor: {supervisor.position}, {supervisor.section}; {reports} direct reports"),
             (hc, f"HC staff (admin and HC pages); also {hc.position}, {hc.section}"),
+            (seeder.users[data.DEMO_IT[0]], "IT superuser: grants roles, changes emails and passwords"),
         ]:
             self.stdout.write(f"  {user.username:<17}{user.get_full_name():<18}{role}")

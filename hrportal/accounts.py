@@ -1,0 +1,46 @@
+"""Account changes made by someone else: the person concerned always hears of them."""
+
+from functools import partial
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hrportal.models import User
+from hrportal.notifications import _send_emails, notify
+
+# What an admin may change that the owner must be told about, with the words used for it.
+NOTIFIED_ACCOUNT_CHANGES = {
+    "email": gettext_lazy("email address"),
+    "password": gettext_lazy("password"),
+    "is_staff": gettext_lazy("admin access"),
+    "is_superuser": gettext_lazy("superuser status"),
+    "groups": gettext_lazy("roles (groups)"),
+    "user_permissions": gettext_lazy("permissions"),
+    "is_active": gettext_lazy("active status"),
+}
+
+
+def account_change_notify(*, account: User, changed: list[str], by: User, old_email: str = "") -> None:
+    """Tell `account` that `by` changed the `changed` fields of their account.
+
+    A changed address is told at the old address too, so that a take-over of the account
+    cannot hide itself by changing where the warning goes. Changes to one's own account
+    are not announced.
+    """
+    what = [str(NOTIFIED_ACCOUNT_CHANGES[name]) for name in changed if name in NOTIFIED_ACCOUNT_CHANGES]
+    if not what or by.pk == account.pk:
+        return
+    subject = _("Your HC Portal account was changed")
+    body = _("%(who)s changed your %(what)s on %(when)s. If you did not expect this, tell HC or IT at once.") % {
+        "who": by.display_name,
+        "what": ", ".join(what),
+        "when": date_format(timezone.localtime(), "DATETIME_FORMAT"),
+    }
+    notify(recipients=[account], subject=subject, body=body)
+    if old_email and old_email.casefold() != (account.email or "").casefold():
+        message = EmailMessage(subject=subject, body=body, to=[old_email])
+        transaction.on_commit(partial(_send_emails, [message]), robust=True)
