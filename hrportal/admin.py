@@ -218,6 +218,13 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
             messages.warning(request, "The data changed while importing, so nothing was imported. Check it again.")
             return self._import_preview(request, importer, stored)
         request.session.pop(self._session_key(importer), None)
+        audit_event(
+            event=AuditEvent.IMPORT,
+            model=self.model,
+            object_repr=stored["name"],
+            request=request,
+            data={"import": importer.key, "file": stored["name"], "summary": str(plan.summary()), "door": "admin"},
+        )
         messages.success(request, f"Imported {stored['name']}: {plan.summary()}")
         return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 

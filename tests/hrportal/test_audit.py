@@ -15,6 +15,7 @@ from competencies.models import CompetencyLevel
 from hrportal.models import AuditEntry, AuditEvent, User
 from idp.models import IdpItem, ItemStatus
 from tests.competencies.factories import CompetencyFactory, give_level
+from tests.competencies.test_import_admin import confirm, matrix, matrix_file, preview  # noqa: F401 (fixture)
 from tests.hrportal.factories import PASSWORD
 from tests.idp.factories import IdpItemFactory
 
@@ -203,3 +204,16 @@ def test_purge_removes_old_entries_but_keeps_each_objects_latest(cast, settings)
     assert not AuditEntry.objects.filter(pk=first.pk).exists()
     # The latest entry of an object stays, however old; recent entries stay.
     assert AuditEntry.objects.filter(pk__in=[second.pk, recent.pk]).count() == 2
+
+
+@pytest.mark.usefixtures("matrix")
+def test_an_admin_import_is_audited_with_file_name_and_counts(client, cast):
+    client.force_login(cast.hc)
+    confirm(client, preview(client, matrix_file(4)))
+
+    entry = AuditEntry.objects.get(event=AuditEvent.IMPORT)
+    assert (entry.actor, entry.object_repr) == (cast.hc, "kkj.csv")
+    assert "Target changes: 1" in entry.additional_data["summary"]
+    # The changes the import made are in the trail too, each with the importer as actor.
+    target_entries = AuditEntry.objects.filter(content_type__model="positiontarget", actor=cast.hc)
+    assert target_entries.filter(action=AuditEntry.Action.UPDATE).exists()
