@@ -104,7 +104,8 @@ MATRIX_IMPORT = SpreadsheetImporter(
     columns=(
         "Columns: skill_group, code, name, definition, then one column per position, headed by its name. "
         "Each cell: a target level 0–5, “-” for not applicable, or empty to leave that target as it is. "
-        "Missing skill groups, competencies and positions are created; competencies and positions the file "
+        "Missing skill groups and competencies are created; a column that names no existing position is an "
+        "error (add the position first), so a typo never creates one. Competencies and positions the file "
         "does not mention are left alone. Target changes are dated in the target history under your name."
     ),
     permissions=("competencies.change_positiontarget",),

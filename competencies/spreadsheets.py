@@ -18,12 +18,13 @@ from typing import Any
 
 import tablib
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from competencies.models import Competency, LevelDescriptor, PositionTarget, SkillGroup, level_label
 from competencies.services import target_set
 from hrportal.models import Position, User
 from hrportal.spreadsheets import (
-    ImportFileError,
+    ErrorList,
     ImportPlan,
     NameLookup,
     PlanSection,
@@ -31,7 +32,9 @@ from hrportal.spreadsheets import (
     build_dataset,
     cell_text,
     column_letter,
+    did_you_mean,
     named_objects,
+    new_name_error,
     read_table,
     shorten,
     text_max_length,
@@ -120,7 +123,7 @@ class _MatrixRow:
     cells: dict[int, int | None]
 
 
-def _position_columns(table: Table, fixed: dict[str, int], errors: list[str]) -> list[_PositionColumn]:
+def _position_columns(table: Table, fixed: dict[str, int], errors: ErrorList) -> list[_PositionColumn]:
     columns: list[_PositionColumn] = []
     seen: dict[str, int] = {}
     max_length = text_max_length(Position, "name")
@@ -133,20 +136,29 @@ def _position_columns(table: Table, fixed: dict[str, int], errors: list[str]) ->
         key = header.casefold()
         if key in seen:
             first = column_letter(seen[key])
-            errors.append(f'Line 1: duplicate position column "{header}" (columns {first} and {column_letter(index)}).')
+            errors.append(
+                _('Line 1: duplicate position column "%(header)s" (columns %(first)s and %(again)s).')
+                % {"header": header, "first": first, "again": column_letter(index)}
+            )
             continue
         if len(header) > max_length:
-            errors.append(f"Line 1, column {column_letter(index)}: position name longer than {max_length} characters.")
+            errors.append(
+                _("Line 1, column %(column)s: position name longer than %(max)s characters.")
+                % {"column": column_letter(index), "max": max_length}
+            )
             continue
         seen[key] = index
         columns.append(_PositionColumn(index=index, header=header))
     return columns
 
 
-def _check_headless_column(table: Table, index: int, errors: list[str]) -> None:
+def _check_headless_column(table: Table, index: int, errors: ErrorList) -> None:
     for line, row in table.lines():
         if row[index] != "":
-            errors.append(f"Line {line}, column {column_letter(index)}: a value but no column header (line 1).")
+            errors.append(
+                _("Line %(line)s, column %(column)s: a value but no column header (line 1).")
+                % {"line": line, "column": column_letter(index)}
+            )
             return
 
 
@@ -154,20 +166,23 @@ def _text(row: list, fixed: dict[str, int], key: str) -> str:
     return cell_text(row[fixed[key]])
 
 
-def _check_required(line: int, value: str, what: str, max_length: int, errors: list[str]) -> None:
+def _check_required(line: int, value: str, what: str, max_length: int, errors: ErrorList) -> None:
     if value == "":
-        errors.append(f"Line {line}: empty {what}.")
+        errors.append(_("Line %(line)s: empty %(what)s.") % {"line": line, "what": what})
     elif len(value) > max_length:
-        errors.append(f"Line {line}: {what} longer than {max_length} characters.")
+        errors.append(
+            _("Line %(line)s: %(what)s longer than %(max)s characters.")
+            % {"line": line, "what": what, "max": max_length}
+        )
 
 
 def _matrix_row(
-    line: int, row: list, fixed: dict[str, int], columns: list[_PositionColumn], errors: list[str]
+    line: int, row: list, fixed: dict[str, int], columns: list[_PositionColumn], errors: ErrorList
 ) -> _MatrixRow:
     group, code, name = (_text(row, fixed, key) for key in ("skill_group", "code", "name"))
-    _check_required(line, group, "skill group", text_max_length(SkillGroup, "name"), errors)
-    _check_required(line, code, "code", text_max_length(Competency, "code"), errors)
-    _check_required(line, name, "name", text_max_length(Competency, "name"), errors)
+    _check_required(line, group, _("skill group"), text_max_length(SkillGroup, "name"), errors)
+    _check_required(line, code, _("code"), text_max_length(Competency, "code"), errors)
+    _check_required(line, name, _("name"), text_max_length(Competency, "name"), errors)
     cells: dict[int, int | None] = {}
     for column in columns:
         value = row[column.index]
@@ -179,7 +194,8 @@ def _matrix_row(
         level = parse_level(value, low=0, high=5)
         if level is None:
             errors.append(
-                f'Line {line}, column "{column.header}": unknown level "{cell_text(value)}" (use 0–5 or "-").'
+                _('Line %(line)s, column "%(column)s": unknown level "%(value)s" (use 0–5 or "-").')
+                % {"line": line, "column": column.header, "value": shorten(cell_text(value), 40)}
             )
         else:
             cells[column.index] = level
@@ -188,21 +204,22 @@ def _matrix_row(
     )
 
 
-def _read_matrix(table: Table) -> tuple[list[_PositionColumn], list[_MatrixRow]]:
+def _read_matrix(table: Table, errors: ErrorList) -> tuple[list[_PositionColumn], list[_MatrixRow]]:
+    """The position columns and the rows; every error goes to `errors`."""
     fixed = table.fixed_columns(MATRIX_COLUMNS)
-    errors: list[str] = []
     columns = _position_columns(table, fixed, errors)
     rows: list[_MatrixRow] = []
     first_line_of: dict[str, int] = {}
     for line, cells in table.lines():
         row = _matrix_row(line, cells, fixed, columns, errors)
         if row.code in first_line_of:
-            errors.append(f'Line {line}: duplicate code "{row.code}" (also on line {first_line_of[row.code]}).')
+            errors.append(
+                _('Line %(line)s: duplicate code "%(code)s" (also on line %(first)s).')
+                % {"line": line, "code": row.code, "first": first_line_of[row.code]}
+            )
         elif row.code:
             first_line_of[row.code] = line
         rows.append(row)
-    if errors:
-        raise ImportFileError(errors)
     return columns, rows
 
 
@@ -254,11 +271,16 @@ class MatrixPlan(ImportPlan):
     targets_to_remove: list[TargetChange] = field(default_factory=list)
     # "-" cells over an existing target, imported without the remove option: left as they are.
     removals_skipped: list[TargetChange] = field(default_factory=list)
+    # {new name: the existing name it is probably a typo of}, shown in the preview.
+    group_hints: dict[str, str] = field(default_factory=dict)
+    position_hints: dict[str, str] = field(default_factory=dict)
 
     def sections(self) -> list[PlanSection]:
         return [
-            PlanSection("New skill groups", list(self.groups_to_create)),
-            PlanSection("New positions", list(self.positions_to_create)),
+            PlanSection("New skill groups", [did_you_mean(name, self.group_hints) for name in self.groups_to_create]),
+            PlanSection(
+                "New positions", [did_you_mean(name, self.position_hints) for name in self.positions_to_create]
+            ),
             PlanSection(
                 "New competencies",
                 [f"{c.code} {c.name} ({c.group}), line {c.line}" for c in self.competencies_to_create],
@@ -282,17 +304,27 @@ class MatrixPlan(ImportPlan):
         ]
 
 
-def matrix_import_plan(*, content: bytes, fmt: str, remove: bool = False) -> MatrixPlan:
+def matrix_import_plan(*, content: bytes, fmt: str, remove: bool = False, create_missing: bool = False) -> MatrixPlan:
     """What importing this matrix file would change. Raises ImportFileError listing every error.
 
     `remove`: a "-" cell over an existing target removes it; without it, such cells are only
-    listed as skipped. Empty cells, and competencies and positions the file does not mention,
-    are left alone.
+    listed as skipped. `create_missing`: a position column that names no existing position
+    creates it; without it, such a column is an error (with a did-you-mean hint), so a typo
+    never creates a position. New skill groups are always created (a new competency may well
+    start one), with the same hint in the preview. Empty cells, and competencies and positions
+    the file does not mention, are left alone.
     """
-    columns, rows = _read_matrix(read_table(content, fmt))
+    errors = ErrorList()
+    columns, rows = _read_matrix(read_table(content, fmt), errors)
     groups = NameLookup(SkillGroup.objects.values_list("name", flat=True))
     positions = NameLookup(Position.objects.values_list("name", flat=True))
     position_of = {column.index: positions.resolve(column.header) for column in columns}
+    if not create_missing:
+        for column in columns:
+            if position_of[column.index] in positions.new:
+                place = _("Line 1, column %(column)s") % {"column": column_letter(column.index)}
+                errors.append(new_name_error(place=place, kind=_("position"), name=column.header, lookup=positions))
+    errors.raise_if_any()
     competencies = {c.code: c for c in Competency.objects.select_related("group")}
     targets = {
         (code, position): level
@@ -308,6 +340,8 @@ def matrix_import_plan(*, content: bytes, fmt: str, remove: bool = False) -> Mat
             _plan_target(plan, row, position_of[index], value, targets, remove=remove)
     plan.groups_to_create = groups.new
     plan.positions_to_create = positions.new
+    plan.group_hints = groups.hints()
+    plan.position_hints = positions.hints()
     return plan
 
 
@@ -358,7 +392,8 @@ def matrix_import_apply(*, plan: MatrixPlan, by: User | None, note: str) -> None
                 competency=competencies[change.code],
                 level=change.new,
                 by=by,
-                note=note[:255],
+                # The note carries the uploaded file's name, which PostgreSQL must be able to store.
+                note=note.replace("\x00", "")[:255],
             )
 
 
@@ -423,29 +458,37 @@ class DescriptorPlan(ImportPlan):
 def _read_descriptors(table: Table, known_codes: set[str]) -> list[NewDescriptor]:
     """Every row as a NewDescriptor (the plan sorts out which are new); ImportFileError on any error."""
     fixed = table.fixed_columns(DESCRIPTOR_COLUMNS)
-    errors: list[str] = []
+    errors = ErrorList()
     rows: list[NewDescriptor] = []
     first_line_of: dict[tuple[str, int], int] = {}
     for line, row in table.lines():
         code, raw_level = _text(row, fixed, "code"), row[fixed["level"]]
         level = parse_level(raw_level, low=1, high=5)
         if code == "":
-            errors.append(f"Line {line}: empty code.")
+            errors.append(_("Line %(line)s: empty code.") % {"line": line})
         elif code not in known_codes:
-            errors.append(f'Line {line}: unknown competency code "{code}".')
+            errors.append(
+                _('Line %(line)s: unknown competency code "%(code)s".') % {"line": line, "code": shorten(code, 40)}
+            )
         if level is None:
-            problem = "empty level" if raw_level == "" else f'unknown level "{cell_text(raw_level)}"'
-            errors.append(f'Line {line}, column "level": {problem} (use 1–5).')
+            if raw_level == "":
+                errors.append(_('Line %(line)s, column "level": empty level (use 1–5).') % {"line": line})
+            else:
+                errors.append(
+                    _('Line %(line)s, column "level": unknown level "%(value)s" (use 1–5).')
+                    % {"line": line, "value": shorten(cell_text(raw_level), 40)}
+                )
         elif code:
             if (code, level) in first_line_of:
-                first = first_line_of[(code, level)]
-                errors.append(f'Line {line}: duplicate descriptor "{code}" level {level} (also on line {first}).')
+                errors.append(
+                    _('Line %(line)s: duplicate descriptor "%(code)s" level %(level)s (also on line %(first)s).')
+                    % {"line": line, "code": code, "level": level, "first": first_line_of[(code, level)]}
+                )
                 continue
             first_line_of[(code, level)] = line
         texts = {name: _text(row, fixed, name) for name in DESCRIPTOR_TEXT_FIELDS}
         rows.append(NewDescriptor(line=line, code=code, level=level or 0, **texts))
-    if errors:
-        raise ImportFileError(errors)
+    errors.raise_if_any()
     return rows
 
 

@@ -4,18 +4,25 @@ Every export escapes text that a spreadsheet would run as a formula, and every i
 reads such escaped cells back unchanged, so a file round-trips.
 """
 
+import codecs
 import csv
+import difflib
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import tablib
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Field, Model
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
 
 FORMATS = {
@@ -80,37 +87,329 @@ def download_response(dataset: tablib.Dataset, *, filename: str, fmt: str) -> Ht
 def format_from_name(name: str) -> str:
     fmt = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if fmt not in FORMATS:
-        raise SpreadsheetError(f"“{name}” is neither a .csv nor an .xlsx file.")
+        raise SpreadsheetError(_("“%(name)s” is neither a .csv nor an .xlsx file.") % {"name": name})
     return fmt
 
 
-def read_rows(content: bytes, fmt: str) -> tuple[list[str], list[list]]:
-    """(headers, rows) from a CSV (UTF-8, with or without BOM) or XLSX file's bytes.
+# Reading is defensive: files come from people and from scripts, and an import must either
+# say plainly what is wrong with one or read exactly what a spreadsheet program shows in it.
 
-    Cells are unescaped and stripped; empty trailing rows are dropped. Row n of the result is
-    line n + 2 of the file (after the header), which is what error messages should name.
+# The most data rows (after the header) an import reads. A real organisation's files are far
+# smaller; the cap stops a file that declares millions of rows from taking minutes and
+# gigabytes before it is refused.
+MAX_IMPORT_ROWS = 100_000
+# The most columns, for the same reason (a matrix has one column per position).
+MAX_IMPORT_COLUMNS = 1_000
+# How many error messages an import reports; past this it only counts them.
+MAX_REPORTED_ERRORS = 200
+_SEPARATORS = {";": "“;”", "\t": "tabs", "|": "“|”"}
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+_XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+class ErrorList:
+    """The errors found in one file, in the order found.
+
+    Keeps the first MAX_REPORTED_ERRORS messages and only counts the rest, so a file with
+    millions of bad cells costs no more memory than one with a few hundred.
     """
+
+    def __init__(self, messages: Iterable[str] = (), *, limit: int = MAX_REPORTED_ERRORS) -> None:
+        self.limit = limit
+        self.total = 0
+        self._kept: list[str] = []
+        self.extend(messages)
+
+    def append(self, message: str) -> None:
+        self.total += 1
+        if len(self._kept) < self.limit:
+            self._kept.append(message)
+
+    def extend(self, messages: Iterable[str]) -> None:
+        for message in messages:
+            self.append(message)
+
+    def __iadd__(self, messages: Iterable[str]) -> "ErrorList":
+        self.extend(messages)
+        return self
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __len__(self) -> int:
+        return self.total
+
+    @property
+    def is_full(self) -> bool:
+        """Whether further errors would only be counted (a reader may stop looking)."""
+        return self.total >= self.limit
+
+    def messages(self) -> list[str]:
+        """The kept messages, then "…and N more errors." if some were only counted."""
+        more = self.total - len(self._kept)
+        if not more:
+            return list(self._kept)
+        return [
+            *self._kept,
+            ngettext("…and %(count)s more error.", "…and %(count)s more errors.", more) % {"count": f"{more:,}"},
+        ]
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ImportFileError(self)
+
+
+def cell_place(line: int, index: int, header: str = "") -> str:
+    """Where a cell is, for an error message: 'Line 3, column "definition"' or 'Line 3, column D'."""
+    if header:
+        return _('Line %(line)s, column "%(column)s"') % {"line": line, "column": shorten(header, 40)}
+    return _("Line %(line)s, column %(column)s") % {"line": line, "column": column_letter(index)}
+
+
+def read_rows(content: bytes, fmt: str) -> tuple[list[str], list[list]]:
+    """(headers, rows) from a CSV or XLSX file's bytes: what a spreadsheet program shows in it.
+
+    CSV: UTF-8 with or without a byte-order mark, else Windows-1252 (what Excel writes as
+    plain "CSV" in Western Europe), comma-separated. XLSX: the first sheet only. Cells are
+    unescaped and stripped; empty trailing rows and cells are dropped (rows are NOT padded).
+    Row n of the result is line n + 2 of the file (after the header), which is what error
+    messages should name.
+
+    Raises SpreadsheetError when the file cannot be read as a whole (saying what is wrong
+    with it), and ImportFileError when cells cannot be read faithfully: a NUL character, an
+    XLSX formula (the reader sees no value for a formula a script wrote) or an error value.
+    """
+    if not content:
+        raise SpreadsheetError(_("The file is empty (0 bytes)."))
     if fmt == "csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SpreadsheetError("The CSV file is not UTF-8 text: save it as “CSV UTF-8”.") from None
-        table = list(csv.reader(io.StringIO(text)))
+        table = _read_csv(content)
     elif fmt == "xlsx":
-        try:
-            dataset = tablib.Dataset().load(io.BytesIO(content), format="xlsx", headers=False)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise SpreadsheetError(f"The XLSX file cannot be read: {error}") from None
-        table = [list(row) for row in dataset]
+        table = _read_xlsx(content)
     else:
-        raise SpreadsheetError(f"Unknown format {fmt!r}: use csv or xlsx.")
-    table = [[_clean(cell) for cell in row] for row in table]
-    while table and all(cell == "" for cell in table[-1]):
+        raise SpreadsheetError(_("Unknown format %(format)r: use csv or xlsx.") % {"format": fmt})
+    while table and not table[-1]:
         table.pop()
     if not table:
-        raise SpreadsheetError("The file is empty: it needs a header row.")
+        raise SpreadsheetError(_("The file is empty: it needs a header row."))
+    if len(table) - 1 > MAX_IMPORT_ROWS:
+        raise SpreadsheetError(_too_many_rows())
     headers, rows = [str(h) for h in table[0]], table[1:]
     return headers, rows
+
+
+def _too_many_rows(declared: int | None = None) -> str:
+    limit = f"{MAX_IMPORT_ROWS:,}"
+    if declared is not None:
+        return _(
+            "The sheet declares %(rows)s rows, more than the %(limit)s rows an import takes: "
+            "split the file, or delete the empty rows below the data and save it again."
+        ) % {"rows": f"{declared:,}", "limit": limit}
+    return _("The file has more than %(limit)s rows, the most an import takes: split it.") % {"limit": limit}
+
+
+def _too_many_columns(count: int) -> str:
+    return _(
+        "The sheet has %(columns)s columns, more than the %(limit)s an import takes: "
+        "delete the empty columns right of the data and save it again."
+    ) % {"columns": f"{count:,}", "limit": f"{MAX_IMPORT_COLUMNS:,}"}
+
+
+def _decode_csv(content: bytes) -> str:
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise SpreadsheetError(
+            _("The file is UTF-16 text (Excel's “Unicode Text”): save it as “CSV UTF-8” or as .xlsx.")
+        )
+    if content.startswith(_ZIP_SIGNATURE):
+        raise SpreadsheetError(_("The file is an .xlsx workbook with a .csv name: rename it to .xlsx."))
+    if content.startswith(_XLS_SIGNATURE):
+        raise SpreadsheetError(_("The file is an old Excel .xls workbook with a .csv name: save it as .xlsx."))
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        bad_line = content.count(b"\n", 0, error.start) + 1
+    # A file with any valid multi-byte UTF-8 in it is UTF-8 with a damaged byte: reading it as
+    # Windows-1252 would turn every "é" into "Ã©" without a word, so it is refused instead.
+    if not _UTF8_SEQUENCE.search(content):
+        try:
+            return content.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    raise SpreadsheetError(
+        _("The file is not UTF-8 text (line %(line)s has a byte that is not): save it as “CSV UTF-8”, or as .xlsx.")
+        % {"line": bad_line}
+    )
+
+
+def _read_csv(content: bytes) -> list[list]:
+    text = _decode_csv(content)
+    first_line = text.split("\n", 1)[0]
+    if "," not in first_line:
+        for separator, name in _SEPARATORS.items():
+            if separator in first_line:
+                raise SpreadsheetError(
+                    _("The file uses %(separator)s between columns: save it as CSV with commas, or as .xlsx.")
+                    % {"separator": _("tabs") if separator == "\t" else name}
+                )
+    errors = ErrorList()
+    table: list[list] = []
+    headers: list[str] = []
+    # strict: an unbalanced quote is an error, not the rest of the file read into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise SpreadsheetError(_csv_error(start, error)) from None
+        line = len(table) + 1
+        start = reader.line_num + 1
+        if line > MAX_IMPORT_ROWS + 1:
+            raise SpreadsheetError(_too_many_rows())
+        cells = _trimmed([_checked(cell, line, index, headers, errors) for index, cell in enumerate(row)])
+        if len(cells) > MAX_IMPORT_COLUMNS:
+            raise SpreadsheetError(_too_many_columns(len(cells)))
+        if line == 1:
+            headers = [str(cell) for cell in cells]
+        table.append(cells)
+    errors.raise_if_any()
+    return table
+
+
+def _csv_error(line: int, error: csv.Error) -> str:
+    if "end of data" in str(error):
+        return _(
+            'Line %(line)s: a quote mark (") opens a cell that is never closed, so the rest of the file '
+            "would be read into that cell. Check the quote marks on that line."
+        ) % {"line": line}
+    if "field larger than field limit" in str(error):
+        return _("Line %(line)s: a cell longer than %(limit)s characters.") % {
+            "line": line,
+            "limit": f"{csv.field_size_limit():,}",
+        }
+    return _('Line %(line)s: a quote mark (") where CSV does not allow one (%(problem)s).') % {
+        "line": line,
+        "problem": str(error),
+    }
+
+
+def _read_xlsx(content: bytes) -> list[list]:
+    if content.startswith(_XLS_SIGNATURE):
+        raise SpreadsheetError(_("The file is an old Excel .xls workbook (or a protected one): save it as .xlsx."))
+    if not content.startswith(_ZIP_SIGNATURE):
+        raise SpreadsheetError(_not_xlsx())
+    try:
+        # read_only streams the sheet row by row; without data_only a formula reads as its
+        # formula (data_type "f"), so it can be refused instead of read as an empty cell.
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        try:
+            return _read_sheets(book.worksheets)
+        finally:
+            book.close()
+    except SpreadsheetError:
+        raise
+    except Exception:  # zipfile, XML and openpyxl raise many kinds for a damaged file
+        raise SpreadsheetError(_not_xlsx()) from None
+
+
+def _not_xlsx() -> str:
+    return _(
+        "The file is not a readable .xlsx workbook (it may be damaged, cut short, or another format "
+        "renamed to .xlsx): open it in the spreadsheet program and save it again as .xlsx."
+    )
+
+
+def _read_sheets(sheets: Sequence[Any]) -> list[list]:
+    if not sheets:
+        raise SpreadsheetError(_not_xlsx())
+    table = _read_sheet(sheets[0])
+    if not any(table):
+        for sheet in sheets[1:]:
+            if any(any(v is not None for v in row) for row in islice(sheet.iter_rows(values_only=True), 1000)):
+                raise SpreadsheetError(
+                    _(
+                        "The first sheet (“%(first)s”) is empty, and the import reads only the first sheet; "
+                        "the data is on sheet “%(sheet)s”: move that sheet to the front, or delete the empty one."
+                    )
+                    % {"first": sheets[0].title, "sheet": sheet.title}
+                )
+    return table
+
+
+def _read_sheet(sheet: Any) -> list[list]:
+    # The declared dimension comes first: refusing a sheet that claims 2,000,000 rows takes
+    # no time, reading it would take minutes.
+    declared_rows, declared_columns = sheet.max_row, sheet.max_column
+    if declared_rows is not None and declared_rows - 1 > MAX_IMPORT_ROWS:
+        raise SpreadsheetError(_too_many_rows(declared_rows))
+    if declared_columns is not None and declared_columns > MAX_IMPORT_COLUMNS:
+        raise SpreadsheetError(_too_many_columns(declared_columns))
+    # Without a dimension the reader does not pad every row to the declared width; rows are
+    # trimmed here and padded to the header's width later (Table.lines).
+    sheet.reset_dimensions()
+    errors = ErrorList()
+    table: list[list] = []
+    headers: list[str] = []
+    for line, row in enumerate(sheet.iter_rows(), start=1):
+        if line > MAX_IMPORT_ROWS + 1:
+            raise SpreadsheetError(_too_many_rows())
+        if len(row) > MAX_IMPORT_COLUMNS:
+            raise SpreadsheetError(_too_many_columns(len(row)))
+        cells = _trimmed([_xlsx_cell(cell, line, index, headers, errors) for index, cell in enumerate(row)])
+        if line == 1:
+            headers = [str(cell) for cell in cells]
+        table.append(cells)
+    errors.raise_if_any()
+    return table
+
+
+def _xlsx_cell(cell: Any, line: int, index: int, headers: list[str], errors: ErrorList) -> Any:
+    data_type = getattr(cell, "data_type", None)
+    if data_type == "f":
+        errors.append(
+            _(
+                "%(place)s (cell %(cell)s): a formula (%(formula)s). The import reads values, not formulas: "
+                "replace it by its value (copy the cells, then paste values only)."
+            )
+            % {
+                "place": _place(line, index, headers),
+                "cell": f"{column_letter(index)}{line}",
+                "formula": shorten(str(getattr(cell.value, "text", None) or cell.value), 40),
+            }
+        )
+        return ""
+    if data_type == "e":
+        errors.append(
+            _("%(place)s: the cell shows the error %(value)s instead of a value.")
+            % {"place": _place(line, index, headers), "value": cell.value}
+        )
+        return ""
+    return _checked(cell.value, line, index, headers, errors)
+
+
+def _place(line: int, index: int, headers: list[str]) -> str:
+    header = headers[index] if line > 1 and index < len(headers) else ""
+    return cell_place(line, index, header)
+
+
+def _checked(value: Any, line: int, index: int, headers: list[str], errors: ErrorList) -> Any:
+    value = _clean(value)
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL stores no NUL in text: refused here, it would fail the confirmation.
+        errors.append(
+            _("%(place)s: the cell contains a NUL character (\\x00), which cannot be stored: delete it.")
+            % {"place": _place(line, index, headers)}
+        )
+        return value.replace("\x00", "")
+    return value
+
+
+def _trimmed(cells: list) -> list:
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
 
 
 def _clean(cell):
@@ -123,16 +422,30 @@ def _clean(cell):
     return cell
 
 
+def import_file_help() -> str:
+    """What an import takes, for a command's or a form's help text."""
+    return _(
+        "A .csv or .xlsx file of at most %(rows)s rows. CSV: comma-separated, UTF-8 (or Windows-1252, "
+        "when the file has no UTF-8 in it); XLSX: the first sheet, values only (no formulas)."
+    ) % {"rows": f"{MAX_IMPORT_ROWS:,}"}
+
+
 # Importing: a table with line numbers, fixed columns found by name, errors collected for the
 # whole file, and a plan that says what would change before anything is written.
 
 
 class ImportFileError(SpreadsheetError):
-    """The file has errors, so nothing was imported. `errors` lists every one, each naming its line."""
+    """The file has errors, so nothing was imported.
 
-    def __init__(self, errors: Sequence[str]) -> None:
-        super().__init__("\n".join(errors))
-        self.errors = list(errors)
+    `errors` lists them, each naming its line: at most MAX_REPORTED_ERRORS, then a last line
+    "…and N more errors."; `total` counts them all.
+    """
+
+    def __init__(self, errors: "Iterable[str] | ErrorList") -> None:
+        collected = errors if isinstance(errors, ErrorList) else ErrorList(errors)
+        self.errors = collected.messages()
+        self.total = collected.total
+        super().__init__("\n".join(self.errors))
 
 
 def header_key(header: Any) -> str:
@@ -152,16 +465,19 @@ def cell_text(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Table:
-    """A file's header row and data rows; each row is padded to the header's width."""
+    """A file's header row (padded to the widest row) and data rows (as read, trailing empties dropped)."""
 
     headers: list[str]
     rows: list[list]
 
     def lines(self) -> Iterator[tuple[int, list]]:
-        """(line number in the file, row) for every row with something in it; the header is line 1."""
+        """(line number in the file, row padded to the header's width) for every row with something
+        in it; the header is line 1. Rows are padded here, one at a time, so that one wide row
+        does not make every stored row that wide."""
+        width = len(self.headers)
         for number, row in enumerate(self.rows, start=2):
-            if any(cell != "" for cell in row):
-                yield number, row
+            if row:
+                yield number, row + [""] * (width - len(row))
 
     def fixed_columns(self, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, int]:
         """{column key: index} for the named columns; ImportFileError if one is missing or repeated."""
@@ -186,11 +502,12 @@ def read_table(content: bytes, fmt: str) -> Table:
     """The file as a Table; a file that cannot be read at all raises ImportFileError."""
     try:
         headers, rows = read_rows(content, fmt)
+    except ImportFileError:
+        raise
     except SpreadsheetError as error:
         raise ImportFileError([str(error)]) from None
     width = max([len(headers), *(len(row) for row in rows)])
-    pad = [""] * width
-    return Table(headers=(headers + pad)[:width], rows=[(row + pad)[:width] for row in rows])
+    return Table(headers=headers + [""] * (width - len(headers)), rows=rows)
 
 
 class NameLookup:
@@ -206,6 +523,7 @@ class NameLookup:
         self._by_folded: dict[str, str] = {}
         for name in sorted(self._exact):
             self._by_folded.setdefault(name.casefold(), name)
+        self._existing_folded = dict(self._by_folded)
         self.new: list[str] = []
 
     def resolve(self, name: str) -> str:
@@ -217,6 +535,49 @@ class NameLookup:
             self._by_folded[folded] = name
             self.new.append(name)
         return self._by_folded[folded]
+
+    def suggestion(self, name: str) -> str | None:
+        """The existing name that `name` is probably a typo of ("Operatr" → "Operator"), or None.
+
+        Only for a new name; the cut-off is high so that a genuinely new name ("Welder") gets no
+        far-fetched hint.
+        """
+        matches = difflib.get_close_matches(name.casefold(), self._existing_folded, n=1, cutoff=0.8)
+        return self._existing_folded[matches[0]] if matches else None
+
+    def hints(self) -> dict[str, str]:
+        """{new name: its suggestion} for the new names that have one."""
+        return {name: hint for name in self.new if (hint := self.suggestion(name))}
+
+
+def did_you_mean(name: str, hints: dict[str, str]) -> str:
+    """`name` with ' (did you mean "Operator"?)' when `hints` has a suggestion for it."""
+    if name not in hints:
+        return name
+    return _('%(name)s (did you mean "%(suggestion)s"?)') % {"name": name, "suggestion": hints[name]}
+
+
+def new_name_error(*, place: str, kind: str, name: str, lookup: NameLookup, rows: int = 1) -> str:
+    """The error for a name that would create a new position (section, …) when creating is not allowed.
+
+    `kind` is the translated noun ("position"); `rows` how many rows use the name.
+    """
+    hint = lookup.suggestion(name)
+    message = (
+        _('%(place)s: there is no %(kind)s "%(name)s" (did you mean "%(suggestion)s"?).')
+        if hint
+        else _('%(place)s: there is no %(kind)s "%(name)s".')
+    ) % {"place": place, "kind": kind, "name": name, "suggestion": hint}
+    if rows > 1:
+        message += " " + _("(It is on %(count)s rows.)") % {"count": rows}
+    return (
+        message
+        + " "
+        + _(
+            "Correct the name, or create it first, or allow the import to create new positions and sections "
+            "(on the command line: --create-missing)."
+        )
+    )
 
 
 def text_max_length(model: type[Model], field_name: str) -> int:
@@ -276,19 +637,23 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
     """`import_<thing> FILE [--dry-run]`: prints the plan, then applies it unless --dry-run.
 
     Subclasses name their plan type, as in `ImportCommand[MatrixPlan]`, and give `plan` and
-    `apply`, and `remove_help` if they take --remove. Any error in the file raises CommandError
-    (exit status 1) listing every error; nothing is written.
+    `apply`, `remove_help` if they take --remove and `create_help` if they take --create-missing.
+    Any error in the file raises CommandError (exit status 1) listing the errors (at most
+    MAX_REPORTED_ERRORS); nothing is written.
     """
 
     remove_help = ""
+    create_help = ""
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="A .csv (UTF-8) or .xlsx file.")
+        parser.add_argument("file", help=import_file_help())
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
         if self.remove_help:
             parser.add_argument("--remove", action="store_true", help=self.remove_help)
+        if self.create_help:
+            parser.add_argument("--create-missing", action="store_true", help=self.create_help)
 
-    def plan(self, *, content: bytes, fmt: str, remove: bool) -> PlanT:
+    def plan(self, *, content: bytes, fmt: str, remove: bool, create_missing: bool) -> PlanT:
         raise NotImplementedError
 
     def apply(self, *, plan: PlanT, note: str) -> None:
@@ -299,12 +664,19 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
         try:
             fmt = format_from_name(path.name)
             content = path.read_bytes()
-            plan = self.plan(content=content, fmt=fmt, remove=options.get("remove", False))
+            plan = self.plan(
+                content=content,
+                fmt=fmt,
+                remove=options.get("remove", False),
+                create_missing=options.get("create_missing", False),
+            )
         except ImportFileError as error:
-            count = len(error.errors)
-            raise CommandError(
-                f"{path.name}: {count} error{'s' if count != 1 else ''}, nothing was imported.\n" + str(error)
-            ) from None
+            heading = ngettext(
+                "%(file)s: %(count)s error, nothing was imported.",
+                "%(file)s: %(count)s errors, nothing was imported.",
+                error.total,
+            ) % {"file": path.name, "count": f"{error.total:,}"}
+            raise CommandError(heading + "\n" + str(error)) from None
         except (SpreadsheetError, OSError) as error:
             raise CommandError(f"{path.name}: {error}") from None
         self._print_plan(plan)

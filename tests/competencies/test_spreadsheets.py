@@ -46,8 +46,8 @@ def xlsx_bytes(rows: list[list]) -> bytes:
     return out.getvalue()
 
 
-def plan_csv(rows: list[list], remove: bool = False):
-    return matrix_import_plan(content=csv_bytes(rows), fmt="csv", remove=remove)
+def plan_csv(rows: list[list], remove: bool = False, create_missing: bool = False):
+    return matrix_import_plan(content=csv_bytes(rows), fmt="csv", remove=remove, create_missing=create_missing)
 
 
 def import_errors(rows: list[list]) -> list[str]:
@@ -169,7 +169,7 @@ def test_import_creates_groups_competencies_positions_and_dated_targets(matrix, 
         ["Safety", "S-01", "Permit to Work", "Works under permits.", 2, 3],
         ["Welding", "W-01", "Stick Welding", "=Welds with rods.", 1, 5],
     ]
-    plan = plan_csv(rows)
+    plan = plan_csv(rows, create_missing=True)
 
     assert plan.groups_to_create == ["Welding"]
     assert plan.positions_to_create == ["Welder"]
@@ -324,7 +324,7 @@ def test_every_error_in_the_file_is_reported_not_just_the_first(matrix):
 def test_an_unreadable_file_is_an_import_error():
     with pytest.raises(ImportFileError, match="UTF-8"):
         matrix_import_plan(content="code\n".encode("utf-16"), fmt="csv")
-    with pytest.raises(ImportFileError, match="cannot be read"):
+    with pytest.raises(ImportFileError, match="not a readable .xlsx"):
         matrix_import_plan(content=b"not a spreadsheet", fmt="xlsx")
 
 
@@ -455,3 +455,101 @@ def test_export_descriptors_command_round_trips(matrix, tmp_path):
     out = io.StringIO()
     call_command("import_descriptors", str(path), stdout=out)
     assert "No changes" in out.getvalue()
+
+
+# Files that used to be imported wrongly or crash the import.
+
+
+def test_an_xlsx_formula_level_is_an_error_not_a_skipped_cell(matrix, tmp_path):
+    # A script's "=1+1" has no cached value; it used to read as empty and leave the target alone.
+    path = write(tmp_path, xlsx_bytes(matrix_rows(s1_operator="=1+1")), "kkj.xlsx")
+    before = counts()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_matrix", path, stdout=io.StringIO())
+    assert 'Line 2, column "Operator" (cell E2): a formula (=1+1).' in str(raised.value)
+    assert counts() == before
+
+
+def test_an_xlsx_formula_definition_is_an_error_and_keeps_the_definition(matrix, tmp_path):
+    # It used to read as empty and blank the existing definition on confirm.
+    rows = matrix_rows()
+    rows[1][3] = '=CONCAT("Works ", "under permits.")'
+    path = write(tmp_path, xlsx_bytes(rows), "kkj.xlsx")
+    with pytest.raises(CommandError, match=r'Line 2, column "definition" \(cell D2\): a formula'):
+        call_command("import_matrix", path, stdout=io.StringIO())
+    assert Competency.objects.get(code="S-01").definition == "Works under permits."
+
+
+@pytest.mark.parametrize("where", ["header", "definition", "level"])
+def test_a_nul_character_anywhere_is_an_error_before_anything_is_written(matrix, where):
+    rows = matrix_rows()
+    if where == "header":
+        rows[0][4] = "Oper\x00ator"
+    elif where == "definition":
+        rows[1][3] = "Works\x00under permits."
+    else:
+        rows[2][4] = "\x000"
+    before = counts()
+    errors = import_errors(rows)
+    assert len(errors) == 1 and "NUL character" in errors[0]
+    assert errors[0].startswith(
+        {"header": "Line 1, column E", "definition": 'Line 2, column "definition"'}.get(
+            where, 'Line 3, column "Operator"'
+        )
+    )
+    assert counts() == before
+
+
+def test_a_position_column_that_nearly_matches_is_an_error_with_a_hint(matrix):
+    rows = matrix_rows()
+    rows[0][4] = "Operatr"
+    assert import_errors(rows) == [
+        'Line 1, column E: there is no position "Operatr" (did you mean "Operator"?). Correct the name, or create '
+        "it first, or allow the import to create new positions and sections (on the command line: --create-missing)."
+    ]
+    assert not Position.objects.filter(name="Operatr").exists()
+
+
+def test_creating_positions_needs_the_option_and_the_preview_still_hints(matrix):
+    rows = matrix_rows()
+    rows[0][4] = "Operatr"
+    plan = plan_csv(rows, create_missing=True)
+    assert plan.positions_to_create == ["Operatr"]
+    new_positions = next(section for section in plan.sections() if section.title == "New positions")
+    assert new_positions.lines == ['Operatr (did you mean "Operator"?)']
+
+
+def test_import_matrix_command_creates_positions_only_with_create_missing(matrix, tmp_path):
+    rows = matrix_rows()
+    rows[0].append("Welder")
+    for row in rows[1:]:
+        row.append(3)
+    path = write(tmp_path, csv_bytes(rows), "kkj.csv")
+    with pytest.raises(CommandError, match='there is no position "Welder"'):
+        call_command("import_matrix", path, stdout=io.StringIO())
+    assert not Position.objects.filter(name="Welder").exists()
+    call_command("import_matrix", path, "--create-missing", stdout=io.StringIO())
+    assert PositionTarget.objects.filter(position__name="Welder").count() == 2
+
+
+def test_a_new_skill_group_that_nearly_matches_is_hinted_in_the_preview(matrix):
+    rows = matrix_rows()
+    rows.append(["Safty", "S-03", "Fire Fighting", "", 1, 1])
+    new_groups = next(section for section in plan_csv(rows).sections() if section.title == "New skill groups")
+    assert new_groups.lines == ['Safty (did you mean "Safety"?)']
+
+
+def test_thousands_of_bad_cells_give_two_hundred_errors_and_a_count(matrix):
+    rows = [[*HEADER, "Operator"]] + [["Safety", f"X-{n}", "Name", "", "high"] for n in range(1_000)]
+    errors = import_errors(rows)
+    assert len(errors) == 201
+    assert errors[-1] == "…and 800 more errors."
+
+
+def test_the_command_counts_every_error_but_lists_two_hundred(matrix, tmp_path):
+    rows = [[*HEADER, "Operator"]] + [["Safety", f"X-{n}", "Name", "", "high"] for n in range(300)]
+    with pytest.raises(CommandError) as raised:
+        call_command("import_matrix", write(tmp_path, csv_bytes(rows), "kkj.csv"))
+    message = str(raised.value)
+    assert message.startswith("kkj.csv: 300 errors, nothing was imported.")
+    assert message.endswith("…and 100 more errors.")

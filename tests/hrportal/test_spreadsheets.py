@@ -1,6 +1,15 @@
+import io
+import re
+import time
+import zipfile
+
+import openpyxl
 import pytest
 
 from hrportal.spreadsheets import (
+    MAX_IMPORT_ROWS,
+    MAX_REPORTED_ERRORS,
+    ErrorList,
     ImportFileError,
     NameLookup,
     SpreadsheetError,
@@ -37,7 +46,7 @@ def test_round_trip_keeps_text_numbers_and_dashes(fmt):
 def test_unreadable_files_get_a_clear_error():
     with pytest.raises(SpreadsheetError, match="UTF-8"):
         read_rows("code;name\n".encode("utf-16"), "csv")
-    with pytest.raises(SpreadsheetError, match="cannot be read"):
+    with pytest.raises(SpreadsheetError, match="not a readable .xlsx"):
         read_rows(b"not a zip", "xlsx")
     with pytest.raises(SpreadsheetError, match="empty"):
         read_rows(b"", "csv")
@@ -84,3 +93,209 @@ def test_name_lookup_prefers_exact_names_ignores_case_otherwise_and_lists_new_on
         "Welder",
     ]
     assert names.new == ["Welder"]
+
+
+# Files that used to crash an import or be read wrongly: each gets a message saying what is
+# wrong with it, naming the line and column where it is one cell.
+
+
+def xlsx_bytes(rows: list[list], *, extra_sheets: dict[str, list[list]] | None = None) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    for title, sheet_rows in (extra_sheets or {}).items():
+        sheet = book.create_sheet(title)
+        for row in sheet_rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def rewrite_sheet_xml(content: bytes, change) -> bytes:
+    """The XLSX `content` with its first sheet's XML passed through `change` (a str → str function)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = change(data.decode()).encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def table_errors(content: bytes, fmt: str) -> list[str]:
+    with pytest.raises(ImportFileError) as raised:
+        read_table(content, fmt)
+    return raised.value.errors
+
+
+def test_a_formula_cell_is_an_error_naming_its_line_and_column_not_an_empty_cell():
+    # openpyxl, like most scripts, writes formulas without a cached value: read with
+    # data_only they were None, so "=1+1" was an empty cell and silently skipped.
+    content = xlsx_bytes([["code", "Operator", "definition"], ["S-01", "=1+1", '=CONCAT("a","b")']])
+    errors = table_errors(content, "xlsx")
+    assert len(errors) == 2
+    assert errors[0].startswith('Line 2, column "Operator" (cell B2): a formula (=1+1).')
+    assert errors[1].startswith('Line 2, column "definition" (cell C2): a formula (=CONCAT("a","b")).')
+
+
+def test_text_that_only_looks_like_a_formula_is_still_read_as_text():
+    content = export_bytes(build_dataset(["code", "definition"], [["S-01", "=CONCAT(a)"]]), "xlsx")
+    assert read_table(content, "xlsx").rows == [["S-01", "=CONCAT(a)"]]
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        (b"code,name\nS-01,Per\x00mit\n", 'Line 2, column "name"'),
+        (b"code,na\x00me\nS-01,Permit\n", "Line 1, column B"),
+        (b"code,name\nS-01,Permit,\x00\n", "Line 2, column C"),
+    ],
+)
+def test_a_nul_character_is_an_error_naming_its_line_and_column(content, where):
+    # PostgreSQL cannot store NUL in text: it used to pass the preview and fail the confirmation.
+    assert table_errors(content, "csv") == [
+        f"{where}: the cell contains a NUL character (\\x00), which cannot be stored: delete it."
+    ]
+
+
+def test_a_sheet_declaring_millions_of_rows_is_refused_at_once():
+    content = rewrite_sheet_xml(
+        xlsx_bytes([["code", "name"], ["S-01", "Permit"]]),
+        lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:B2000000"', xml),
+    )
+    started = time.monotonic()
+    errors = table_errors(content, "xlsx")
+    assert time.monotonic() - started < 2
+    assert errors == [
+        f"The sheet declares 2,000,000 rows, more than the {MAX_IMPORT_ROWS:,} rows an import takes: "
+        "split the file, or delete the empty rows below the data and save it again."
+    ]
+
+
+def test_a_sheet_without_a_dimension_is_still_cut_off_after_the_row_limit():
+    book = openpyxl.Workbook()
+    book.active.append(["code", "name"])
+    book.active.cell(row=MAX_IMPORT_ROWS + 5, column=1, value="far down")
+    out = io.BytesIO()
+    book.save(out)
+    content = rewrite_sheet_xml(out.getvalue(), lambda xml: re.sub(r"<dimension [^>]*/>", "", xml))
+    assert table_errors(content, "xlsx") == [
+        f"The file has more than {MAX_IMPORT_ROWS:,} rows, the most an import takes: split it."
+    ]
+
+
+def test_a_csv_with_more_rows_than_the_limit_is_refused():
+    content = b"code\n" + b"x\n" * (MAX_IMPORT_ROWS + 1)
+    assert table_errors(content, "csv") == [
+        f"The file has more than {MAX_IMPORT_ROWS:,} rows, the most an import takes: split it."
+    ]
+    assert len(read_table(b"code\n" + b"x\n" * MAX_IMPORT_ROWS, "csv").rows) == MAX_IMPORT_ROWS
+
+
+def test_a_sheet_declaring_too_many_columns_is_refused():
+    content = rewrite_sheet_xml(
+        xlsx_bytes([["code", "name"]]), lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD2"', xml)
+    )
+    assert table_errors(content, "xlsx")[0].startswith("The sheet has 16,384 columns, more than the 1,000")
+
+
+def test_errors_stop_being_collected_after_the_limit_and_the_rest_are_counted():
+    errors = ErrorList(f"Line {n}: bad." for n in range(2, MAX_REPORTED_ERRORS + 2 + 3_999_800 // 1000))
+    raised = ImportFileError(errors)
+    assert len(raised.errors) == MAX_REPORTED_ERRORS + 1
+    assert raised.errors[-1] == f"…and {errors.total - MAX_REPORTED_ERRORS:,} more errors."
+    assert raised.total == errors.total
+    assert ImportFileError(["one", "two"]).errors == ["one", "two"]
+    assert ImportFileError([f"e{n}" for n in range(MAX_REPORTED_ERRORS + 1)]).errors[-1] == "…and 1 more error."
+
+
+def test_a_file_full_of_bad_cells_reports_the_first_errors_and_a_count():
+    content = b"code,name\n" + b"a\x00,b\x00\n" * 3_000
+    errors = table_errors(content, "csv")
+    assert len(errors) == MAX_REPORTED_ERRORS + 1
+    assert errors[-1] == f"…and {6_000 - MAX_REPORTED_ERRORS:,} more errors."
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"code;name\nS-01;Permit\n", "The file uses “;” between columns: save it as CSV with commas, or as .xlsx."),
+        (b"code\tname\nS-01\tPermit\n", "The file uses tabs between columns: save it as CSV with commas, or as .xlsx."),
+        (b"", "The file is empty (0 bytes)."),
+        (b"\n\n,,\n", "The file is empty: it needs a header row."),
+        ("code,name\n".encode("utf-16"), "The file is UTF-16 text (Excel's “Unicode Text”)"),
+        (xlsx_bytes([["code"]]), "The file is an .xlsx workbook with a .csv name: rename it to .xlsx."),
+        (b"code,name\nS-01,Caf\xc3\xa9\nS-02,caf\xe9\n", "The file is not UTF-8 text (line 3 has"),
+        (b'code,name\nS-01,"Permit\nS-02,Emergency\n', 'Line 2: a quote mark (") opens a cell that is never closed'),
+        (b'code,name\nS-01,"Permit"x\n', 'Line 2: a quote mark (") where CSV does not allow one'),
+    ],
+)
+def test_a_csv_that_cannot_be_read_says_what_is_wrong_with_it(content, message):
+    errors = table_errors(content, "csv")
+    assert len(errors) == 1
+    assert errors[0].startswith(message)
+
+
+def test_an_unclosed_quote_is_found_on_the_line_where_its_row_starts():
+    content = b'code,name\nS-01,"Two\nlines"\nS-02,ok\nS-03,"never closed\nS-04,x\n'
+    assert table_errors(content, "csv")[0].startswith("Line 5: a quote mark")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "code,name\nS-01,Café\n".encode("utf-8-sig"),
+        "code,name\nS-01,Café\n".encode(),
+        # Excel's plain "CSV" in Western Europe: Windows-1252, with no UTF-8 anywhere in the file.
+        "code,name\nS-01,Café\n".encode("cp1252"),
+    ],
+)
+def test_utf8_with_or_without_bom_and_windows_1252_csv_are_read(content):
+    assert read_table(content, "csv").rows == [["S-01", "Café"]]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (xlsx_bytes([["code"]])[:300], "The file is not a readable .xlsx workbook"),
+        (b"", "The file is empty (0 bytes)."),
+        (b"code,name\n", "The file is not a readable .xlsx workbook"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "The file is an old Excel .xls workbook"),
+        (
+            xlsx_bytes([], extra_sheets={"Matrix": [["code"], ["S-01"]]}),
+            "The first sheet (“Sheet”) is empty, and the import reads only the first sheet; "
+            "the data is on sheet “Matrix”",
+        ),
+    ],
+)
+def test_an_xlsx_that_cannot_be_read_says_what_is_wrong_with_it(content, message):
+    errors = table_errors(content, "xlsx")
+    assert len(errors) == 1
+    assert errors[0].startswith(message)
+
+
+def test_a_damaged_sheet_inside_a_sound_zip_is_an_unreadable_file():
+    content = rewrite_sheet_xml(xlsx_bytes([["code"], ["S-01"]]), lambda xml: xml[: len(xml) // 2])
+    assert table_errors(content, "xlsx")[0].startswith("The file is not a readable .xlsx workbook")
+
+
+def test_an_xlsx_error_value_is_an_error_not_text():
+    content = rewrite_sheet_xml(
+        xlsx_bytes([["code", "Operator"], ["S-01", "placeholder"]]),
+        lambda xml: re.sub(r'<c r="B2" .*?</c>', '<c r="B2" t="e"><v>#N/A</v></c>', xml),
+    )
+    assert table_errors(content, "xlsx") == [
+        'Line 2, column "Operator": the cell shows the error #N/A instead of a value.'
+    ]
+
+
+def test_name_lookup_suggests_the_existing_name_a_new_one_nearly_matches():
+    names = NameLookup(["Operator", "Production", "Sr Supervisor"])
+    assert names.suggestion("Operatr") == "Operator"
+    assert names.suggestion("prodution") == "Production"
+    assert names.suggestion("Welder") is None
+    for name in ["Operatr", "Welder"]:
+        names.resolve(name)
+    assert names.hints() == {"Operatr": "Operator"}

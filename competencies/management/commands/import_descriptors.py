@@ -10,7 +10,7 @@ class Command(ImportCommand[DescriptorPlan]):
         "The competencies must exist; changes nothing if the file has any error."
     )
 
-    def plan(self, *, content: bytes, fmt: str, remove: bool) -> DescriptorPlan:
+    def plan(self, *, content: bytes, fmt: str, remove: bool, create_missing: bool) -> DescriptorPlan:
         return descriptors_import_plan(content=content, fmt=fmt)
 
     def apply(self, *, plan: DescriptorPlan, note: str) -> None:

@@ -1,4 +1,4 @@
-"""`import_matrix FILE [--dry-run] [--remove]`: load the competency matrix (wide shape, CSV or XLSX)."""
+"""`import_matrix FILE [--dry-run] [--remove] [--create-missing]`: load the competency matrix (wide shape)."""
 
 from competencies.spreadsheets import MatrixPlan, matrix_import_apply, matrix_import_plan
 from hrportal.spreadsheets import ImportCommand
@@ -7,13 +7,15 @@ from hrportal.spreadsheets import ImportCommand
 class Command(ImportCommand[MatrixPlan]):
     help = (
         "Import the competency matrix: skill_group, code, name, definition, then one column per position "
-        'with a target level 0-5, "-" (not applicable) or empty (left alone). Creates missing skill groups, '
-        "competencies and positions; changes nothing if the file has any error."
+        'with a target level 0-5, "-" (not applicable) or empty (left alone). Creates missing skill groups '
+        "and competencies; a column naming no existing position is an error unless --create-missing; "
+        "changes nothing if the file has any error."
     )
     remove_help = 'Remove targets whose cell is "-" (make them not applicable). Without it they are kept.'
+    create_help = "Create the positions that the file's columns name and the database lacks."
 
-    def plan(self, *, content: bytes, fmt: str, remove: bool) -> MatrixPlan:
-        return matrix_import_plan(content=content, fmt=fmt, remove=remove)
+    def plan(self, *, content: bytes, fmt: str, remove: bool, create_missing: bool) -> MatrixPlan:
+        return matrix_import_plan(content=content, fmt=fmt, remove=remove, create_missing=create_missing)
 
     def apply(self, *, plan: MatrixPlan, note: str) -> None:
         matrix_import_apply(plan=plan, by=None, note=note)
