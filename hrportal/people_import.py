@@ -5,7 +5,9 @@ supervisor_employee_number`, and optionally `username`. A row states one employe
 employee number: new ones are created with no usable password (they choose one through
 "Forgotten your password?"), existing ones are brought up to date. People the file does not
 mention are left alone. The supervisor may be in the same file or already in the database;
-an empty supervisor cell means none. Missing sections and positions are created.
+an empty supervisor cell means none; no supervisor cycle may result. Sections and positions
+the database lacks are created only when asked for (`create_missing`), else they are errors,
+so a typo never creates one.
 """
 
 import re
@@ -17,20 +19,25 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from hrportal.models import Position, Section, User
 from hrportal.spreadsheets import (
-    ImportFileError,
+    ErrorList,
     ImportPlan,
     NameLookup,
     PlanSection,
     Table,
     build_dataset,
     cell_text,
+    did_you_mean,
     named_objects,
+    new_name_error,
     read_table,
+    shorten,
     text_max_length,
 )
+from hrportal.supervision import supervisor_cycle
 
 EMPLOYEE_COLUMNS = (
     "employee_number",
@@ -135,11 +142,16 @@ class EmployeePlan(ImportPlan):
     positions_to_create: list[str] = field(default_factory=list)
     employees_to_create: list[NewEmployee] = field(default_factory=list)
     employee_changes: list[EmployeeChange] = field(default_factory=list)
+    # {new name: the existing name it is probably a typo of}, shown in the preview.
+    section_hints: dict[str, str] = field(default_factory=dict)
+    position_hints: dict[str, str] = field(default_factory=dict)
 
     def sections(self) -> list[PlanSection]:
         return [
-            PlanSection("New sections", list(self.sections_to_create)),
-            PlanSection("New positions", list(self.positions_to_create)),
+            PlanSection("New sections", [did_you_mean(name, self.section_hints) for name in self.sections_to_create]),
+            PlanSection(
+                "New positions", [did_you_mean(name, self.position_hints) for name in self.positions_to_create]
+            ),
             PlanSection(
                 "New employees",
                 [
@@ -158,11 +170,12 @@ class EmployeePlan(ImportPlan):
 
 
 class _Planner:
-    """Builds an EmployeePlan from the rows, collecting every error as (line, message)."""
+    """Builds an EmployeePlan from the rows, collecting the errors in line order."""
 
-    def __init__(self, rows: list[_Row]) -> None:
+    def __init__(self, rows: list[_Row], *, create_missing: bool) -> None:
         self.rows = rows
-        self.errors: list[tuple[int, str]] = []
+        self.create_missing = create_missing
+        self.errors = ErrorList()
         self.plan = EmployeePlan()
         self.sections = NameLookup(Section.objects.values_list("name", flat=True))
         self.positions = NameLookup(Position.objects.values_list("name", flat=True))
@@ -177,18 +190,28 @@ class _Planner:
         }
         self.first_line_of_number: dict[str, int] = {}
         self.first_line_of_username: dict[str, int] = {}
+        # New section / position names: (kind, name) → (first line, how many rows use it).
+        self.new_names: dict[tuple[str, str], tuple[int, int]] = {}
 
     def error(self, line: int, message: str, column: str = "") -> None:
-        where = f'Line {line}, column "{column}"' if column else f"Line {line}"
-        self.errors.append((line, f"{where}: {message}"))
+        if column:
+            where = _('Line %(line)s, column "%(column)s"') % {"line": line, "column": column}
+        else:
+            where = _("Line %(line)s") % {"line": line}
+        self.errors.append(f"{where}: {message}")
 
     def build(self) -> EmployeePlan:
-        valid = [row for row in self.rows if self.check_row(row)]
         file_numbers = {row.number for row in self.rows}
+        valid = []
         for row in self.rows:
+            if self.check_row(row):
+                valid.append(row)
             self.check_supervisor(row, file_numbers)
-        if self.errors:
-            raise ImportFileError([message for _, message in sorted(self.errors, key=lambda error: error[0])])
+            self.note_new_names(row)
+        if not self.create_missing:
+            self.check_new_names()
+        self.check_cycles()
+        self.errors.raise_if_any()
         taken = set(self.owner_of_username) | {row.username.casefold() for row in valid if row.username}
         for row in valid:
             current = self.by_number.get(row.number)
@@ -198,6 +221,8 @@ class _Planner:
                 self.plan_changes(row, current)
         self.plan.sections_to_create = self.sections.new
         self.plan.positions_to_create = self.positions.new
+        self.plan.section_hints = self.sections.hints()
+        self.plan.position_hints = self.positions.hints()
         return self.plan
 
     def check_row(self, row: _Row) -> bool:
@@ -207,23 +232,31 @@ class _Planner:
         current = self.by_number.get(row.number)
         self.check_lengths(row)
         if not row.first_name and not row.last_name and (current is None or current.get_full_name()):
-            self.error(row.line, "empty name (give a first or last name).")
+            self.error(row.line, _("empty name (give a first or last name)."))
         self.check_email(row, current)
         if current is not None and current.is_superuser:
             # A changed email would let whoever imports reset the superuser's password.
-            self.error(row.line, f'"{row.number}" is a superuser account: change it in the admin, not by import.')
+            self.error(
+                row.line,
+                _('"%(number)s" is a superuser account: change it in the admin, not by import.')
+                % {"number": row.number},
+            )
         if row.username:
             self.check_username(row)
         if row.supervisor and row.supervisor == row.number:
-            self.error(row.line, "an employee cannot be their own supervisor.")
+            self.error(row.line, _("an employee cannot be their own supervisor."))
         return len(self.errors) == before
 
     def check_number(self, row: _Row) -> None:
         if not row.number:
-            self.error(row.line, "empty employee number.")
+            self.error(row.line, _("empty employee number."))
         elif row.number in self.first_line_of_number:
             first = self.first_line_of_number[row.number]
-            self.error(row.line, f'duplicate employee number "{row.number}" (also on line {first}).')
+            self.error(
+                row.line,
+                _('duplicate employee number "%(number)s" (also on line %(first)s).')
+                % {"number": row.number, "first": first},
+            )
         else:
             self.first_line_of_number[row.number] = row.line
 
@@ -241,39 +274,105 @@ class _Planner:
             model_field = "name" if model is not User else column
             max_length = text_max_length(model, model_field)
             if len(value) > max_length:
-                self.error(row.line, f"longer than {max_length} characters.", column=column)
+                self.error(row.line, _("longer than %(max)s characters.") % {"max": max_length}, column=column)
 
     def check_email(self, row: _Row, current: User | None) -> None:
         if not row.email:
             # An existing employee without an email may stay so; a new one needs it to set a password.
             if current is None or current.email:
-                self.error(row.line, "empty email.")
+                self.error(row.line, _("empty email."))
             return
         try:
             validate_email(row.email)
         except ValidationError:
-            self.error(row.line, f'invalid email "{row.email}".', column="email")
+            self.error(row.line, _('invalid email "%(email)s".') % {"email": shorten(row.email, 60)}, column="email")
 
     def check_username(self, row: _Row) -> None:
         try:
             UnicodeUsernameValidator()(row.username)
         except ValidationError:
             self.error(
-                row.line, f'username "{row.username}" may contain only letters, digits and the characters @ . + - _.'
+                row.line,
+                _('username "%(username)s" may contain only letters, digits and the characters @ . + - _.')
+                % {"username": shorten(row.username, 60)},
             )
             return
         folded = row.username.casefold()
         if folded in self.first_line_of_username:
             first = self.first_line_of_username[folded]
-            self.error(row.line, f'duplicate username "{row.username}" (also on line {first}).')
+            self.error(
+                row.line,
+                _('duplicate username "%(username)s" (also on line %(first)s).')
+                % {"username": row.username, "first": first},
+            )
             return
         self.first_line_of_username[folded] = row.line
         if folded in self.owner_of_username and self.owner_of_username[folded] != row.number:
-            self.error(row.line, f'username "{row.username}" is already used by someone else.')
+            self.error(
+                row.line, _('username "%(username)s" is already used by someone else.') % {"username": row.username}
+            )
 
     def check_supervisor(self, row: _Row, file_numbers: set[str]) -> None:
         if row.supervisor and row.supervisor not in file_numbers and row.supervisor not in self.by_number:
-            self.error(row.line, f'unknown supervisor employee number "{row.supervisor}".')
+            self.error(
+                row.line,
+                _('unknown supervisor employee number "%(number)s".') % {"number": shorten(row.supervisor, 40)},
+            )
+
+    def note_new_names(self, row: _Row) -> None:
+        """Resolve the row's section and position now, so that new ones are known with their first line."""
+        for kind, lookup, name in [("section", self.sections, row.section), ("position", self.positions, row.position)]:
+            if name and lookup.resolve(name) in lookup.new:
+                key = (kind, lookup.resolve(name))
+                first, count = self.new_names.get(key, (row.line, 0))
+                self.new_names[key] = (first, count + 1)
+
+    def check_new_names(self) -> None:
+        kinds = {"section": (_("section"), self.sections), "position": (_("position"), self.positions)}
+        for (kind, name), (line, count) in sorted(self.new_names.items(), key=lambda item: item[1][0]):
+            noun, lookup = kinds[kind]
+            place = _('Line %(line)s, column "%(column)s"') % {"line": line, "column": kind}
+            self.errors.append(new_name_error(place=place, kind=noun, name=name, lookup=lookup, rows=count))
+
+    def check_cycles(self) -> None:
+        """One error per supervisor cycle the import would make, on the line of its first member in the file.
+
+        The graph is the database's supervisors with the file's rows laid over them, so a cycle
+        closed through people the file does not mention is found too.
+        """
+        key_of_pk = {pk: number or f"#{pk}" for pk, number in User.objects.values_list("pk", "employee_number")}
+        names: dict[str, str] = {}
+        supervisor_of: dict[str, str | None] = {}
+        for user in User.objects.only("pk", "employee_number", "supervisor_id", "first_name", "last_name", "username"):
+            key = key_of_pk[user.pk]
+            names[key] = user.display_name
+            supervisor_of[key] = key_of_pk.get(user.supervisor_id) if user.supervisor_id else None
+        in_file: dict[str, _Row] = {}
+        for row in self.rows:
+            if not row.number or row.number in in_file:
+                continue  # an error already
+            in_file[row.number] = row
+            names[row.number] = f"{row.first_name} {row.last_name}".strip() or names.get(row.number, row.number)
+            current = self.by_number.get(row.number)
+            keeps_supervisor = (
+                not row.supervisor
+                and current is not None
+                and current.supervisor
+                and not current.supervisor.employee_number
+            )
+            if not keeps_supervisor:
+                supervisor_of[row.number] = row.supervisor or None
+        reported: set[str] = set()
+        for number, row in in_file.items():
+            cycle = supervisor_cycle(number, supervisor_of)
+            if cycle is None or len(cycle) < 3 or number in reported:
+                continue  # a self-supervisor has an error of its own
+            reported.update(cycle)
+            self.error(
+                row.line,
+                _("Supervisor cycle: %(people)s. Somebody on it must report to someone else.")
+                % {"people": " → ".join(names.get(key, key) for key in cycle)},
+            )
 
     def plan_new(self, row: _Row, taken: set[str]) -> None:
         username = row.username or _free_username(row, taken)
@@ -335,9 +434,13 @@ def _free_username(row: _Row, taken: set[str]) -> str:
     return f"{candidates[0]}-{suffix}"
 
 
-def employees_import_plan(*, content: bytes, fmt: str) -> EmployeePlan:
-    """What importing this employees file would change. Raises ImportFileError listing every error."""
-    return _Planner(_read_rows(read_table(content, fmt))).build()
+def employees_import_plan(*, content: bytes, fmt: str, create_missing: bool = False) -> EmployeePlan:
+    """What importing this employees file would change. Raises ImportFileError listing every error.
+
+    `create_missing`: sections and positions the database lacks are created; without it each
+    is an error naming it, with a did-you-mean hint when it nearly matches an existing one.
+    """
+    return _Planner(_read_rows(read_table(content, fmt)), create_missing=create_missing).build()
 
 
 def employees_import_apply(*, plan: EmployeePlan) -> None:

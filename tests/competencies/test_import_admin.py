@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from competencies.models import Competency, LevelDescriptor, PositionTarget, PositionTargetHistory
-from hrportal.models import User
+from hrportal.models import Position, User
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, SkillGroupFactory
 from tests.hrportal.factories import PositionFactory, UserFactory
 
@@ -227,3 +227,102 @@ def test_a_conflict_while_applying_imports_nothing_and_shows_the_preview_again(c
     assert response.status_code == 200
     assert "nothing was imported" in response.content.decode()
     assert PositionTarget.objects.get().target_level == 2 and Competency.objects.count() == 1
+
+
+def xlsx_file(rows: list[list], name: str = "kkj.xlsx") -> SimpleUploadedFile:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        Competency.objects.count(),
+        PositionTarget.objects.count(),
+        PositionTargetHistory.objects.count(),
+        Position.objects.count(),
+        User.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("upload", "error"),
+    [
+        # PostgreSQL refuses NUL in text: this preview used to succeed and the confirmation answer 500.
+        (
+            csv_file(
+                [["skill_group", "code", "name", "definition", "Operator"], ["Safety", "S-01", "Per\x00mit", "", 2]]
+            ),
+            "Line 2, column &quot;name&quot;: the cell contains a NUL character",
+        ),
+        (
+            xlsx_file(
+                [["skill_group", "code", "name", "definition", "Operator"], ["Safety", "S-01", "Permit", "", "=1+1"]]
+            ),
+            "Line 2, column &quot;Operator&quot; (cell E2): a formula (=1+1).",
+        ),
+        (csv_file([["skill_group;code;name;definition;Operator"]]), "The file uses “;” between columns"),
+        (SimpleUploadedFile("kkj.xlsx", xlsx_file([["code"]]).read()[:500]), "not a readable .xlsx workbook"),
+        (
+            csv_file([["skill_group", "code", "name", "definition", "Operatr"], ["Safety", "S-01", "Permit", "", 2]]),
+            "there is no position &quot;Operatr&quot; (did you mean &quot;Operator&quot;?)",
+        ),
+    ],
+)
+def test_a_file_the_import_cannot_take_is_refused_at_the_preview_with_its_reason(client, cast, matrix, upload, error):
+    client.force_login(cast.hc)
+    before = counts()
+    response = preview(client, upload)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert error in page
+    assert 'value="Confirm the import"' not in page
+    response = client.post(reverse(IMPORT_MATRIX), {"fingerprint": "anything"})
+    assert response.status_code == 302  # nothing left to confirm
+    assert counts() == before
+
+
+def test_an_empty_upload_is_refused_with_a_message_not_a_server_error(client, cast, matrix):
+    client.force_login(cast.hc)
+    response = preview(client, SimpleUploadedFile("kkj.csv", b""))
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert PositionTarget.objects.get().target_level == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        (
+            [["E-2", "Budi", "", "budi@x.example", "Production", "Operator", "E-1"]],
+            "Supervisor cycle: Budi → Sinta Dewi → Budi.",
+        ),
+        (
+            [["E-2", "Budi", "", "budi@x.example", "Prodution", "Operator", ""]],
+            "there is no section &quot;Prodution&quot; (did you mean &quot;Production&quot;?)",
+        ),
+    ],
+)
+def test_the_employee_import_refuses_cycles_and_new_sections_in_the_preview(client, cast, rows, error):
+    UserFactory(
+        employee_number="E-1", first_name="Sinta", last_name="Dewi", supervisor=UserFactory(employee_number="E-2")
+    )
+    client.force_login(cast.hc)
+    header = [
+        "employee_number",
+        "first_name",
+        "last_name",
+        "email",
+        "section",
+        "position",
+        "supervisor_employee_number",
+    ]
+    before = counts()
+    response = client.post(reverse(IMPORT_EMPLOYEES), {"file": csv_file([header, *rows], name="people.csv")})
+    page = response.content.decode()
+    assert error in page
+    assert 'value="Confirm the import"' not in page
+    assert counts() == before

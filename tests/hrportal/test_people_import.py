@@ -10,7 +10,8 @@ from django.urls import reverse
 from hrportal.models import Position, Section, User
 from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
 from hrportal.spreadsheets import ImportFileError, export_bytes
-from tests.hrportal.factories import UserFactory
+from hrportal.supervision import supervisor_cycle
+from tests.hrportal.factories import PositionFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +32,18 @@ def csv_bytes(rows: list[list]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def plan(rows: list[list]):
-    return employees_import_plan(content=csv_bytes(rows), fmt="csv")
+def plan(rows: list[list], create_missing: bool = True):
+    # Most tests load a new organisation, whose sections and positions are new on purpose.
+    return employees_import_plan(content=csv_bytes(rows), fmt="csv", create_missing=create_missing)
 
 
 def load(rows: list[list]) -> None:
     employees_import_apply(plan=plan(rows))
 
 
-def errors(rows: list[list]) -> list[str]:
+def errors(rows: list[list], create_missing: bool = True) -> list[str]:
     with pytest.raises(ImportFileError) as raised:
-        plan(rows)
+        plan(rows, create_missing=create_missing)
     return raised.value.errors
 
 
@@ -187,10 +189,10 @@ def test_import_employees_command_dry_run_then_import(db, tmp_path):
     dataset = tablib.Dataset(["N-1", "Ann", "Lee", "ann@x.example", "Ops", "Operator", ""], headers=HEADER)
     path.write_bytes(export_bytes(dataset, "xlsx"))
     out = io.StringIO()
-    call_command("import_employees", str(path), "--dry-run", stdout=out)
+    call_command("import_employees", str(path), "--dry-run", "--create-missing", stdout=out)
     assert "New employees (1):\n  N-1 Ann Lee (ann), line 2" in out.getvalue()
     assert not User.objects.exists()
-    call_command("import_employees", str(path), stdout=out)
+    call_command("import_employees", str(path), "--create-missing", stdout=out)
     assert User.objects.get().username == "ann"
 
 
@@ -243,3 +245,129 @@ def test_import_never_changes_a_superuser_account(db):
     assert any("superuser account" in message for message in error.value.errors)
     admin.refresh_from_db()
     assert admin.email == "root@example.com"
+
+
+# hrportal.supervision.supervisor_cycle: the one rule for supervisor cycles.
+
+
+@pytest.mark.parametrize(
+    ("supervisor_of", "start", "cycle"),
+    [
+        ({"a": "b", "b": "a"}, "a", ["a", "b", "a"]),
+        ({"a": "b", "b": "c", "c": "a"}, "b", ["b", "c", "a", "b"]),
+        ({"a": "a"}, "a", ["a", "a"]),
+        ({"a": "b", "b": None}, "a", None),
+        ({"a": "b"}, "a", None),  # b is not in the mapping: no supervisor
+        ({}, "a", None),
+        # a runs into a cycle it is not part of: that cycle is b's and c's, not a's.
+        ({"a": "b", "b": "c", "c": "b"}, "a", None),
+    ],
+)
+def test_supervisor_cycle_follows_supervisors_up_from_start(supervisor_of, start, cycle):
+    assert supervisor_cycle(start, supervisor_of) == cycle
+    assert supervisor_cycle(start, supervisor_of.get) == cycle
+
+
+def test_supervisor_cycle_ends_on_a_long_chain():
+    chain = {n: n + 1 for n in range(10_000)}
+    assert supervisor_cycle(0, chain) is None
+    assert supervisor_cycle(0, {**chain, 10_000: 0}) == [*range(10_001), 0]
+
+
+# Supervisor cycles and names that would create sections or positions.
+
+
+def person(number: str, name: str, supervisor: str = "", section: str = "Production", position: str = "Operator"):
+    first, _, last = name.partition(" ")
+    return [number, first, last, f"{number.lower()}@x.example", section, position, supervisor]
+
+
+@pytest.fixture
+def organisation(db):
+    SectionFactory(name="Production")
+    PositionFactory(name="Operator")
+
+
+def test_a_two_person_supervisor_cycle_in_the_file_is_refused_with_both_names(organisation):
+    before = User.objects.count()
+    assert errors([HEADER, person("E-1", "Sinta Dewi", "E-2"), person("E-2", "Budi", "E-1")]) == [
+        "Line 2: Supervisor cycle: Sinta Dewi → Budi → Sinta Dewi. Somebody on it must report to someone else."
+    ]
+    assert User.objects.count() == before
+
+
+def test_a_three_person_supervisor_cycle_is_reported_once(organisation):
+    rows = [HEADER, person("E-1", "Sinta Dewi", "E-2"), person("E-2", "Budi", "E-3"), person("E-3", "Ayu", "E-1")]
+    assert errors(rows) == [
+        "Line 2: Supervisor cycle: Sinta Dewi → Budi → Ayu → Sinta Dewi. Somebody on it must report to someone else."
+    ]
+
+
+def test_a_cycle_closed_through_people_already_in_the_database_is_refused(organisation):
+    # In the database: Ayu reports to Budi, Budi to nobody. The file makes Budi report to Sinta
+    # and Sinta (new) to Ayu: Budi → Sinta → Ayu → Budi.
+    budi = UserFactory(employee_number="E-2", first_name="Budi", last_name="")
+    UserFactory(employee_number="E-3", first_name="Ayu", last_name="", supervisor=budi)
+    rows = [HEADER, person("E-2", "Budi", "E-1"), person("E-1", "Sinta Dewi", "E-3")]
+    assert errors(rows) == [
+        "Line 2: Supervisor cycle: Budi → Sinta Dewi → Ayu → Budi. Somebody on it must report to someone else."
+    ]
+    assert budi.direct_reports.count() == 1 and User.objects.get(employee_number="E-2").supervisor is None
+
+
+def test_a_supervisor_without_employee_number_kept_by_an_empty_cell_still_counts_for_cycles(organisation):
+    # E-1's supervisor has no employee number, so an empty cell keeps them; they report to E-1's report.
+    boss = UserFactory(employee_number=None, first_name="Boss", last_name="")
+    sinta = UserFactory(employee_number="E-1", first_name="Sinta", last_name="Dewi", supervisor=boss)
+    boss.supervisor = UserFactory(employee_number="E-2", first_name="Budi", last_name="", supervisor=None)
+    boss.save()
+    rows = [HEADER, person("E-1", "Sinta Dewi", ""), person("E-2", "Budi", "E-1")]
+    assert errors(rows) == [
+        "Line 2: Supervisor cycle: Sinta Dewi → Boss → Budi → Sinta Dewi. Somebody on it must report to someone else."
+    ]
+    assert User.objects.get(pk=sinta.pk).supervisor == boss
+
+
+def test_a_chain_without_a_cycle_is_loaded(organisation):
+    load([HEADER, person("E-1", "Sinta Dewi", "E-2"), person("E-2", "Budi", "E-3"), person("E-3", "Ayu", "")])
+    assert User.objects.get(employee_number="E-1").supervisor.supervisor.employee_number == "E-3"
+
+
+def test_a_section_or_position_that_nearly_matches_is_an_error_with_a_hint(organisation):
+    rows = [
+        HEADER,
+        person("E-1", "Sinta Dewi", section="Prodution"),
+        person("E-2", "Budi", section="Prodution", position="Operatr"),
+    ]
+    advice = (
+        "Correct the name, or create it first, or allow the import to create new positions and sections "
+        "(on the command line: --create-missing)."
+    )
+    assert errors(rows, create_missing=False) == [
+        f'Line 2, column "section": there is no section "Prodution" (did you mean "Production"?). '
+        f"(It is on 2 rows.) {advice}",
+        f'Line 3, column "position": there is no position "Operatr" (did you mean "Operator"?). {advice}',
+    ]
+    assert not Section.objects.filter(name="Prodution").exists()
+
+
+def test_with_create_missing_the_preview_hints_at_the_near_match(organisation):
+    created = plan([HEADER, person("E-1", "Sinta Dewi", section="Prodution")], create_missing=True)
+    assert created.sections_to_create == ["Prodution"]
+    new_sections = next(section for section in created.sections() if section.title == "New sections")
+    assert new_sections.lines == ['Prodution (did you mean "Production"?)']
+
+
+def test_import_employees_command_creates_sections_only_with_create_missing(organisation, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes(csv_bytes([HEADER, person("E-1", "Sinta Dewi", section="Maintenance")]))
+    with pytest.raises(CommandError, match='there is no section "Maintenance"'):
+        call_command("import_employees", str(path), stdout=io.StringIO())
+    assert not User.objects.filter(employee_number="E-1").exists()
+    call_command("import_employees", str(path), "--create-missing", stdout=io.StringIO())
+    assert User.objects.get(employee_number="E-1").section.name == "Maintenance"
+
+
+def test_existing_names_in_any_case_need_no_option(organisation):
+    load_plan = plan([HEADER, person("E-1", "Sinta Dewi", section="PRODUCTION", position="operator")], False)
+    assert load_plan.sections_to_create == [] and load_plan.positions_to_create == []
