@@ -36,6 +36,11 @@ def cast(db) -> Cast:
     """An employee and a colleague reporting to one supervisor, another supervisor with
     their own report, HC staff, and an HC member who is also an employee (reporting to
     the other supervisor)."""
+    return build_cast()
+
+
+def build_cast() -> Cast:
+    """The cast itself, for fixtures of a wider scope than a test (tests/hrportal/test_access_table.py)."""
     section = SectionFactory(name="Production")
     operator = PositionFactory(name="Operator")
     lead = PositionFactory(name="Shift Supervisor")
