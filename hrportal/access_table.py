@@ -1,0 +1,550 @@
+"""Who may open which page: every route of the URLconf × every role, with the expected outcome.
+
+Data only. PRODUCT.md's scope rules, written out cell by cell: an object outside the viewer's
+scope answers 404 (ids leak nothing), a page the viewer's role may not use answers 403.
+tests/hrportal/test_access_table.py requests every cell with real objects and fails when the
+URLconf has a route this table does not list (or the other way round); `manage.py
+access_table --write docs/access.md` renders the table for people.
+
+Adding a route is one line: a `Route` in PORTAL_ROUTES or ADMIN_SITE_ROUTES, a `POST` probe if
+it changes something, or an `AdminModel` (or an `extra` entry of one) for the admin.
+
+A row's cells are eight tokens, one per role in ROLES order:
+
+    200 400 403 404 405   that status
+    login                 302 to the portal's login page (with ?next=)
+    admin                 302 to the admin's login page (with ?next=)
+    302>NAME              302 to the page whose URL name is NAME (any arguments)
+"""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Who asks, relative to the object a URL names ("the owner" owns it)."""
+
+    ANONYMOUS = "anonymous"
+    OWNER = "employee"  # the employee who owns the object
+    COLLEAGUE = "colleague"  # same supervisor as the owner, not the owner
+    SUPERVISOR = "supervisor"  # the owner's supervisor
+    OTHER_SUPERVISOR = "other_supervisor"  # supervises someone else, not the owner
+    HC = "hc"  # HC staff, not the owner
+    HC_OWNER = "hc_owner"  # an HC member asking about their own object (a copy owned by them)
+    SUPERUSER = "superuser"
+
+
+ROLES: tuple[Role, ...] = tuple(Role)
+# Nobody here is staff: the admin sends them all to its login page.
+NON_STAFF: tuple[Role, ...] = (Role.ANONYMOUS, Role.OWNER, Role.COLLEAGUE, Role.SUPERVISOR, Role.OTHER_SUPERVISOR)
+STAFF: tuple[Role, ...] = (Role.HC, Role.HC_OWNER, Role.SUPERUSER)
+
+
+class Kind(StrEnum):
+    """The object a URL's argument names. PERSONAL kinds belong to one employee: the test builds
+    one for the owner, one for the HC owner and one for a stranger (nobody's report)."""
+
+    EMPLOYEE = "employee"  # the person: gap dashboard, history, plan; the admin's user pages
+    DRAFT_ITEM = "draft IDP item"
+    SUBMITTED_ITEM = "submitted IDP item"
+    EVIDENCE = "completed IDP item with an evidence file"
+    NOTIFICATION = "notification"
+    LEVEL = "competency level"
+    LEVEL_HISTORY = "level history row"
+    RESULT = "assessment result"
+    AUDIT_ENTRY = "audit entry about the owner's IDP item"
+    # Organisation and framework data: one object, nobody's own.
+    GROUP = "group"
+    ACCESS_ATTEMPT = "login attempt"
+    ACCESS_LOG = "login log"
+    ACCESS_FAILURE = "failed login"
+    SECTION = "section"
+    POSITION = "position"
+    SKILL_GROUP = "skill group"
+    COMPETENCY = "competency"
+    TARGET = "position target"
+    TARGET_HISTORY = "target history row"
+    CAREER_PATH = "career path"
+    ASSESSMENT = "assessment"
+    MAPPING = "assessment–competency mapping"
+    SUPERUSER_ACCOUNT = "a superuser's account"
+    APPROVER_ACCOUNT = "the account of the HC owner's own supervisor"
+
+
+PERSONAL_KINDS = frozenset(
+    {
+        Kind.EMPLOYEE,
+        Kind.DRAFT_ITEM,
+        Kind.SUBMITTED_ITEM,
+        Kind.EVIDENCE,
+        Kind.NOTIFICATION,
+        Kind.LEVEL,
+        Kind.LEVEL_HISTORY,
+        Kind.RESULT,
+        Kind.AUDIT_ENTRY,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    to: str | None = None  # for a 302: the URL name it leads to
+
+    @classmethod
+    def parse(cls, cell: str) -> "Outcome":
+        if cell == "login":
+            return cls(302, "login")
+        if cell == "admin":
+            return cls(302, "admin:login")
+        if cell.startswith("302>"):
+            return cls(302, cell.removeprefix("302>"))
+        if cell in {"200", "400", "403", "404", "405"}:
+            return cls(int(cell))
+        raise ValueError(f"Unknown outcome {cell!r}")
+
+    @property
+    def is_sign_in(self) -> bool:
+        return self.to in {"login", "admin:login"}
+
+    def __str__(self) -> str:
+        if self.to == "login":
+            return "302 login"
+        if self.to == "admin:login":
+            return "302 admin login"
+        return f"302 → {self.to}" if self.to else str(self.status)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One request: a URL (by name) asked by each role, and what each role gets."""
+
+    # The URL name ("idp:item"), or for an unnamed route "namespace:pattern" with the pattern
+    # relative to the namespace ("admin:hrportal/user/<path:object_id>/").
+    key: str
+    cells: str  # eight outcome tokens, in ROLES order
+    kind: Kind | None = None  # the object the URL's argument names
+    arg: str = ""  # that argument's name ("user_id"); "" when there is no object
+    kwargs: dict[str, str] = field(default_factory=dict)  # fixed arguments
+    query: str = ""
+    method: str = "GET"
+    # The POST body; "{id}" stands for the object's id, "{competency}" for the items' competency.
+    data: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def outcomes(self) -> dict[Role, Outcome]:
+        tokens = self.cells.split()
+        if len(tokens) != len(ROLES):
+            raise ValueError(f"{self.key}: {len(tokens)} cells for {len(ROLES)} roles")
+        return {role: Outcome.parse(cell) for role, cell in zip(ROLES, tokens, strict=True)}
+
+    @property
+    def label(self) -> str:
+        extra = ",".join(f"{k}={v}" for k, v in self.kwargs.items())
+        return f"{self.method} {self.key}" + (f"[{extra}]" if extra else "") + (f"?{self.query}" if self.query else "")
+
+
+S = "login 200 200 200 200 200 200 200"  # any signed-in person: their own page
+NOT_GET = "login 405 405 405 405 405 405 405"  # POST only (login_required first)
+PUBLIC = "200 200 200 200 200 200 200 200"
+SUPERVISORS_AND_HC = "login 403 403 200 200 200 200 200"  # `employee` and `colleague` supervise nobody
+HC_ONLY = "login 403 403 403 403 200 200 200"
+# The owner and whoever may see the owner's data: their supervisor and HC. Colleagues and other
+# supervisors get 404: the object is outside their scope.
+OWNER_SCOPE = "login 200 404 200 404 200 200 200"
+
+PORTAL_ROUTES: tuple[Route, ...] = (
+    Route("home", "login 302>competencies:my_gaps " + " ".join(["302>competencies:my_gaps"] * 6)),
+    Route("notifications", S),
+    Route("notification_read", NOT_GET, Kind.NOTIFICATION, "notification_id"),
+    Route("notifications_read_all", NOT_GET),
+    # Accounts (Django's auth views; the portal's password reset form first).
+    Route("login", PUBLIC),
+    Route("logout", "405 405 405 405 405 405 405 405", note="POST only, for everyone"),
+    Route("password_change", S),
+    Route("password_change_done", S),
+    Route("password_reset", PUBLIC, note="the portal's form; Django's own route of that name is shadowed"),
+    Route("password_reset_done", PUBLIC),
+    Route(
+        "password_reset_confirm",
+        PUBLIC,
+        kwargs={"uidb64": "MQ", "token": "not-a-token"},
+        note="an invalid link: the page says so",
+    ),
+    Route("password_reset_complete", PUBLIC),
+    # Gaps, history, team, career, reports.
+    Route("competencies:my_gaps", S),
+    Route("competencies:employee_gaps", OWNER_SCOPE, Kind.EMPLOYEE, "user_id"),
+    Route("competencies:team", SUPERVISORS_AND_HC),
+    Route("competencies:my_history", S),
+    Route("competencies:employee_history", OWNER_SCOPE, Kind.EMPLOYEE, "user_id"),
+    Route("competencies:career", S),
+    Route("competencies:talent_search", SUPERVISORS_AND_HC),
+    Route("competencies:reports", HC_ONLY),
+    Route("competencies:reports_export", HC_ONLY, query="table=section&format=csv"),
+    # Development plans.
+    Route("idp:my_plan", S),
+    Route("idp:item_new", S),
+    Route("idp:approvals", SUPERVISORS_AND_HC),
+    Route(
+        "idp:employee_plan",
+        "login 302>idp:my_plan 404 200 404 200 302>idp:my_plan 200",
+        Kind.EMPLOYEE,
+        "user_id",
+        note="one's own id leads to one's own plan",
+    ),
+    Route("idp:suggestion_accept", NOT_GET, Kind.COMPETENCY, "competency_id"),
+    Route("idp:suggestion_dismiss", NOT_GET, Kind.COMPETENCY, "competency_id"),
+    Route("idp:item", OWNER_SCOPE, Kind.DRAFT_ITEM, "item_id"),
+    Route(
+        "idp:item_edit",
+        "login 200 404 403 404 403 200 403",
+        Kind.DRAFT_ITEM,
+        "item_id",
+        note="only the owner edits; others who may see the item get 403",
+    ),
+    Route("idp:item_evidence", OWNER_SCOPE, Kind.EVIDENCE, "item_id"),
+    Route("idp:item_action", NOT_GET, Kind.DRAFT_ITEM, "item_id", kwargs={"action": "submit"}),
+)
+
+# Requests that change something. An outcome other than a 302 to a page of the portal (a
+# refusal, a sign-in redirect, a form shown again) must change nothing; the test checks it.
+POST_PROBES: tuple[Route, ...] = (
+    Route(
+        "notification_read",
+        "login 302>notifications 404 404 404 404 302>notifications 404",
+        Kind.NOTIFICATION,
+        "notification_id",
+        method="POST",
+        note="a notification is its recipient's alone, even for HC",
+    ),
+    Route("notifications_read_all", "login " + " ".join(["302>notifications"] * 7), method="POST"),
+    Route("logout", " ".join(["302>login"] * 8), method="POST"),
+    Route(
+        "idp:item_edit",
+        "login 302>idp:item 404 403 404 403 302>idp:item 403",
+        Kind.DRAFT_ITEM,
+        "item_id",
+        method="POST",
+        data={
+            "competency": "{competency}",
+            "activity_type": "training",
+            "target_level": "2",
+            "target_date": "2099-01-01",
+            "description": "Edited",
+        },
+    ),
+    Route(
+        "idp:item_action",
+        "login 302>idp:item 404 403 404 403 302>idp:item 403",
+        Kind.DRAFT_ITEM,
+        "item_id",
+        kwargs={"action": "submit"},
+        method="POST",
+    ),
+    Route(
+        "idp:item_action",
+        "login 403 404 302>idp:item 404 403 403 403",
+        Kind.SUBMITTED_ITEM,
+        "item_id",
+        kwargs={"action": "approve"},
+        method="POST",
+        data={"approve-comment": ""},
+        note="nobody approves their own item; HC only for people without a supervisor",
+    ),
+    Route(
+        "idp:item_action",
+        "login 403 404 403 404 302>idp:item 403 302>idp:item",
+        Kind.EVIDENCE,
+        "item_id",
+        kwargs={"action": "verify"},
+        method="POST",
+        data={"verify-level": "2", "verify-comment": ""},
+        note="HC verifies, never their own item",
+    ),
+    Route(
+        "idp:item_action",
+        "login 404 404 404 404 404 404 404",
+        Kind.DRAFT_ITEM,
+        "item_id",
+        kwargs={"action": "no-such-action"},
+        method="POST",
+    ),
+    Route(
+        "idp:approvals",
+        "login 403 403 302>idp:approvals 200 200 200 200",
+        Kind.SUBMITTED_ITEM,
+        "",
+        method="POST",
+        data={"decision": "approve", "comment": "", "items": "{id}"},
+        note="an item outside the approver's queue is not a choice: the form comes back, nothing changes",
+    ),
+    Route(
+        "admin:hrportal_section_add",
+        "admin admin admin admin admin 302>admin:hrportal_section_changelist "
+        "302>admin:hrportal_section_changelist 302>admin:hrportal_section_changelist",
+        method="POST",
+        data={"name": "Added by a probe"},
+    ),
+    Route(
+        "admin:auth_group_add",
+        "admin admin admin admin admin 403 403 302>admin:auth_group_changelist",
+        method="POST",
+        data={"name": "Probe group"},
+        note="roles are for superusers (IT) to hand out",
+    ),
+    Route(
+        "admin:hrportal_user_change",
+        "admin admin admin admin admin 403 403 200",
+        Kind.SUPERUSER_ACCOUNT,
+        "object_id",
+        method="POST",
+        data={"username": "taken-over", "email": "attacker@example.com"},
+        note="only a superuser changes a superuser (the superuser's incomplete form comes back)",
+    ),
+    Route(
+        "admin:hrportal_user_send_password_reset",
+        "admin admin admin admin admin 403 403 302>admin:hrportal_user_change",
+        Kind.SUPERUSER_ACCOUNT,
+        "user_id",
+        method="POST",
+    ),
+    Route(
+        "admin:hrportal_user_send_password_reset",
+        "admin admin admin admin admin 302>admin:hrportal_user_change 403 302>admin:hrportal_user_change",
+        Kind.APPROVER_ACCOUNT,
+        "user_id",
+        method="POST",
+        note="nobody takes over whoever approves for them",
+    ),
+    Route(
+        "admin:hrportal_user_change",
+        "admin admin admin admin admin 200 403 200",
+        Kind.APPROVER_ACCOUNT,
+        "object_id",
+        method="POST",
+        data={"first_name": "Renamed"},
+        note="HC's incomplete form comes back; the HC owner may not touch their own supervisor",
+    ),
+    Route(
+        "admin:competencies_positiontarget_change",
+        "admin admin admin admin admin 302>admin:competencies_positiontarget_changelist 403 "
+        "302>admin:competencies_positiontarget_changelist",
+        Kind.TARGET,
+        "object_id",
+        method="POST",
+        data={"target_level": "5"},
+        note="nobody but a superuser sets the targets of their own position (the HC owner holds it)",
+    ),
+    Route(
+        "admin:hrportal_auditentry_change",
+        "admin admin admin admin admin 403 403 403",
+        Kind.AUDIT_ENTRY,
+        "object_id",
+        method="POST",
+        data={"object_repr": "tampered"},
+    ),
+    Route(
+        "admin:hrportal_auditentry_delete",
+        "admin admin admin admin admin 403 403 403",
+        Kind.AUDIT_ENTRY,
+        "object_id",
+        method="POST",
+        data={"post": "yes"},
+    ),
+    Route(
+        "admin:competencies_competencylevelhistory_delete",
+        "admin admin admin admin admin 403 403 403",
+        Kind.LEVEL_HISTORY,
+        "object_id",
+        method="POST",
+        data={"post": "yes"},
+    ),
+    Route(
+        "admin:competencies_competencylevel_delete",
+        "admin admin admin admin admin 403 403 403",
+        Kind.LEVEL,
+        "object_id",
+        method="POST",
+        data={"post": "yes"},
+        note="a level is overridden (with history), never deleted",
+    ),
+    Route(
+        "admin:assessments_assessmentresult_delete",
+        "admin admin admin admin admin 403 403 403",
+        Kind.RESULT,
+        "object_id",
+        method="POST",
+        data={"post": "yes"},
+    ),
+    Route(
+        "admin:idp_idpitem_delete",
+        "admin admin admin admin admin 403 403 403",
+        Kind.DRAFT_ITEM,
+        "object_id",
+        method="POST",
+        data={"post": "yes"},
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AdminView:
+    """A custom view of a ModelAdmin (an import, an export): its URL name without "admin:"."""
+
+    name: str
+    cells: str  # HC, HC owner, superuser
+    kwargs: dict[str, str] = field(default_factory=dict)
+    arg: str = ""  # the argument naming the model's object, if the view is about one
+
+
+@dataclass(frozen=True)
+class AdminModel:
+    """A registered ModelAdmin and what staff get on each of its pages; everyone else is sent
+    to the admin's login page. Cells are three tokens: HC, HC owner, superuser."""
+
+    label: str  # "hrportal.user"
+    kind: Kind  # the object its object pages are asked about
+    changelist: str
+    add: str
+    change: str
+    delete: str
+    history: str
+    extra: tuple[AdminView, ...] = ()
+    note: str = ""
+
+
+A = "200 200 200"  # every staff role
+NO = "403 403 403"  # nobody, whatever their permissions
+SU = "403 403 200"  # the superuser only
+
+ADMIN_MODELS: tuple[AdminModel, ...] = (
+    AdminModel("auth.group", Kind.GROUP, SU, SU, SU, SU, SU, note="roles: superusers (IT) only"),
+    AdminModel("axes.accessattempt", Kind.ACCESS_ATTEMPT, A, NO, A, A, A, note="HC lifts lockouts"),
+    AdminModel("axes.accesslog", Kind.ACCESS_LOG, A, NO, A, SU, A),
+    AdminModel("axes.accessfailurelog", Kind.ACCESS_FAILURE, A, NO, A, SU, A),
+    AdminModel(
+        "hrportal.user",
+        Kind.EMPLOYEE,
+        A,
+        A,
+        A,
+        SU,
+        A,
+        extra=(
+            AdminView("hrportal_user_import_employees", A),
+            AdminView("hrportal_user_export_employees", A, {"fmt": "csv"}),
+            AdminView("auth_user_password_change", SU, arg="id"),
+            AdminView("hrportal_user_send_password_reset", A, arg="user_id"),
+        ),
+        note="HC never sets a password (sends a reset link) and never edits whoever approves for them",
+    ),
+    AdminModel("hrportal.section", Kind.SECTION, A, A, A, A, A),
+    AdminModel("hrportal.position", Kind.POSITION, A, A, A, A, A),
+    AdminModel("hrportal.notification", Kind.NOTIFICATION, A, NO, A, SU, A, note="written by the portal only"),
+    AdminModel(
+        "hrportal.auditentry",
+        Kind.AUDIT_ENTRY,
+        A,
+        NO,
+        A,
+        NO,
+        A,
+        extra=(AdminView("hrportal_auditentry_export", A),),
+        note="nobody adds, changes or deletes an entry",
+    ),
+    AdminModel("competencies.skillgroup", Kind.SKILL_GROUP, A, A, A, A, A),
+    AdminModel(
+        "competencies.competency",
+        Kind.COMPETENCY,
+        A,
+        A,
+        A,
+        A,
+        A,
+        extra=(
+            AdminView("competencies_competency_import_matrix", A),
+            AdminView("competencies_competency_import_descriptors", A),
+            AdminView("competencies_competency_export_matrix", A, {"fmt": "csv"}),
+            AdminView("competencies_competency_export_descriptors", A, {"fmt": "xlsx"}),
+        ),
+    ),
+    AdminModel("competencies.positiontarget", Kind.TARGET, A, A, A, A, A),
+    AdminModel("competencies.positiontargethistory", Kind.TARGET_HISTORY, A, NO, A, NO, A, note="history: read-only"),
+    AdminModel("competencies.competencylevel", Kind.LEVEL, A, A, A, NO, A, note="changed by override only"),
+    AdminModel("competencies.competencylevelhistory", Kind.LEVEL_HISTORY, A, NO, A, NO, A, note="history: read-only"),
+    AdminModel("competencies.careerpath", Kind.CAREER_PATH, A, A, A, A, A),
+    AdminModel("assessments.assessment", Kind.ASSESSMENT, A, A, A, A, A),
+    AdminModel("assessments.competencymapping", Kind.MAPPING, A, A, A, A, A),
+    AdminModel("assessments.assessmentresult", Kind.RESULT, A, A, A, NO, A, note="recorded, never edited"),
+    AdminModel("idp.idpitem", Kind.DRAFT_ITEM, A, NO, A, NO, A, note="changed by the workflow only"),
+)
+
+_TO_ADMIN = "admin admin admin admin admin"
+
+ADMIN_SITE_ROUTES: tuple[Route, ...] = (
+    Route("admin:index", f"{_TO_ADMIN} {A}"),
+    Route(
+        "admin:login",
+        "200 200 200 200 200 302>admin:index 302>admin:index 302>admin:index",
+        note="a signed-in non-staff person is told they may not use the admin",
+    ),
+    Route(
+        "admin:logout",
+        "302>admin:index 302>admin:index 302>admin:index 302>admin:index 302>admin:index 405 405 405",
+        note="POST only; the admin sends non-staff to its index first",
+    ),
+    Route("admin:password_change", f"{_TO_ADMIN} {A}"),
+    Route("admin:password_change_done", f"{_TO_ADMIN} {A}"),
+    Route(
+        "admin:autocomplete",
+        f"{_TO_ADMIN} {A}",
+        query="app_label=competencies&model_name=competencylevel&field_name=employee",
+    ),
+    Route("admin:jsi18n", f"{_TO_ADMIN} {A}"),
+    Route(
+        "admin:view_on_site",
+        f"{_TO_ADMIN} 302>idp:item 302>idp:item 302>idp:item",
+        Kind.DRAFT_ITEM,
+        "object_id",
+        kwargs={"content_type_id": "{idp_item_type}"},
+        note="leads to the portal's page, which checks access itself",
+    ),
+    Route("admin:app_list", f"{_TO_ADMIN} 404 404 200", kwargs={"app_label": "auth"}, note="HC has no auth model"),
+    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "axes"}),
+    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "hrportal"}),
+    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "competencies"}),
+    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "assessments"}),
+    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "idp"}),
+    Route("admin:(?P<url>.*)$", f"{_TO_ADMIN} 404 404 404", kwargs={"url": "no-such-page/"}),
+)
+
+
+def admin_model_routes(model: AdminModel) -> list[Route]:
+    """The rows of one AdminModel: its five standard pages, the old-style object URL and its extras."""
+    app_label, model_name = model.label.split(".")
+    prefix = f"admin:{app_label}_{model_name}"
+    rows = [Route(f"{prefix}_changelist", f"{_TO_ADMIN} {model.changelist}", note=model.note)]
+    rows.append(Route(f"{prefix}_add", f"{_TO_ADMIN} {model.add}"))
+    for action in ("change", "delete", "history"):
+        rows.append(Route(f"{prefix}_{action}", f"{_TO_ADMIN} {getattr(model, action)}", model.kind, "object_id"))
+    rows.append(
+        Route(
+            f"admin:{app_label}/{model_name}/<path:object_id>/",
+            f"{_TO_ADMIN} " + " ".join([f"302>{prefix}_change"] * 3),
+            model.kind,
+            "object_id",
+            note="the old-style object URL",
+        )
+    )
+    for view in model.extra:
+        kind = model.kind if view.arg else None
+        rows.append(Route(f"admin:{view.name}", f"{_TO_ADMIN} {view.cells}", kind, view.arg, view.kwargs))
+    return rows
+
+
+def all_routes() -> list[Route]:
+    """Every row of the table, GET requests first, then the POST probes."""
+    admin_rows = [row for model in ADMIN_MODELS for row in admin_model_routes(model)]
+    return [*PORTAL_ROUTES, *ADMIN_SITE_ROUTES, *admin_rows, *POST_PROBES]
