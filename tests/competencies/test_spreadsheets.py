@@ -553,3 +553,12 @@ def test_the_command_counts_every_error_but_lists_two_hundred(matrix, tmp_path):
     message = str(raised.value)
     assert message.startswith("kkj.csv: 300 errors, nothing was imported.")
     assert message.endswith("…and 100 more errors.")
+
+
+def test_import_matrix_command_reports_a_nul_character_instead_of_a_traceback(matrix, tmp_path):
+    rows = matrix_rows()
+    rows[1][3] = "Works\x00under permits."
+    before = counts()
+    with pytest.raises(CommandError, match=r'kkj.csv: 1 error, nothing was imported.\nLine 2, column "definition"'):
+        call_command("import_matrix", write(tmp_path, csv_bytes(rows), "kkj.csv"), stdout=io.StringIO())
+    assert counts() == before
