@@ -128,7 +128,9 @@ class Route:
     kwargs: dict[str, str] = field(default_factory=dict)  # fixed arguments
     query: str = ""
     method: str = "GET"
-    # The POST body; "{id}" stands for the object's id, "{competency}" for the items' competency.
+    # The POST body; "{id}" stands for the object's id, "{viewer}" for the asker's, "{owner}" for
+    # the owner's, "{competency}", "{unlevelled}" (nobody has a level in it) and "{assessment}"
+    # for those the test's objects use.
     data: dict[str, str] = field(default_factory=dict)
     note: str = ""
 
@@ -281,6 +283,14 @@ POST_PROBES: tuple[Route, ...] = (
         note="an item outside the approver's queue is not a choice: the form comes back, nothing changes",
     ),
     Route(
+        "idp:suggestion_dismiss",
+        "login 302>idp:my_plan 302>idp:my_plan 404 404 404 302>idp:my_plan 404",
+        Kind.COMPETENCY,
+        "competency_id",
+        method="POST",
+        note="dismisses the asker's own suggestion; 404 when the competency is not part of their position",
+    ),
+    Route(
         "admin:hrportal_section_add",
         "admin admin admin admin admin 302>admin:hrportal_section_changelist "
         "302>admin:hrportal_section_changelist 302>admin:hrportal_section_changelist",
@@ -336,6 +346,56 @@ POST_PROBES: tuple[Route, ...] = (
         method="POST",
         data={"target_level": "5"},
         note="nobody but a superuser sets the targets of their own position (the HC owner holds it)",
+    ),
+    Route(
+        "admin:competencies_competencylevel_change",
+        "admin admin admin admin admin 302>admin:competencies_competencylevel_changelist 403 "
+        "302>admin:competencies_competencylevel_changelist",
+        Kind.LEVEL,
+        "object_id",
+        method="POST",
+        data={"level": "4", "reason": "Probe"},
+        note="nobody overrides their own level",
+    ),
+    Route(
+        "admin:competencies_competencylevel_add",
+        "admin admin admin admin admin " + " ".join(["302>admin:competencies_competencylevel_changelist"] * 3),
+        method="POST",
+        data={"employee": "{owner}", "competency": "{unlevelled}", "level": "5", "reason": "Probe"},
+        note="the same form for someone else: the data are valid",
+    ),
+    Route(
+        "admin:competencies_competencylevel_add",
+        "admin admin admin admin admin 200 200 200",
+        method="POST",
+        data={"employee": "{viewer}", "competency": "{unlevelled}", "level": "5", "reason": "Probe"},
+        note="a level for oneself: the form says no",
+    ),
+    Route(
+        "admin:assessments_assessmentresult_add",
+        "admin admin admin admin admin " + " ".join(["302>admin:assessments_assessmentresult_changelist"] * 3),
+        method="POST",
+        data={
+            "employee": "{owner}",
+            "assessment": "{assessment}",
+            "score": "99",
+            "completed_at_0": "2026-01-05",
+            "completed_at_1": "08:00",
+        },
+        note="the same form for someone else: the data are valid",
+    ),
+    Route(
+        "admin:assessments_assessmentresult_add",
+        "admin admin admin admin admin 200 200 200",
+        method="POST",
+        data={
+            "employee": "{viewer}",
+            "assessment": "{assessment}",
+            "score": "99",
+            "completed_at_0": "2026-01-05",
+            "completed_at_1": "08:00",
+        },
+        note="nobody records their own result",
     ),
     Route(
         "admin:hrportal_auditentry_change",

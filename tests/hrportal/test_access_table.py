@@ -165,6 +165,9 @@ def _build_world() -> World:
     placeholders = {
         "idp_item_type": str(ContentType.objects.get_for_model(IdpItem).pk),
         "competency": str(competencies[0].pk),
+        "unlevelled": str(competencies[2].pk),
+        "assessment": str(assessment.pk),
+        "owner": str(cast.employee.pk),
     }
     sessions = {}
     for role, user in users.items():
@@ -213,8 +216,10 @@ def _client_for(world: World, role: Role) -> Client:
     return client
 
 
-def _data(route: Route, world: World, obj_id: int | None) -> dict[str, str]:
-    return {name: value.format(id=obj_id, **world.placeholders) for name, value in route.data.items()}
+def _data(route: Route, world: World, role: Role, obj_id: int | None) -> dict[str, str]:
+    viewer = world.users[role]
+    values = {"id": obj_id, "viewer": viewer.pk if viewer else "", **world.placeholders}
+    return {name: value.format(**values) for name, value in route.data.items()}
 
 
 # What a refused POST must leave alone; audit entries may be added (refusals are audited), never changed.
@@ -261,7 +266,7 @@ def _ask(route: Route, role: Role, world: World, obj_id: int | None, expected: O
         _assert_outcome(client.get(url), expected)
         return
     before = _snapshot()
-    response = client.post(url, _data(route, world, obj_id))
+    response = client.post(url, _data(route, world, role, obj_id))
     _assert_outcome(response, expected)
     acted = expected.status == 302 and not expected.is_sign_in
     if not acted:
