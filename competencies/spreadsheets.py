@@ -19,6 +19,7 @@ from typing import Any
 import tablib
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from competencies.models import Competency, LevelDescriptor, PositionTarget, SkillGroup, level_label
 from competencies.services import target_set
@@ -46,7 +47,7 @@ DESCRIPTOR_TEXT_FIELDS = DESCRIPTOR_COLUMNS[2:]
 NOT_APPLICABLE = "-"
 _WHOLE_NUMBER = re.compile(r"[0-9]+(?:\.0*)?")
 # What a competency row of the matrix may change, by field, with the name a preview shows.
-_COMPETENCY_FIELDS = {"group": "skill group", "name": "name", "definition": "definition"}
+_COMPETENCY_FIELDS = {"group": _lazy("skill group"), "name": _lazy("name"), "definition": _lazy("definition")}
 
 
 def parse_level(value: Any, *, low: int, high: int) -> int | None:
@@ -255,9 +256,15 @@ class TargetChange:
     new: int | None
 
     def __str__(self) -> str:
-        old = "not applicable" if self.old is None else level_label(self.old)
-        new = "not applicable" if self.new is None else level_label(self.new)
-        return f"{self.code} / {self.position} (line {self.line}): {old} → {new}"
+        old = _("not applicable") if self.old is None else level_label(self.old)
+        new = _("not applicable") if self.new is None else level_label(self.new)
+        return _("%(code)s / %(position)s (line %(line)s): %(old)s → %(new)s") % {
+            "code": self.code,
+            "position": self.position,
+            "line": self.line,
+            "old": old,
+            "new": new,
+        }
 
 
 @dataclass
@@ -277,29 +284,42 @@ class MatrixPlan(ImportPlan):
 
     def sections(self) -> list[PlanSection]:
         return [
-            PlanSection("New skill groups", [did_you_mean(name, self.group_hints) for name in self.groups_to_create]),
             PlanSection(
-                "New positions", [did_you_mean(name, self.position_hints) for name in self.positions_to_create]
+                _("New skill groups"), [did_you_mean(name, self.group_hints) for name in self.groups_to_create]
             ),
             PlanSection(
-                "New competencies",
-                [f"{c.code} {c.name} ({c.group}), line {c.line}" for c in self.competencies_to_create],
+                _("New positions"), [did_you_mean(name, self.position_hints) for name in self.positions_to_create]
             ),
             PlanSection(
-                "Competency changes",
+                _("New competencies"),
                 [
-                    f'{c.code} (line {c.line}): {_COMPETENCY_FIELDS[c.field]} "{shorten(c.old)}" → "{shorten(c.new)}"'
+                    _("%(code)s %(name)s (%(group)s), line %(line)s")
+                    % {"code": c.code, "name": c.name, "group": c.group, "line": c.line}
+                    for c in self.competencies_to_create
+                ],
+            ),
+            PlanSection(
+                _("Competency changes"),
+                [
+                    _('%(code)s (line %(line)s): %(field)s "%(old)s" → "%(new)s"')
+                    % {
+                        "code": c.code,
+                        "line": c.line,
+                        "field": _COMPETENCY_FIELDS[c.field],
+                        "old": shorten(c.old),
+                        "new": shorten(c.new),
+                    }
                     for c in self.competency_changes
                 ],
             ),
-            PlanSection("New targets", [str(c) for c in self.targets_to_create]),
-            PlanSection("Target changes", [str(c) for c in self.targets_to_change]),
-            PlanSection("Targets removed", [str(c) for c in self.targets_to_remove]),
+            PlanSection(_("New targets"), [str(c) for c in self.targets_to_create]),
+            PlanSection(_("Target changes"), [str(c) for c in self.targets_to_change]),
+            PlanSection(_("Targets removed"), [str(c) for c in self.targets_to_remove]),
             PlanSection(
-                "Targets kept",
+                _("Targets kept"),
                 [str(c) for c in self.removals_skipped],
                 is_change=False,
-                note='Their cell is "-", but removing targets was not asked for: they stay as they are.',
+                note=_('Their cell is "-", but removing targets was not asked for: they stay as they are.'),
             ),
         ]
 
@@ -441,14 +461,24 @@ class DescriptorPlan(ImportPlan):
     def sections(self) -> list[PlanSection]:
         return [
             PlanSection(
-                "New descriptors",
-                [f"{d.code} level {d.level}, line {d.line}" for d in self.descriptors_to_create],
+                _("New descriptors"),
+                [
+                    _("%(code)s level %(level)s, line %(line)s") % {"code": d.code, "level": d.level, "line": d.line}
+                    for d in self.descriptors_to_create
+                ],
             ),
             PlanSection(
-                "Descriptor changes",
+                _("Descriptor changes"),
                 [
-                    f"{c.code} level {c.level} (line {c.line}): {c.field.replace('_', ' ')} "
-                    f'"{shorten(c.old)}" → "{shorten(c.new)}"'
+                    _('%(code)s level %(level)s (line %(line)s): %(field)s "%(old)s" → "%(new)s"')
+                    % {
+                        "code": c.code,
+                        "level": c.level,
+                        "line": c.line,
+                        "field": c.field.replace("_", " "),
+                        "old": shorten(c.old),
+                        "new": shorten(c.new),
+                    }
                     for c in self.descriptor_changes
                 ],
             ),

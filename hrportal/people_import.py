@@ -148,21 +148,37 @@ class EmployeePlan(ImportPlan):
 
     def sections(self) -> list[PlanSection]:
         return [
-            PlanSection("New sections", [did_you_mean(name, self.section_hints) for name in self.sections_to_create]),
             PlanSection(
-                "New positions", [did_you_mean(name, self.position_hints) for name in self.positions_to_create]
+                _("New sections"), [did_you_mean(name, self.section_hints) for name in self.sections_to_create]
             ),
             PlanSection(
-                "New employees",
+                _("New positions"), [did_you_mean(name, self.position_hints) for name in self.positions_to_create]
+            ),
+            PlanSection(
+                _("New employees"),
                 [
-                    f"{e.number} {e.first_name} {e.last_name} ({e.username}), line {e.line}"
+                    _("%(number)s %(first_name)s %(last_name)s (%(username)s), line %(line)s")
+                    % {
+                        "number": e.number,
+                        "first_name": e.first_name,
+                        "last_name": e.last_name,
+                        "username": e.username,
+                        "line": e.line,
+                    }
                     for e in self.employees_to_create
                 ],
             ),
             PlanSection(
-                "Employee changes",
+                _("Employee changes"),
                 [
-                    f'{c.number} (line {c.line}): {c.field.replace("_", " ")} "{c.old}" → "{c.new}"'
+                    _('%(number)s (line %(line)s): %(field)s "%(old)s" → "%(new)s"')
+                    % {
+                        "number": c.number,
+                        "line": c.line,
+                        "field": c.field.replace("_", " "),
+                        "old": c.old,
+                        "new": c.new,
+                    }
                     for c in self.employee_changes
                 ],
             ),

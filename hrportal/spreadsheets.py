@@ -68,7 +68,7 @@ def build_dataset(headers: Sequence[str], rows: Iterable[Sequence], title: str =
 
 def export_bytes(dataset: tablib.Dataset, fmt: str) -> bytes:
     if fmt not in FORMATS:
-        raise SpreadsheetError(f"Unknown format {fmt!r}: use csv or xlsx.")
+        raise SpreadsheetError(_("Unknown format %(format)r: use csv or xlsx.") % {"format": fmt})
     content = dataset.export(fmt)
     if isinstance(content, str):
         # With a byte-order mark Excel opens the CSV as UTF-8 instead of garbling "Ü" or "é";
@@ -489,10 +489,15 @@ class Table:
                 continue
             if key in found:
                 first, again = column_letter(found[key]), column_letter(index)
-                errors.append(f'Line 1: column "{key}" appears twice (columns {first} and {again}).')
+                errors.append(
+                    _('Line 1: column "%(column)s" appears twice (columns %(first)s and %(again)s).')
+                    % {"column": key, "first": first, "again": again}
+                )
             else:
                 found[key] = index
-        errors += [f'Line 1: missing required column "{key}".' for key in required if key not in found]
+        errors += [
+            _('Line 1: missing required column "%(column)s".') % {"column": key} for key in required if key not in found
+        ]
         if errors:
             raise ImportFileError(errors)
         return found
@@ -619,8 +624,12 @@ class ImportPlan:
 
     def summary(self) -> str:
         """ "New competencies: 2; Target changes: 5." or "No changes." """
-        counts = [f"{s.title}: {len(s.lines)}" for s in self.sections() if s.lines and s.is_change]
-        return ("; ".join(counts) + ".") if counts else "No changes."
+        counts = [
+            _("%(title)s: %(count)s") % {"title": s.title, "count": len(s.lines)}
+            for s in self.sections()
+            if s.lines and s.is_change
+        ]
+        return ("; ".join(counts) + ".") if counts else _("No changes.")
 
     def fingerprint(self) -> str:
         """Identifies the plan exactly, so a confirmation applies what was previewed and nothing else."""
@@ -681,12 +690,14 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
             raise CommandError(f"{path.name}: {error}") from None
         self._print_plan(plan)
         if plan.is_empty:
-            self.stdout.write(self.style.SUCCESS("No changes: the database already matches the file."))
+            self.stdout.write(self.style.SUCCESS(_("No changes: the database already matches the file.")))
         elif options["dry_run"]:
-            self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
+            self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
         else:
             self.apply(plan=plan, note=f"import {path.name}")
-            self.stdout.write(self.style.SUCCESS(f"Imported {path.name}: {plan.summary()}"))
+            self.stdout.write(
+                self.style.SUCCESS(_("Imported %(file)s: %(summary)s") % {"file": path.name, "summary": plan.summary()})
+            )
 
     def _print_plan(self, plan: ImportPlan) -> None:
         for section in plan.sections():
@@ -715,4 +726,6 @@ class ExportCommand(BaseCommand):
             raise CommandError(str(error)) from None
         dataset = self.dataset()
         path.write_bytes(export_bytes(dataset, fmt))
-        self.stdout.write(self.style.SUCCESS(f"Wrote {dataset.height} rows to {path}."))
+        self.stdout.write(
+            self.style.SUCCESS(_("Wrote %(count)s rows to %(path)s.") % {"count": dataset.height, "path": path})
+        )
