@@ -132,6 +132,9 @@ class Route:
     # the owner's, "{competency}", "{unlevelled}" (nobody has a level in it) and "{assessment}"
     # for those the test's objects use.
     data: dict[str, str] = field(default_factory=dict)
+    # Roles whose POST is answered with a redirect to a page yet must change nothing (a bulk
+    # action that skips what the asker may not do).
+    changes_nothing_for: tuple[Role, ...] = ()
     note: str = ""
 
     @property
@@ -437,6 +440,16 @@ POST_PROBES: tuple[Route, ...] = (
         "object_id",
         method="POST",
         data={"post": "yes"},
+    ),
+    Route(
+        "admin:idp_idpitem_changelist",
+        "admin admin admin admin admin " + " ".join(["302>admin:idp_idpitem_changelist"] * 3),
+        Kind.EVIDENCE,
+        "",
+        method="POST",
+        data={"action": "verify_selected", "_selected_action": "{id}", "index": "0"},
+        changes_nothing_for=(Role.HC_OWNER,),
+        note="the bulk verify skips the asker's own item",
     ),
     Route(
         "admin:idp_idpitem_delete",

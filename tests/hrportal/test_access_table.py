@@ -209,8 +209,8 @@ def _url(route: Route, world: World, obj_id: int | None) -> str:
     return f"{url}?{route.query}" if route.query else url
 
 
-def _client_for(world: World, role: Role) -> Client:
-    client = Client()
+def _client_for(world: World, role: Role, *, csrf: bool = False) -> Client:
+    client = Client(enforce_csrf_checks=csrf)
     if role in world.sessions:
         client.cookies[django_settings.SESSION_COOKIE_NAME] = world.sessions[role]
     return client
@@ -259,8 +259,13 @@ def _assert_outcome(response, expected: Outcome) -> None:
         assert resolve(urlsplit(response.url).path).view_name == expected.to, response.url
 
 
-def _ask(route: Route, role: Role, world: World, obj_id: int | None, expected: Outcome) -> None:
-    client = _client_for(world, role)
+def _acts(route: Route, role: Role, expected: Outcome) -> bool:
+    """May this POST change something? Only when answered with a redirect to a page of the site."""
+    return expected.status == 302 and not expected.is_sign_in and role not in route.changes_nothing_for
+
+
+def _ask(route: Route, role: Role, world: World, obj_id: int | None, expected: Outcome, *, csrf=False) -> None:
+    client = _client_for(world, role, csrf=csrf)
     url = _url(route, world, obj_id)
     if route.method == "GET":
         _assert_outcome(client.get(url), expected)
@@ -268,8 +273,7 @@ def _ask(route: Route, role: Role, world: World, obj_id: int | None, expected: O
     before = _snapshot()
     response = client.post(url, _data(route, world, role, obj_id))
     _assert_outcome(response, expected)
-    acted = expected.status == 302 and not expected.is_sign_in
-    if not acted:
+    if csrf or not _acts(route, role, expected):
         _assert_unchanged(before, _snapshot())
         assert mail.outbox == []
 
@@ -326,6 +330,20 @@ def test_another_persons_id_leaks_nothing(world, route, role, expected):
 )
 def test_an_id_that_does_not_exist_answers_like_one_out_of_scope(world, route, role):
     _ask(route, role, world, MISSING_ID, Outcome(404))
+
+
+@pytest.mark.parametrize(
+    ("route", "role"),
+    [
+        pytest.param(route, role, id=f"{route.label}-{role}")
+        for route in POST_PROBES
+        for role, outcome in route.outcomes.items()
+        if _acts(route, role, outcome)
+    ],
+)
+def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(world, route, role):
+    obj = world.obj(route.kind, role) if route.kind else None
+    _ask(route, role, world, obj.pk if obj else None, Outcome(403), csrf=True)
 
 
 def _urlconf_keys(patterns, namespace: str | None = None, relative: str = "") -> set[str]:

@@ -40,8 +40,10 @@ Roles, relative to the object a URL names (its *owner*):
 | superuser | IT |
 
 Besides these cells, the test asks every object URL with the id of a stranger (nobody's report
-here): everyone but HC gets 404 on the portal's pages, and an id that does not exist answers the
-same 404. A POST whose outcome is anything but a redirect to a portal page must change nothing.
+here): on the portal's pages everyone but HC gets 404, and an id that does not exist answers the
+same 404; in the admin, staff see a stranger's object as they see anyone's. A POST answered with
+anything but a redirect to a page of the site must change nothing (no row, no email), and every
+POST that would change something is refused (403) without a CSRF token.
 """
 
 
