@@ -243,14 +243,15 @@ def _decode_csv(content: bytes) -> str:
 
 def _read_csv(content: bytes) -> list[list]:
     text = _decode_csv(content)
+    # The header names the columns, so it shows the separator: more semicolons (tabs, bars)
+    # than commas there means a spreadsheet saved the file with its locale's separator.
     first_line = text.split("\n", 1)[0]
-    if "," not in first_line:
-        for separator, name in _SEPARATORS.items():
-            if separator in first_line:
-                raise SpreadsheetError(
-                    _("The file uses %(separator)s between columns: save it as CSV with commas, or as .xlsx.")
-                    % {"separator": _("tabs") if separator == "\t" else name}
-                )
+    for separator, name in _SEPARATORS.items():
+        if first_line.count(separator) > first_line.count(","):
+            raise SpreadsheetError(
+                _("The file uses %(separator)s between columns: save it as CSV with commas, or as .xlsx.")
+                % {"separator": _("tabs") if separator == "\t" else name}
+            )
     errors = ErrorList()
     table: list[list] = []
     headers: list[str] = []

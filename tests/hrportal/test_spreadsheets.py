@@ -223,6 +223,7 @@ def test_a_file_full_of_bad_cells_reports_the_first_errors_and_a_count():
     [
         (b"code;name\nS-01;Permit\n", "The file uses “;” between columns: save it as CSV with commas, or as .xlsx."),
         (b"code\tname\nS-01\tPermit\n", "The file uses tabs between columns: save it as CSV with commas, or as .xlsx."),
+        (b'skill_group;code;name;"Sr, Supervisor"\n', "The file uses “;” between columns"),
         (b"", "The file is empty (0 bytes)."),
         (b"\n\n,,\n", "The file is empty: it needs a header row."),
         ("code,name\n".encode("utf-16"), "The file is UTF-16 text (Excel's “Unicode Text”)"),
@@ -236,6 +237,14 @@ def test_a_csv_that_cannot_be_read_says_what_is_wrong_with_it(content, message):
     errors = table_errors(content, "csv")
     assert len(errors) == 1
     assert errors[0].startswith(message)
+
+
+def test_a_comma_file_with_semicolons_in_a_header_is_read_as_commas():
+    assert read_table(b"code,name,Operator;Welder\nS-01,Permit,2\n", "csv").headers == [
+        "code",
+        "name",
+        "Operator;Welder",
+    ]
 
 
 def test_an_unclosed_quote_is_found_on_the_line_where_its_row_starts():
