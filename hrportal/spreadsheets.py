@@ -328,6 +328,7 @@ def _read_sheets(sheets: Sequence[Any]) -> list[list]:
     table = _read_sheet(sheets[0])
     if not any(table):
         for sheet in sheets[1:]:
+            sheet.reset_dimensions()  # a declared width would pad each row it looks at
             if any(any(v is not None for v in row) for row in islice(sheet.iter_rows(values_only=True), 1000)):
                 raise SpreadsheetError(
                     _(
