@@ -4,6 +4,7 @@ through competencies.services so that history is always kept."""
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 
 from competencies.models import (
     CareerPath,
@@ -109,9 +110,12 @@ MATRIX_IMPORT = SpreadsheetImporter(
         "does not mention are left alone. Target changes are dated in the target history under your name."
     ),
     permissions=("competencies.change_positiontarget",),
-    plan=lambda content, fmt, remove: matrix_import_plan(content=content, fmt=fmt, remove=remove),
+    plan=lambda content, fmt, options: matrix_import_plan(
+        content=content, fmt=fmt, remove=options.remove, create_missing=options.create_missing, by=options.by
+    ),
     apply=lambda plan, by, note: matrix_import_apply(plan=plan, by=by, note=note),
     remove_label="Remove targets whose cell is “-” (make them not applicable)",
+    create_missing_label=_("Create the positions this file's columns name that do not exist yet"),
 )
 DESCRIPTORS_IMPORT = SpreadsheetImporter(
     key="descriptors",
@@ -122,7 +126,7 @@ DESCRIPTORS_IMPORT = SpreadsheetImporter(
         "does not mention are left alone."
     ),
     permissions=("competencies.change_leveldescriptor", "competencies.add_leveldescriptor"),
-    plan=lambda content, fmt, remove: descriptors_import_plan(content=content, fmt=fmt),
+    plan=lambda content, fmt, options: descriptors_import_plan(content=content, fmt=fmt),
     apply=lambda plan, by, note: descriptors_import_apply(plan=plan),
 )
 

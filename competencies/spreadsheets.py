@@ -324,7 +324,9 @@ class MatrixPlan(ImportPlan):
         ]
 
 
-def matrix_import_plan(*, content: bytes, fmt: str, remove: bool = False, create_missing: bool = False) -> MatrixPlan:
+def matrix_import_plan(
+    *, content: bytes, fmt: str, remove: bool = False, create_missing: bool = False, by: User | None = None
+) -> MatrixPlan:
     """What importing this matrix file would change. Raises ImportFileError listing every error.
 
     `remove`: a "-" cell over an existing target removes it; without it, such cells are only
@@ -332,7 +334,9 @@ def matrix_import_plan(*, content: bytes, fmt: str, remove: bool = False, create
     creates it; without it, such a column is an error (with a did-you-mean hint), so a typo
     never creates a position. New skill groups are always created (a new competency may well
     start one), with the same hint in the preview. Empty cells, and competencies and positions
-    the file does not mention, are left alone.
+    the file does not mention, are left alone. `by`, the person importing: a change to the
+    targets of their own position is an error naming it (competencies.services.target_set
+    has the rule; the plan says it before anything is written).
     """
     errors = ErrorList()
     columns, rows = _read_matrix(read_table(content, fmt), errors)
@@ -358,11 +362,33 @@ def matrix_import_plan(*, content: bytes, fmt: str, remove: bool = False, create
         _plan_competency(plan, row, group, competencies.get(row.code))
         for index, value in row.cells.items():
             _plan_target(plan, row, position_of[index], value, targets, remove=remove)
+    _refuse_own_position_targets(plan, by)
     plan.groups_to_create = groups.new
     plan.positions_to_create = positions.new
     plan.group_hints = groups.hints()
     plan.position_hints = positions.hints()
     return plan
+
+
+def _refuse_own_position_targets(plan: MatrixPlan, by: User | None) -> None:
+    if by is None or by.is_superuser or by.position is None:
+        return
+    own = [
+        change
+        for change in (*plan.targets_to_create, *plan.targets_to_change, *plan.targets_to_remove)
+        if change.position == by.position.name
+    ]
+    if own:
+        errors = ErrorList()
+        for change in own:
+            errors.append(
+                _(
+                    'Line %(line)s, column "%(position)s": nobody sets the targets of their own position; '
+                    "ask another HC member to import this change."
+                )
+                % {"line": change.line, "position": change.position}
+            )
+        errors.raise_if_any()
 
 
 def _plan_competency(plan: MatrixPlan, row: _MatrixRow, group: str, current: Competency | None) -> None:

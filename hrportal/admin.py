@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,15 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class ImportOptions:
+    """What the person importing chose, and who they are (the plan checks what they may change)."""
+
+    remove: bool = False
+    create_missing: bool = False
+    by: User | None = None
+
+
+@dataclass(frozen=True)
 class SpreadsheetImporter[PlanT: ImportPlan]:
     """One kind of file a ModelAdmin imports, planned as a PlanT."""
 
@@ -63,9 +73,10 @@ class SpreadsheetImporter[PlanT: ImportPlan]:
     title: str  # "Import the competency matrix"
     columns: str  # what the file holds, shown above the upload form
     permissions: tuple[str, ...]
-    plan: Callable[[bytes, str, bool], PlanT]  # (content, format, remove); raises ImportFileError
+    plan: Callable[[bytes, str, ImportOptions], PlanT]  # (content, format, options); raises ImportFileError
     apply: Callable[[PlanT, User, str], None]  # (plan, by, note)
     remove_label: str = ""  # the checkbox of a remove option; "" when there is none
+    create_missing_label: "str | Promise" = ""  # the checkbox allowing new sections / positions; "" when none
 
 
 @dataclass(frozen=True)
@@ -80,13 +91,16 @@ class SpreadsheetExport:
 class SpreadsheetImportForm(forms.Form):
     file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file.")
     remove = forms.BooleanField(required=False)
+    create_missing = forms.BooleanField(required=False)
 
-    def __init__(self, *args, remove_label: str = "", **kwargs) -> None:
+    def __init__(self, *args, importer: "SpreadsheetImporter[Any]", **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if remove_label:
-            self.fields["remove"].label = remove_label
-        else:
-            del self.fields["remove"]
+        # A typo in a header must not create a position: new ones need this explicit tick.
+        for name, label in (("remove", importer.remove_label), ("create_missing", importer.create_missing_label)):
+            if label:
+                self.fields[name].label = str(label)
+            else:
+                del self.fields[name]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -162,7 +176,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
         form = SpreadsheetImportForm(
             request.POST if request.method == "POST" else None,
             request.FILES if request.method == "POST" else None,
-            remove_label=importer.remove_label,
+            importer=importer,
         )
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -170,6 +184,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
                 "name": upload.name,
                 "content": base64.b64encode(upload.read()).decode("ascii"),
                 "remove": bool(form.cleaned_data.get("remove")),
+                "create_missing": bool(form.cleaned_data.get("create_missing")),
             }
             request.session[self._session_key(importer)] = stored
             return self._import_preview(request, importer, stored)
@@ -178,20 +193,34 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
     def _session_key(self, importer: SpreadsheetImporter[Any]) -> str:
         return f"spreadsheet_import:{self._url_name('import', importer.key)}"
 
-    def _plan[PlanT: ImportPlan](self, importer: SpreadsheetImporter[PlanT], stored: dict[str, Any]) -> PlanT:
+    def _plan[PlanT: ImportPlan](
+        self, request: HttpRequest, importer: SpreadsheetImporter[PlanT], stored: dict[str, Any]
+    ) -> PlanT:
         content = base64.b64decode(stored["content"])
-        return importer.plan(content, format_from_name(stored["name"]), stored["remove"])
+        options = ImportOptions(
+            remove=stored["remove"],
+            create_missing=stored.get("create_missing", False),
+            by=request.user if isinstance(request.user, User) else None,
+        )
+        return importer.plan(content, format_from_name(stored["name"]), options)
 
     def _import_preview(
         self, request: HttpRequest, importer: SpreadsheetImporter[Any], stored: dict[str, Any]
     ) -> HttpResponse:
         try:
-            plan = self._plan(importer, stored)
+            plan = self._plan(request, importer, stored)
         except ImportFileError as error:
             request.session.pop(self._session_key(importer), None)
-            form = SpreadsheetImportForm(remove_label=importer.remove_label)
+            form = SpreadsheetImportForm(importer=importer)
             return self._render_import(request, importer, form=form, errors=error.errors, filename=stored["name"])
-        return self._render_import(request, importer, plan=plan, filename=stored["name"], remove=stored["remove"])
+        return self._render_import(
+            request,
+            importer,
+            plan=plan,
+            filename=stored["name"],
+            remove=stored["remove"],
+            create_missing=stored.get("create_missing", False),
+        )
 
     def _import_confirm[PlanT: ImportPlan](
         self, request: AuthenticatedRequest, importer: SpreadsheetImporter[PlanT]
@@ -202,7 +231,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
             messages.warning(request, "There is no previewed file to import: upload it again.")
             return redirect(import_url)
         try:
-            plan = self._plan(importer, stored)
+            plan = self._plan(request, importer, stored)
         except ImportFileError:
             return self._import_preview(request, importer, stored)
         if plan.fingerprint() != request.POST["fingerprint"]:
@@ -257,8 +286,11 @@ EMPLOYEES_IMPORT = SpreadsheetImporter(
         "Missing sections and positions are created."
     ),
     permissions=("hrportal.add_user", "hrportal.change_user"),
-    plan=lambda content, fmt, remove: employees_import_plan(content=content, fmt=fmt),
+    plan=lambda content, fmt, options: employees_import_plan(
+        content=content, fmt=fmt, create_missing=options.create_missing, by=options.by
+    ),
     apply=lambda plan, by, note: employees_import_apply(plan=plan),
+    create_missing_label=_("Create the sections and positions this file names that do not exist yet"),
 )
 EMPLOYEES_EXPORT = SpreadsheetExport(
     key="employees",

@@ -21,6 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hrportal.access import account_readonly_fields, can_manage_account
 from hrportal.models import Position, Section, User
 from hrportal.spreadsheets import (
     ErrorList,
@@ -188,9 +189,10 @@ class EmployeePlan(ImportPlan):
 class _Planner:
     """Builds an EmployeePlan from the rows, collecting the errors in line order."""
 
-    def __init__(self, rows: list[_Row], *, create_missing: bool) -> None:
+    def __init__(self, rows: list[_Row], *, create_missing: bool, by: User | None = None) -> None:
         self.rows = rows
         self.create_missing = create_missing
+        self.by = by
         self.errors = ErrorList()
         self.plan = EmployeePlan()
         self.sections = NameLookup(Section.objects.values_list("name", flat=True))
@@ -235,6 +237,8 @@ class _Planner:
                 self.plan_new(row, taken)
             else:
                 self.plan_changes(row, current)
+        self.check_separation_of_duties()
+        self.errors.raise_if_any()
         self.plan.sections_to_create = self.sections.new
         self.plan.positions_to_create = self.positions.new
         self.plan.section_hints = self.sections.hints()
@@ -390,6 +394,31 @@ class _Planner:
                 % {"people": " → ".join(names.get(key, key) for key in cycle)},
             )
 
+    def check_separation_of_duties(self) -> None:
+        """The admin's rules for who may change whose account (hrportal.access), for the import:
+        an HC member's file changes no email, nothing of other HC staff or of whoever approves
+        for them, and not their own supervisor, position or section."""
+        by = self.by
+        if by is None or by.is_superuser:
+            return
+        for change in self.plan.employee_changes:
+            account = self.by_number[change.number]
+            if not can_manage_account(by, account):
+                self.error(
+                    change.line,
+                    _(
+                        "%(name)s is HC staff, a superuser or in your own supervisor chain: "
+                        "their account is changed by IT (a superuser), not by your import."
+                    )
+                    % {"name": account.display_name},
+                )
+            elif change.field in account_readonly_fields(by, account):
+                if account.pk == by.pk:
+                    message = _("nobody changes their own %(field)s: ask another HC member or IT.")
+                else:
+                    message = _("only IT (a superuser) changes a person's %(field)s.")
+                self.error(change.line, message % {"field": change.field}, column=change.field)
+
     def plan_new(self, row: _Row, taken: set[str]) -> None:
         username = row.username or _free_username(row, taken)
         taken.add(username.casefold())
@@ -450,13 +479,17 @@ def _free_username(row: _Row, taken: set[str]) -> str:
     return f"{candidates[0]}-{suffix}"
 
 
-def employees_import_plan(*, content: bytes, fmt: str, create_missing: bool = False) -> EmployeePlan:
+def employees_import_plan(
+    *, content: bytes, fmt: str, create_missing: bool = False, by: User | None = None
+) -> EmployeePlan:
     """What importing this employees file would change. Raises ImportFileError listing every error.
 
     `create_missing`: sections and positions the database lacks are created; without it each
     is an error naming it, with a did-you-mean hint when it nearly matches an existing one.
+    `by`, the person importing, may change only what the admin would let them change
+    (hrportal.access); None (the command line, run by whoever runs the server) is not limited.
     """
-    return _Planner(_read_rows(read_table(content, fmt)), create_missing=create_missing).build()
+    return _Planner(_read_rows(read_table(content, fmt)), create_missing=create_missing, by=by).build()
 
 
 def employees_import_apply(*, plan: EmployeePlan) -> None:

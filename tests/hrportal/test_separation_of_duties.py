@@ -11,7 +11,10 @@ from assessments.models import AssessmentResult
 from assessments.services import result_record
 from competencies.models import CompetencyLevel, PositionTarget
 from competencies.services import level_override, target_set
+from competencies.spreadsheets import matrix_import_plan
 from hrportal.models import HC_GROUP_NAME, Notification, User
+from hrportal.people_import import EMPLOYEE_COLUMNS, employees_import_plan
+from hrportal.spreadsheets import ImportFileError
 from idp.models import IdpItem, ItemStatus
 from idp.services import idp_item_approve, idp_item_verify
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
@@ -294,3 +297,86 @@ def test_no_door_lets_an_hc_member_act_on_their_own_record(client, cast):
     assert not cast.other_supervisor.check_password("Taken-over-123")
     me.refresh_from_db()
     assert me.supervisor == cast.other_supervisor
+
+
+# --- The import doors -------------------------------------------------------------------------
+
+
+def _employees_file(*people: User, **changes_by_username) -> bytes:
+    import csv as csv_module
+    import io
+
+    out = io.StringIO()
+    writer = csv_module.writer(out)
+    writer.writerow(EMPLOYEE_COLUMNS)
+    for person in people:
+        row = {
+            "employee_number": person.employee_number,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "section": person.section.name if person.section else "",
+            "position": person.position.name if person.position else "",
+            "supervisor_employee_number": person.supervisor.employee_number if person.supervisor else "",
+            **changes_by_username.get(person.username, {}),
+        }
+        writer.writerow([row.get(column, "") for column in EMPLOYEE_COLUMNS])
+    return out.getvalue().encode()
+
+
+def test_an_hc_members_employee_import_cannot_do_what_the_admin_refuses(cast):
+    me = cast.hc_employee
+    content = _employees_file(
+        me,
+        cast.other_supervisor,
+        cast.employee,
+        hc_employee={"supervisor_employee_number": cast.employee.employee_number},
+        other_supervisor={"first_name": "Renamed"},
+        employee={"email": "attacker@example.com"},
+    )
+
+    with pytest.raises(ImportFileError) as raised:
+        employees_import_plan(content=content, fmt="csv", by=me)
+
+    text = "\n".join(raised.value.errors)
+    assert "nobody changes their own supervisor" in text
+    assert f"{cast.other_supervisor.display_name} is HC staff, a superuser or in your own supervisor chain" in text
+    assert "only IT (a superuser) changes a person's email" in text
+    # Run by IT (a superuser), the same file is a plan.
+    superuser = User.objects.create_superuser(username="it2", email="it2@example.com", password="x-123456789")
+    assert employees_import_plan(content=content, fmt="csv", by=superuser).employee_changes
+
+
+def test_an_hc_members_matrix_import_cannot_change_their_own_positions_targets(cast):
+    competency = CompetencyFactory(code="S-01")
+    PositionTargetFactory(position=cast.hc_employee.position, competency=competency, target_level=3)
+    content = (
+        f"skill_group,code,name,definition,{cast.hc_employee.position.name}\n"
+        f"{competency.group.name},S-01,{competency.name},,1\n"
+    ).encode()
+
+    with pytest.raises(ImportFileError) as raised:
+        matrix_import_plan(content=content, fmt="csv", by=cast.hc_employee)
+
+    assert "nobody sets the targets of their own position" in "\n".join(raised.value.errors)
+    assert matrix_import_plan(content=content, fmt="csv", by=cast.hc).targets_to_change
+
+
+def test_a_new_position_in_an_admin_import_needs_the_explicit_tick(client, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from competencies.models import Competency
+
+    content = b"skill_group,code,name,definition,Operatr\nSafety,S-01,Permit to Work,,2\n"
+    client.force_login(cast.hc)
+    url = reverse("admin:competencies_competency_import_matrix")
+
+    refused = client.post(url, {"file": SimpleUploadedFile("kkj.csv", content)}).content.decode()
+    assert "did you mean" in refused.lower() and "Operator" in refused
+    assert 'value="Confirm the import"' not in refused
+
+    allowed = client.post(url, {"file": SimpleUploadedFile("kkj.csv", content), "create_missing": "on"})
+    assert 'value="Confirm the import"' in allowed.content.decode()
+    client.post(url, {"fingerprint": allowed.context["fingerprint"]})
+    assert Competency.objects.filter(code="S-01").exists()
+    assert PositionTarget.objects.filter(position__name="Operatr", target_level=2).exists()
