@@ -18,7 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,7 @@ from hrportal.spreadsheets import (
     SpreadsheetError,
     download_response,
     format_from_name,
+    import_file_help,
 )
 from hrportal.typing import AuthenticatedRequest
 
@@ -89,7 +90,7 @@ class SpreadsheetExport:
 
 
 class SpreadsheetImportForm(forms.Form):
-    file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file.")
+    file = forms.FileField(help_text=lazy(import_file_help, str)())
     remove = forms.BooleanField(required=False)
     create_missing = forms.BooleanField(required=False)
 
@@ -212,7 +213,9 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
         except ImportFileError as error:
             request.session.pop(self._session_key(importer), None)
             form = SpreadsheetImportForm(importer=importer)
-            return self._render_import(request, importer, form=form, errors=error.errors, filename=stored["name"])
+            return self._render_import(
+                request, importer, form=form, errors=error.errors, error_count=error.total, filename=stored["name"]
+            )
         return self._render_import(
             request,
             importer,
@@ -283,7 +286,8 @@ EMPLOYEES_IMPORT = SpreadsheetImporter(
         "and, optionally, username. One row per employee, found by employee number: new people are created "
         "without a usable password (they choose one with “Forgotten your password?”), existing ones are "
         "updated; people the file does not mention are left alone. An empty supervisor means none. "
-        "Missing sections and positions are created."
+        "Sections and positions the database lacks are errors (with a did-you-mean hint) unless you tick "
+        "the option to create them."
     ),
     permissions=("hrportal.add_user", "hrportal.change_user"),
     plan=lambda content, fmt, options: employees_import_plan(
