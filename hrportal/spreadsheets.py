@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
 
+from hrportal.audit import audit_event
+from hrportal.models import AuditEvent
+
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -655,6 +658,8 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
 
     remove_help = ""
     create_help = ""
+    # What the import is about, for its entry in the audit trail.
+    audited_model: type[Model] | None = None
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help=import_file_help())
@@ -697,6 +702,12 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
             self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
         else:
             self.apply(plan=plan, note=f"import {path.name}")
+            audit_event(
+                event=AuditEvent.IMPORT,
+                model=self.audited_model,
+                object_repr=path.name,
+                data={"file": path.name, "summary": str(plan.summary()), "door": "command line"},
+            )
             self.stdout.write(
                 self.style.SUCCESS(_("Imported %(file)s: %(summary)s") % {"file": path.name, "summary": plan.summary()})
             )

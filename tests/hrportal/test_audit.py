@@ -217,3 +217,15 @@ def test_an_admin_import_is_audited_with_file_name_and_counts(client, cast):
     # The changes the import made are in the trail too, each with the importer as actor.
     target_entries = AuditEntry.objects.filter(content_type__model="positiontarget", actor=cast.hc)
     assert target_entries.filter(action=AuditEntry.Action.UPDATE).exists()
+
+
+def test_a_command_line_import_is_audited_with_file_name_and_counts(tmp_path, db):
+    from tests.competencies.test_spreadsheets import csv_bytes, matrix_rows, write
+
+    path = write(tmp_path, csv_bytes(matrix_rows(s1_operator=5)), "season.csv")
+    call_command("import_matrix", path, "--create-missing", stdout=io.StringIO())
+
+    entry = AuditEntry.objects.get(event=AuditEvent.IMPORT)
+    assert (entry.object_repr, entry.content_type.model) == ("season.csv", "positiontarget")
+    assert entry.additional_data["door"] == "command line"
+    assert "New targets: 3" in entry.additional_data["summary"]

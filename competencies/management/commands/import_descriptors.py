@@ -1,10 +1,12 @@
 """`import_descriptors FILE [--dry-run]`: load level descriptors (long shape, CSV or XLSX)."""
 
+from competencies.models import LevelDescriptor
 from competencies.spreadsheets import DescriptorPlan, descriptors_import_apply, descriptors_import_plan
 from hrportal.spreadsheets import ImportCommand
 
 
 class Command(ImportCommand[DescriptorPlan]):
+    audited_model = LevelDescriptor
     help = (
         "Import level descriptors: code, level (1-5), behaviour_indicators, syllabus, deliverable. "
         "The competencies must exist; changes nothing if the file has any error."

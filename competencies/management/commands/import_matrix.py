@@ -1,10 +1,12 @@
 """`import_matrix FILE [--dry-run] [--remove] [--create-missing]`: load the competency matrix (wide shape)."""
 
+from competencies.models import PositionTarget
 from competencies.spreadsheets import MatrixPlan, matrix_import_apply, matrix_import_plan
 from hrportal.spreadsheets import ImportCommand
 
 
 class Command(ImportCommand[MatrixPlan]):
+    audited_model = PositionTarget
     help = (
         "Import the competency matrix: skill_group, code, name, definition, then one column per position "
         'with a target level 0-5, "-" (not applicable) or empty (left alone). Creates missing skill groups '

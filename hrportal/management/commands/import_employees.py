@@ -1,10 +1,12 @@
 """`import_employees FILE [--dry-run] [--create-missing]`: load employees (CSV or XLSX)."""
 
+from hrportal.models import User
 from hrportal.people_import import EmployeePlan, employees_import_apply, employees_import_plan
 from hrportal.spreadsheets import ImportCommand
 
 
 class Command(ImportCommand[EmployeePlan]):
+    audited_model = User
     help = (
         "Import employees: employee_number, first_name, last_name, email, section, position, "
         "supervisor_employee_number, and optionally username. New people get no usable password until "
