@@ -5,6 +5,7 @@ each test runs in its own savepoint, so a request that changes something (a POST
 by a role allowed to act) is undone before the next one.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from io import StringIO
@@ -62,6 +63,7 @@ OBJECT_ROUTES = [route for route in all_routes() if route.kind in PERSONAL_KINDS
 # A stranger's object, asked by someone who may see neither it nor its owner.
 OUT_OF_SCOPE_ROLES = (Role.OWNER, Role.COLLEAGUE, Role.SUPERVISOR, Role.OTHER_SUPERVISOR)
 MISSING_ID = 987_654
+CSRF_TOKEN = re.compile(r'(?<=name="csrfmiddlewaretoken" value=")[^"]+|(?<=data-csrf=")[^"]+')
 
 
 @dataclass
@@ -318,6 +320,11 @@ def test_another_persons_id_leaks_nothing(world, route, role, expected):
     _ask(route, role, world, stranger_object.pk, expected)
 
 
+def _page(response) -> str:
+    """The body without what differs on every request (the CSRF token)."""
+    return CSRF_TOKEN.sub("csrf", response.content.decode())
+
+
 @pytest.mark.parametrize(
     ("route", "role"),
     [
@@ -330,6 +337,12 @@ def test_another_persons_id_leaks_nothing(world, route, role, expected):
 )
 def test_an_id_that_does_not_exist_answers_like_one_out_of_scope(world, route, role):
     _ask(route, role, world, MISSING_ID, Outcome(404))
+    if role in OUT_OF_SCOPE_ROLES:
+        # Not even the page tells them apart.
+        client = _client_for(world, role)
+        ask = client.get if route.method == "GET" else client.post
+        stranger_id = world.objects[route.kind, "stranger"].pk
+        assert _page(ask(_url(route, world, stranger_id))) == _page(ask(_url(route, world, MISSING_ID)))
 
 
 @pytest.mark.parametrize(
