@@ -2,8 +2,12 @@
 
 import unicodedata
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
+from django.http import HttpRequest
 
 from hrportal.models import User
 
@@ -14,7 +18,35 @@ class PortalPasswordResetForm(PasswordResetForm):
     Django skips them because an unusable password often means "logs in elsewhere" (LDAP,
     single sign-on). Here it means "imported, has not chosen a password yet" (see
     hrportal.people_import), and the reset link is how they choose their first one.
+
+    The link in the email starts with SITE_URL, never with the request's Host header, which
+    whoever asks for the reset chooses (a forged Host would send the token to their server).
     """
+
+    def save(
+        self,
+        domain_override: str | None = None,
+        subject_template_name: str = "registration/password_reset_subject.txt",
+        email_template_name: str = "registration/password_reset_email.html",
+        use_https: bool = False,
+        token_generator: PasswordResetTokenGenerator = default_token_generator,
+        from_email: str | None = None,
+        request: HttpRequest | None = None,
+        html_email_template_name: str | None = None,
+        extra_email_context: dict[str, str] | None = None,
+    ) -> None:
+        site = urlsplit(settings.SITE_URL)
+        super().save(
+            domain_override=site.netloc,
+            subject_template_name=subject_template_name,
+            email_template_name=email_template_name,
+            use_https=site.scheme == "https",
+            token_generator=token_generator,
+            from_email=from_email,
+            request=request,
+            html_email_template_name=html_email_template_name,
+            extra_email_context=extra_email_context,
+        )
 
     def get_users(self, email: str) -> Iterator[User]:
         # Django's matching (case-insensitive, active people only), without the password test.

@@ -8,12 +8,12 @@ from tests.hrportal.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_password_reset_sends_a_working_link(client, cast):
+def test_password_reset_sends_a_working_link(client, cast, settings):
     response = client.post(reverse("password_reset"), {"email": cast.employee.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [cast.employee.email]
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
-    response = client.get(link.strip().replace("http://testserver", ""), follow=True)
+    response = client.get(link.strip().removeprefix(settings.SITE_URL.rstrip("/")), follow=True)
     assert "Choose a new password" in response.content.decode()
     response = client.post(
         response.redirect_chain[-1][0], {"new_password1": "a-new-Passw0rd!", "new_password2": "a-new-Passw0rd!"}
@@ -21,6 +21,29 @@ def test_password_reset_sends_a_working_link(client, cast):
     assert response.status_code == 302
     cast.employee.refresh_from_db()
     assert cast.employee.check_password("a-new-Passw0rd!")
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_password_reset_link_starts_with_site_url_whatever_the_host_header(client, cast, settings, secure):
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    settings.SITE_URL = "https://hc.example.com"
+    response = client.post(
+        reverse("password_reset"), {"email": cast.employee.email}, HTTP_HOST="evil.example", secure=secure
+    )
+    assert response.status_code == 302
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
+    assert link.strip().startswith("https://hc.example.com/accounts/reset/")
+    assert "evil.example" not in mail.outbox[0].body
+
+
+def test_password_reset_sent_by_hc_from_the_admin_links_to_site_url(client, cast, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    settings.SITE_URL = "http://hc.internal:8000"
+    client.force_login(cast.hc)
+    url = reverse("admin:hrportal_user_send_password_reset", args=[cast.employee.pk])
+    assert client.post(url, HTTP_HOST="evil.example").status_code == 302
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
+    assert link.strip().startswith("http://hc.internal:8000/accounts/reset/")
 
 
 def test_employee_changes_own_password(client, cast):
@@ -76,3 +99,4 @@ def test_hc_may_lift_a_lockout_in_the_admin(client, cast):
 
     assert cast.hc.has_perm("axes.delete_accessattempt")
     assert Permission.objects.filter(group__name="HC", codename="view_accessattempt").exists()
+
