@@ -1,16 +1,21 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-from hrportal import views
+from hrportal import health, views
 from hrportal.forms import PortalPasswordResetForm
 
-admin.site.site_header = "HC Portal administration"
-admin.site.site_title = "HC Portal admin"
-admin.site.index_title = "Framework, matrix, assessments and people"
+admin.site.site_header = _("HC Portal administration")
+admin.site.site_title = _("HC Portal admin")
+admin.site.index_title = _("Framework, matrix, assessments and people")
+# Also the database-unavailable 503 for errors raised outside a view (hrportal.middleware).
+handler500 = "hrportal.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # For load balancers: no login, plain text (hrportal/health.py).
+    path("healthz", health.healthz, name="healthz"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),

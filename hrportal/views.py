@@ -1,11 +1,15 @@
+import sys
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
+from hrportal.middleware import database_unavailable_response, is_database_unavailable
 from hrportal.models import Notification
 from hrportal.notifications import notification_mark_read, notifications_mark_all_read
 from hrportal.typing import AuthenticatedRequest
@@ -54,3 +58,11 @@ def notifications_read_all(request: AuthenticatedRequest) -> HttpResponse:
     if count:
         messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} as read.")
     return redirect("notifications")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, except while the database is down: then the 503 page. Covers the
+    errors that DatabaseUnavailableMiddleware does not see (raised outside a view)."""
+    if is_database_unavailable(sys.exc_info()[1]):
+        return database_unavailable_response()
+    return defaults.server_error(request)

@@ -1,0 +1,148 @@
+"""Hardened serving: what every response carries and how the portal behaves when things break
+(hrportal/middleware.py, hrportal/health.py, the serving block of hrportal/settings.py)."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import IntegrityError, OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.test import RequestFactory
+from django.urls import reverse
+
+from hrportal.views import server_error
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(django_settings.BASE_DIR)
+TEMPLATES = REPO / "templates"
+
+
+def _settings_under(env: dict[str, str], *names: str) -> dict:
+    """The named settings as hrportal/settings.py computes them in a fresh process with `env`."""
+    code = (
+        "import json, hrportal.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}, default=str))"
+    )
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={"DEBUG": "True", "PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        return {"error": result.stderr}
+    return json.loads(result.stdout)
+
+
+# What a Content-Security-Policy without unsafe-inline would block.
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"\sstyle=|<style", re.IGNORECASE)
+INLINE_HANDLER = re.compile(r"\son[a-z]+=", re.IGNORECASE)
+
+
+def _inline_code(html: str) -> list[str]:
+    return [m.group(0) for pattern in (INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER) for m in pattern.finditer(html)]
+
+
+def _refuse(*args, **kwargs):
+    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+
+@pytest.fixture
+def database_down(monkeypatch):
+    """Call it to make every later query fail as a refused connection does."""
+
+    def go_down():
+        monkeypatch.setattr(CursorWrapper, "execute", _refuse)
+        monkeypatch.setattr(CursorWrapper, "executemany", _refuse)
+
+    yield go_down
+    monkeypatch.undo()
+
+
+# 1. Database down: a 503 page, kept connections health-checked.
+
+
+def test_kept_database_connections_are_health_checked():
+    assert _settings_under({"CONN_MAX_AGE": "60"}, "DATABASES")["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is True
+    assert _settings_under({"CONN_MAX_AGE": "0"}, "DATABASES")["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is False
+
+
+def test_database_down_gives_the_friendly_503_page_with_retry_after(client, cast, database_down):
+    client.force_login(cast.employee)
+    database_down()
+    response = client.get(reverse("competencies:my_gaps"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    html = response.content.decode()
+    assert "HC Portal is briefly unavailable" in html and "Something went wrong" not in html
+    assert "no-store" in response["Cache-Control"]
+    assert _inline_code(html) == []
+
+
+def test_other_database_errors_are_still_server_errors(client, cast, monkeypatch):
+    client.force_login(cast.employee)
+
+    def broken(*args, **kwargs):
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr("competencies.views.gaps.employee_gaps", broken)
+    with pytest.raises(IntegrityError):
+        client.get(reverse("competencies:my_gaps"))
+
+
+def test_database_down_gives_the_503_page_even_where_no_view_touches_it(client, cast, database_down):
+    # A 404 reads nothing, but SessionMiddleware loads the session on the way out (to renew
+    # it): that error is raised outside any view and reaches the 500 handler.
+    client.force_login(cast.employee)
+    database_down()
+    client.raise_request_exception = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "briefly unavailable" in response.content.decode()
+
+
+def test_database_errors_outside_a_view_also_give_the_503_page():
+    request = RequestFactory().get("/")
+    try:
+        raise OperationalError("the database system is shutting down")
+    except OperationalError:
+        response = server_error(request)
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        assert server_error(request).status_code == 500
+
+
+# 2. /healthz
+
+
+def test_healthz_answers_ok_without_login_cookies_or_personal_data(client, cast):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.content == b"ok\n" and response["Content-Type"].startswith("text/plain")
+    assert "no-store" in response["Cache-Control"]
+    assert not response.cookies
+    assert client.post(reverse("healthz")).status_code == 405
+
+
+def test_healthz_answers_503_while_the_database_is_down(client, database_down):
+    database_down()
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.content == b"database unavailable\n"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_healthz_is_not_redirected_to_https_for_plain_http_probes(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("healthz")).status_code == 200
+    assert client.get(reverse("login")).status_code == 301
