@@ -15,6 +15,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from hrportal.views import server_error
+from tests.competencies.factories import CompetencyFactory
+from tests.idp.factories import IdpItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +148,45 @@ def test_healthz_is_not_redirected_to_https_for_plain_http_probes(client, settin
     settings.SECURE_SSL_REDIRECT = True
     assert client.get(reverse("healthz")).status_code == 200
     assert client.get(reverse("login")).status_code == 301
+
+
+# 3. Content-Security-Policy
+
+
+def test_every_page_carries_a_csp_without_unsafe_inline(client, cast):
+    client.force_login(cast.employee)
+    policy = client.get(reverse("competencies:my_gaps"))["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+@pytest.mark.parametrize("template", sorted(str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")))
+def test_templates_have_no_inline_scripts_styles_or_handlers(template):
+    assert _inline_code((TEMPLATES / template).read_text()) == []
+
+
+def test_portal_pages_render_no_inline_code(client, cast):
+    CompetencyFactory()
+    item = IdpItemFactory(employee=cast.employee, description="Line one\nLine two")
+    client.force_login(cast.employee)
+    for url in (reverse("competencies:my_gaps"), reverse("idp:my_plan"), reverse("idp:item", args=[item.pk])):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert _inline_code(response.content.decode()) == [], url
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:index", "admin:competencies_competency_changelist", "admin:competencies_competency_add", "admin:login"],
+)
+def test_admin_pages_render_no_inline_scripts_or_styles(client, admin_user, url_name):
+    if url_name != "admin:login":
+        client.force_login(admin_user)
+    response = client.get(reverse(url_name))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert INLINE_SCRIPT.findall(html) == [] and INLINE_STYLE.findall(html) == []
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
