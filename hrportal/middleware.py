@@ -2,12 +2,16 @@
 
 - `DatabaseUnavailableMiddleware`: while the database is down, a friendly 503 page with
   Retry-After instead of the server-error page.
+- `PrivateResponseMiddleware`: Permissions-Policy on every response, and
+  `Cache-Control: private, no-store` on every response to a signed-in person (their pages and
+  downloads carry personal data that no shared or browser cache should keep).
 """
 
 import logging
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
@@ -41,6 +45,7 @@ def database_unavailable_response() -> HttpResponse:
     database again (the navbar's user, the unread count)."""
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # Also keeps PrivateResponseMiddleware from loading the session to ask who this is.
     patch_cache_control(response, no_store=True)
     return response
 
@@ -65,3 +70,30 @@ class DatabaseUnavailableMiddleware:
             # lost: a 5xx response never saves the session, and the cookie is left as it is.
             session._session_cache = {}
         return database_unavailable_response()
+
+
+class PrivateResponseMiddleware:
+    """Permissions-Policy everywhere; `private, no-store` for a signed-in person unless the view
+    chose its own Cache-Control."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        if not response.has_header("Cache-Control") and _signed_in(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    try:
+        return bool(user.is_authenticated)
+    except DatabaseError:
+        # The session could not be read: the response may still be personal, keep it uncached.
+        return True

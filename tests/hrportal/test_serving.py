@@ -1,6 +1,7 @@
 """Hardened serving: what every response carries and how the portal behaves when things break
 (hrportal/middleware.py, hrportal/health.py, the serving block of hrportal/settings.py)."""
 
+import importlib
 import json
 import re
 import subprocess
@@ -9,12 +10,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, OperationalError
 from django.db.backends.utils import CursorWrapper
-from django.test import RequestFactory
-from django.urls import reverse
+from django.test import RequestFactory, override_settings
+from django.urls import clear_url_caches, reverse
 
+import hrportal.settings as production_settings
+from hrportal import urls as portal_urls
 from hrportal.views import server_error
+from idp.models import ItemStatus
 from tests.competencies.factories import CompetencyFactory
 from tests.idp.factories import IdpItemFactory
 
@@ -190,3 +196,72 @@ def test_admin_pages_render_no_inline_scripts_or_styles(client, admin_user, url_
     html = response.content.decode()
     assert INLINE_SCRIPT.findall(html) == [] and INLINE_STYLE.findall(html) == []
     assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+# 4. Headers, sessions, passwords, the admin's address
+
+
+def test_signed_in_pages_and_downloads_are_private_and_not_stored(client, cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(cast.employee)
+    page = client.get(reverse("competencies:my_gaps"))
+    assert {"private", "no-store"} <= {v.strip() for v in page["Cache-Control"].split(",")}
+
+    item = IdpItemFactory(employee=cast.employee, status=ItemStatus.IN_PROGRESS)
+    client.post(
+        reverse("idp:item_action", args=[item.pk, "complete"]),
+        {
+            "complete-evidence_note": "Certificate",
+            "complete-evidence_file": SimpleUploadedFile("cert.pdf", b"%PDF-1.4", "application/pdf"),
+        },
+    )
+    download = client.get(reverse("idp:item_evidence", args=[item.pk]))
+    assert download.status_code == 200
+    assert {"private", "no-store"} <= {v.strip() for v in download["Cache-Control"].split(",")}
+
+
+def test_anonymous_pages_are_not_marked_private(client):
+    assert "Cache-Control" not in client.get("/no-such-page/")
+
+
+def test_permissions_policy_refuses_camera_microphone_geolocation_and_payment(client, cast):
+    for response in (client.get(reverse("login")), client.get("/no-such-page/")):
+        policy = response["Permissions-Policy"]
+        for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+            assert feature in policy
+
+
+def test_the_session_ends_after_the_idle_hours_and_each_request_renews_it(client, cast):
+    assert _settings_under({"SESSION_IDLE_HOURS": "2"}, "SESSION_COOKIE_AGE") == {"SESSION_COOKIE_AGE": 7200}
+    assert django_settings.SESSION_COOKIE_AGE == 8 * 3600 and django_settings.SESSION_SAVE_EVERY_REQUEST
+    client.force_login(cast.employee)
+    for _ in range(2):
+        response = client.get(reverse("competencies:my_gaps"))
+        cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+        assert cookie["max-age"] == 8 * 3600  # sent again on every request: the idle clock restarts
+
+
+def test_new_passwords_are_hashed_with_argon2_and_older_hashes_still_work(settings):
+    settings.PASSWORD_HASHERS = production_settings.PASSWORD_HASHERS
+    assert make_password("s3cret-Passw0rd").startswith("argon2$")
+    pbkdf2 = make_password("s3cret-Passw0rd", hasher="pbkdf2_sha256")
+    upgraded = []
+    assert check_password("s3cret-Passw0rd", pbkdf2, setter=upgraded.append)
+    assert upgraded == ["s3cret-Passw0rd"]  # re-hashed with argon2 at the next login
+
+
+def test_the_admin_address_is_a_setting(client, cast):
+    assert reverse("admin:index") == "/" + django_settings.ADMIN_URL
+    assert "ImproperlyConfigured" in _settings_under({"ADMIN_URL": "/admin"}, "ADMIN_URL").get("error", "")
+    client.force_login(cast.hc)
+    try:
+        with override_settings(ADMIN_URL="hc-admin/"):
+            importlib.reload(portal_urls)
+            clear_url_caches()
+            assert reverse("admin:index") == "/hc-admin/"
+            assert client.get("/hc-admin/").status_code == 200
+            assert client.get("/admin/").status_code == 404
+    finally:
+        importlib.reload(portal_urls)
+        clear_url_caches()
+    assert reverse("admin:index") == "/admin/"
