@@ -1,5 +1,7 @@
 """Serving hardening: what every response gets, whichever view answers it.
 
+- `RejectNulMiddleware`: a NUL character in the path or a parameter is a 400, before any view
+  (PostgreSQL refuses NUL in text, so a filter like `?status__exact=%00` would be a 500).
 - `DatabaseUnavailableMiddleware`: while the database is down, a friendly 503 page with
   Retry-After instead of the server-error page.
 - `PrivateResponseMiddleware`: Permissions-Policy on every response, and
@@ -12,9 +14,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,32 @@ def database_unavailable_response() -> HttpResponse:
     # Also keeps PrivateResponseMiddleware from loading the session to ask who this is.
     patch_cache_control(response, no_store=True)
     return response
+
+
+class RejectNulMiddleware:
+    """400 for a NUL character in the path, a query-string or a form parameter (name or value)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            return HttpResponseBadRequest(
+                gettext("Bad request: the address or the form contains a NUL character."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path_info:
+        return True
+    parameters = [request.GET]
+    if request.method == "POST":
+        parameters.append(request.POST)
+    return any(
+        "\x00" in key or any("\x00" in value for value in query.getlist(key)) for query in parameters for key in query
+    )
 
 
 class DatabaseUnavailableMiddleware:

@@ -44,9 +44,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Serving hardening (hrportal/middleware.py): the CSP header (SECURE_CSP), the 503 page
-    # while the database is down.
+    # Serving hardening (hrportal/middleware.py): the CSP header (SECURE_CSP), a 400 for NUL
+    # characters before anything reads the parameters, the 503 page while the database is down.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "hrportal.middleware.RejectNulMiddleware",
     "hrportal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -265,3 +265,29 @@ def test_the_admin_address_is_a_setting(client, cast):
         importlib.reload(portal_urls)
         clear_url_caches()
     assert reverse("admin:index") == "/admin/"
+
+
+# 7. NUL characters
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/admin/competencies/competency/", {"name__exact": "\x00"}),
+        ("get", "/admin/autocomplete/", {"term": "a\x00b", "app_label": "competencies", "model_name": "competency"}),
+        ("get", "/admin/competencies/competency/", {"q\x00": "x"}),
+        ("post", "/accounts/login/", {"username": "employee\x00", "password": "x"}),
+        ("get", "/idp/%00/", {}),
+    ],
+)
+def test_nul_characters_are_a_bad_request_before_any_view(client, cast, method, path, data):
+    client.force_login(cast.hc)
+    response = getattr(client, method)(path.replace("/admin/", "/" + django_settings.ADMIN_URL), data)
+    assert response.status_code == 400
+    assert "NUL character" in response.content.decode()
+
+
+def test_parameters_without_nul_pass(client, cast):
+    client.force_login(cast.hc)
+    response = client.get(reverse("admin:competencies_competency_changelist"), {"q": "safety"})
+    assert response.status_code == 200
