@@ -100,3 +100,37 @@ def test_hc_may_lift_a_lockout_in_the_admin(client, cast):
     assert cast.hc.has_perm("axes.delete_accessattempt")
     assert Permission.objects.filter(group__name="HC", codename="view_accessattempt").exists()
 
+
+def test_one_password_sprayed_over_many_usernames_locks_the_address(client, cast, settings):
+    """Password spraying: one failure per username never reaches the per-username limit, so the
+    address has its own (LOGIN_ADDRESS_FAILURE_LIMIT failures within the cool-off)."""
+    settings.AXES_ENABLED = True
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT == 20
+    for n in range(19):
+        response = client.post(reverse("login"), {"username": f"person{n}", "password": "Summer2026!"})
+        assert response.status_code == 200, n
+    # Signing in with one's own account in between clears only one's own failures.
+    assert client.post(reverse("login"), {"username": "employee", "password": PASSWORD}).status_code == 302
+    client.post(reverse("logout"))
+
+    response = client.post(reverse("login"), {"username": "person19", "password": "Summer2026!"})
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    # The whole address waits, even with a right password ...
+    response = client.post(reverse("login"), {"username": "colleague", "password": PASSWORD})
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+    # ... while other addresses are not affected.
+    response = client.post(reverse("login"), {"username": "colleague", "password": PASSWORD}, REMOTE_ADDR="192.0.2.7")
+    assert response.status_code == 302
+
+
+def test_the_address_limit_counts_only_failures_within_the_cool_off(client, cast, settings):
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    settings.AXES_ENABLED = True
+    for n in range(19):
+        client.post(reverse("login"), {"username": f"person{n}", "password": "Summer2026!"})
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME * 2)
+    assert client.post(reverse("login"), {"username": "person19", "password": "x"}).status_code == 200
+    assert client.post(reverse("login"), {"username": "employee", "password": PASSWORD}).status_code == 302
