@@ -60,7 +60,7 @@ def superuser(db) -> User:
 def test_hc_cannot_set_anyones_password_in_the_admin(client, cast):
     client.force_login(cast.hc_employee)
     for person in (cast.other_supervisor, cast.employee):  # their own supervisor, and anyone
-        url = f"/admin/hrportal/user/{person.pk}/password/"
+        url = reverse("admin:auth_user_password_change", args=[person.pk])
         assert client.get(url).status_code == 403
         response = client.post(url, {"password1": "Taken-over-123", "password2": "Taken-over-123"})
         assert response.status_code == 403
@@ -90,7 +90,7 @@ def test_hc_cannot_send_a_reset_link_to_whoever_approves_for_them(client, cast):
 
 def test_a_superuser_may_set_a_password_and_the_owner_is_told(client, cast, superuser):
     client.force_login(superuser)
-    url = f"/admin/hrportal/user/{cast.employee.pk}/password/"
+    url = reverse("admin:auth_user_password_change", args=[cast.employee.pk])
     response = client.post(url, {"password1": "New-pass-98765", "password2": "New-pass-98765"})
     assert response.status_code == 302
     cast.employee.refresh_from_db()
@@ -275,7 +275,7 @@ def test_no_door_lets_an_hc_member_act_on_their_own_record(client, cast):
     )
     # Through someone else's account: a password for their own supervisor, a new HC helper.
     client.post(
-        f"/admin/hrportal/user/{cast.other_supervisor.pk}/password/",
+        reverse("admin:auth_user_password_change", args=[cast.other_supervisor.pk]),
         {"password1": "Taken-over-123", "password2": "Taken-over-123"},
     )
     client.post(reverse("admin:hrportal_user_add"), {"username": "helper", "email": "h@example.com"})
