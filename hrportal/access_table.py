@@ -37,7 +37,6 @@ class Role(StrEnum):
 ROLES: tuple[Role, ...] = tuple(Role)
 # Nobody here is staff: the admin sends them all to its login page.
 NON_STAFF: tuple[Role, ...] = (Role.ANONYMOUS, Role.OWNER, Role.COLLEAGUE, Role.SUPERVISOR, Role.OTHER_SUPERVISOR)
-STAFF: tuple[Role, ...] = (Role.HC, Role.HC_OWNER, Role.SUPERUSER)
 
 
 class Kind(StrEnum):
@@ -161,6 +160,7 @@ OWNER_SCOPE = "login 200 404 200 404 200 200 200"
 
 PORTAL_ROUTES: tuple[Route, ...] = (
     Route("home", "login 302>competencies:my_gaps " + " ".join(["302>competencies:my_gaps"] * 6)),
+    Route("healthz", PUBLIC, note="for load balancers: no login; 503 while the database is down"),
     Route("notifications", S),
     Route("notification_read", NOT_GET, Kind.NOTIFICATION, "notification_id"),
     Route("notifications_read_all", NOT_GET),
@@ -216,6 +216,7 @@ PORTAL_ROUTES: tuple[Route, ...] = (
 # Requests that change something. An outcome other than a 302 to a page of the portal (a
 # refusal, a sign-in redirect, a form shown again) must change nothing; the test checks it.
 POST_PROBES: tuple[Route, ...] = (
+    Route("healthz", "405 405 405 405 405 405 405 405", method="POST", note="GET and HEAD only"),
     Route(
         "notification_read",
         "login 302>notifications 404 404 404 404 302>notifications 404",

@@ -5,6 +5,7 @@ each test runs in its own savepoint, so a request that changes something (a POST
 by a role allowed to act) is undone before the next one.
 """
 
+import importlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,7 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models, transaction
 from django.test import Client, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from assessments.models import AssessmentResult
@@ -393,6 +394,24 @@ def test_the_table_lists_every_route_of_the_urlconf_and_nothing_else():
     assert sorted(in_urlconf - in_table) == [], "routes missing from hrportal/access_table.py"
     assert sorted(in_table - in_urlconf) == [], "routes in hrportal/access_table.py that no longer exist"
     assert {route.key for route in POST_PROBES} <= in_urlconf
+
+
+def test_the_table_holds_whatever_the_admins_prefix(world):
+    """Rows name admin routes below the admin's prefix, so ADMIN_URL changes none of them."""
+    import hrportal.urls
+
+    try:
+        with override_settings(ADMIN_URL="backoffice/"):
+            importlib.reload(hrportal.urls)
+            clear_url_caches()
+            assert reverse("admin:index") == "/backoffice/"
+            assert _urlconf_keys(get_resolver().url_patterns) == {route.key for route in GET_ROUTES}
+            hc = _client_for(world, Role.HC)
+            assert hc.get("/backoffice/").status_code == 200
+            assert hc.get("/admin/").status_code == 404
+    finally:
+        importlib.reload(hrportal.urls)
+        clear_url_caches()
 
 
 def test_every_row_states_a_known_outcome_for_every_role():
