@@ -27,10 +27,11 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, clear_url_caches, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from assessments.models import AssessmentResult
+from assessments.models import Assessment, AssessmentResult, CompetencyMapping
 from assessments.services import result_record
 from competencies.models import (
     CareerPath,
+    Competency,
     CompetencyLevel,
     CompetencyLevelHistory,
     PositionTarget,
@@ -238,7 +239,13 @@ SNAPSHOT_MODELS = (
     CompetencyLevel,
     CompetencyLevelHistory,
     AssessmentResult,
+    Assessment,
+    CompetencyMapping,
+    Competency,
     PositionTarget,
+    PositionTargetHistory,
+    CareerPath,
+    AccessAttempt,
 )
 
 
