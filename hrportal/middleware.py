@@ -7,9 +7,11 @@
 - `PrivateResponseMiddleware`: Permissions-Policy on every response, and
   `Cache-Control: private, no-store` on every response to a signed-in person (their pages and
   downloads carry personal data that no shared or browser cache should keep).
+- `SessionIdleRenewalMiddleware`: the idle timeout, renewed at most every few minutes.
 """
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -95,7 +97,7 @@ class DatabaseUnavailableMiddleware:
         session = getattr(request, "session", None)
         if session is not None and not hasattr(session, "_session_cache"):
             # The session could not be loaded. Without this, SessionMiddleware would try again
-            # on the way out (SESSION_SAVE_EVERY_REQUEST) and turn the 503 into a 500. Nothing is
+            # on the way out (to renew it, say) and turn the 503 into a 500. Nothing is
             # lost: a 5xx response never saves the session, and the cookie is left as it is.
             session._session_cache = {}
         return database_unavailable_response()
@@ -126,3 +128,36 @@ def _signed_in(request: HttpRequest) -> bool:
     except DatabaseError:
         # The session could not be read: the response may still be personal, keep it uncached.
         return True
+
+
+# The idle timeout without a database write on every request: the session's expiry is moved
+# forward at most once per SESSION_RENEW_SECONDS, so it ends between SESSION_COOKIE_AGE minus
+# that and SESSION_COOKIE_AGE after the person's last request.
+SESSION_RENEWED_AT_KEY = "_renewed_at"
+
+
+class SessionIdleRenewalMiddleware:
+    """Renews a signed-in session's expiry (the idle clock) when the last renewal is older than
+    SESSION_RENEW_SECONDS. Must come after SessionMiddleware, which saves what this marks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only a session that exists and was read for this request (a signed-in page): an
+        # anonymous visit creates none, and a static file reads none.
+        if session is None or not session.session_key or not getattr(session, "_session_cache", None):
+            return response
+        now = int(time.time())
+        renewed_at = session.get(SESSION_RENEWED_AT_KEY)
+        if not isinstance(renewed_at, int) or now - renewed_at >= settings.SESSION_RENEW_SECONDS:
+            session[SESSION_RENEWED_AT_KEY] = now
+        return response
+
+
+def mark_new_session_renewed(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """user_logged_in receiver: a session just created at login needs no renewal yet."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_RENEWED_AT_KEY] = int(time.time())

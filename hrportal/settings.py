@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hrportal.middleware.SessionIdleRenewalMiddleware",
     # Permissions-Policy, and no caching of anything a signed-in person is shown.
     "hrportal.middleware.PrivateResponseMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -119,9 +120,11 @@ if not 1 <= AUDIT_RETENTION_DAYS <= 1095:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Idle timeout: a session ends SESSION_IDLE_HOURS after the last request (each request renews it).
+# Idle timeout: a session ends SESSION_IDLE_HOURS after the last request. Requests renew it
+# at most every SESSION_RENEW_SECONDS (hrportal.middleware.SessionIdleRenewalMiddleware), not
+# on every request, which would cost every page a database write.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_HOURS", default=8) * 60 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 300
 # The admin's address: another path than the well-known admin/ keeps it off scanners' lists.
 ADMIN_URL = env("ADMIN_URL", default="admin/")
 if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
