@@ -65,7 +65,7 @@ OBJECT_ROUTES = [route for route in all_routes() if route.kind in PERSONAL_KINDS
 # A stranger's object, asked by someone who may see neither it nor its owner.
 OUT_OF_SCOPE_ROLES = (Role.OWNER, Role.COLLEAGUE, Role.SUPERVISOR, Role.OTHER_SUPERVISOR)
 MISSING_ID = 987_654
-CSRF_TOKEN = re.compile(r'(?<=name="csrfmiddlewaretoken" value=")[^"]+|(?<=data-csrf=")[^"]+')
+CSRF_TOKEN = re.compile(r'(?<=name="csrfmiddlewaretoken" value=")[^"]+')
 
 
 @dataclass
@@ -93,7 +93,7 @@ def _personal_objects(owner: User, competencies, assessment, recorder: User) -> 
         evidence_note="Certificate attached.",
         evidence_file=SimpleUploadedFile("certificate.pdf", b"%PDF-1.4 certificate"),
     )
-    change = give_level(owner, competencies[0], 1)
+    give_level(owner, competencies[0], 1)
     recorded = result_record(
         employee=owner,
         assessment=assessment,
@@ -111,7 +111,7 @@ def _personal_objects(owner: User, competencies, assessment, recorder: User) -> 
         Kind.EVIDENCE: completed,
         Kind.NOTIFICATION: notification,
         Kind.LEVEL: CompetencyLevel.objects.get(employee=owner, competency=competencies[0]),
-        Kind.LEVEL_HISTORY: CompetencyLevelHistory.objects.filter(employee=owner).first() or change,
+        Kind.LEVEL_HISTORY: CompetencyLevelHistory.objects.get(employee=owner, competency=competencies[0]),
         Kind.RESULT: recorded.result,
         Kind.AUDIT_ENTRY: audit_entry,
     }
