@@ -2,14 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from hrportal import health, views
 from hrportal.forms import PortalPasswordResetForm
 
-admin.site.site_header = _("HC Portal administration")
-admin.site.site_title = _("HC Portal admin")
-admin.site.index_title = _("Framework, matrix, assessments and people")
 # Also the database-unavailable 503 for errors raised outside a view (hrportal.middleware).
 handler500 = "hrportal.views.server_error"
 

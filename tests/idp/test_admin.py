@@ -55,4 +55,4 @@ def test_bulk_verify_raises_levels_and_skips_own_and_unfinished_items(client, ca
 
 def test_item_admin_is_refused_to_employees(client, cast):
     client.force_login(cast.employee)
-    assert client.get(reverse("admin:idp_idpitem_changelist")).status_code == 302
+    assert client.get(reverse("admin:idp_idpitem_changelist")).status_code == 403

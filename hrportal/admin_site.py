@@ -1,0 +1,36 @@
+"""The portal's admin site: Django's, except that a signed-in person who may not use it gets
+403 (PRODUCT.md: a page the viewer's role may not use answers 403), not the admin's login form
+with "You are authenticated as … but are not authorized"."""
+
+from functools import wraps
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = _("HC Portal administration")
+    site_title = _("HC Portal admin")
+    index_title = _("Framework, matrix, assessments and people")
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def refuse_signed_in_non_staff(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return refuse_signed_in_non_staff
+
+    def login(self, request, extra_context=None):
+        if request.method == "GET" and request.user.is_authenticated and not self.has_permission(request):
+            raise PermissionDenied
+        return super().login(request, extra_context)
+
+
+class PortalAdminConfig(AdminConfig):
+    default_site = "hrportal.admin_site.PortalAdminSite"
