@@ -35,7 +35,7 @@ class Role(StrEnum):
 
 
 ROLES: tuple[Role, ...] = tuple(Role)
-# Nobody here is staff: the admin sends them all to its login page.
+# Nobody here is staff: the admin sends the anonymous to its login page and refuses the others (403).
 NON_STAFF: tuple[Role, ...] = (Role.ANONYMOUS, Role.OWNER, Role.COLLEAGUE, Role.SUPERVISOR, Role.OTHER_SUPERVISOR)
 
 
@@ -157,6 +157,9 @@ HC_ONLY = "login 403 403 403 403 200 200 200"
 # The owner and whoever may see the owner's data: their supervisor and HC. Colleagues and other
 # supervisors get 404: the object is outside their scope.
 OWNER_SCOPE = "login 200 404 200 404 200 200 200"
+# The first five cells of every admin page: the anonymous to the admin's login page, signed-in
+# people who are not staff 403 (hrportal.admin_site).
+NOT_STAFF = "admin 403 403 403 403"
 
 PORTAL_ROUTES: tuple[Route, ...] = (
     Route("home", "login 302>competencies:my_gaps " + " ".join(["302>competencies:my_gaps"] * 6)),
@@ -296,21 +299,21 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:hrportal_section_add",
-        "admin 403 403 403 403 302>admin:hrportal_section_changelist "
+        f"{NOT_STAFF} 302>admin:hrportal_section_changelist "
         "302>admin:hrportal_section_changelist 302>admin:hrportal_section_changelist",
         method="POST",
         data={"name": "Added by a probe"},
     ),
     Route(
         "admin:auth_group_add",
-        "admin 403 403 403 403 403 403 302>admin:auth_group_changelist",
+        f"{NOT_STAFF} 403 403 302>admin:auth_group_changelist",
         method="POST",
         data={"name": "Probe group"},
         note="roles are for superusers (IT) to hand out",
     ),
     Route(
         "admin:hrportal_user_change",
-        "admin 403 403 403 403 403 403 200",
+        f"{NOT_STAFF} 403 403 200",
         Kind.SUPERUSER_ACCOUNT,
         "object_id",
         method="POST",
@@ -319,14 +322,14 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:hrportal_user_send_password_reset",
-        "admin 403 403 403 403 403 403 302>admin:hrportal_user_change",
+        f"{NOT_STAFF} 403 403 302>admin:hrportal_user_change",
         Kind.SUPERUSER_ACCOUNT,
         "user_id",
         method="POST",
     ),
     Route(
         "admin:hrportal_user_send_password_reset",
-        "admin 403 403 403 403 302>admin:hrportal_user_change 403 302>admin:hrportal_user_change",
+        f"{NOT_STAFF} 302>admin:hrportal_user_change 403 302>admin:hrportal_user_change",
         Kind.APPROVER_ACCOUNT,
         "user_id",
         method="POST",
@@ -334,7 +337,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:hrportal_user_change",
-        "admin 403 403 403 403 200 403 200",
+        f"{NOT_STAFF} 200 403 200",
         Kind.APPROVER_ACCOUNT,
         "object_id",
         method="POST",
@@ -343,7 +346,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:competencies_positiontarget_change",
-        "admin 403 403 403 403 302>admin:competencies_positiontarget_changelist 403 "
+        f"{NOT_STAFF} 302>admin:competencies_positiontarget_changelist 403 "
         "302>admin:competencies_positiontarget_changelist",
         Kind.TARGET,
         "object_id",
@@ -353,7 +356,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:competencies_competencylevel_change",
-        "admin 403 403 403 403 302>admin:competencies_competencylevel_changelist 403 "
+        f"{NOT_STAFF} 302>admin:competencies_competencylevel_changelist 403 "
         "302>admin:competencies_competencylevel_changelist",
         Kind.LEVEL,
         "object_id",
@@ -363,21 +366,21 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:competencies_competencylevel_add",
-        "admin 403 403 403 403 " + " ".join(["302>admin:competencies_competencylevel_changelist"] * 3),
+        f"{NOT_STAFF} " + " ".join(["302>admin:competencies_competencylevel_changelist"] * 3),
         method="POST",
         data={"employee": "{owner}", "competency": "{unlevelled}", "level": "5", "reason": "Probe"},
         note="the same form for someone else: the data are valid",
     ),
     Route(
         "admin:competencies_competencylevel_add",
-        "admin 403 403 403 403 200 200 200",
+        f"{NOT_STAFF} 200 200 200",
         method="POST",
         data={"employee": "{viewer}", "competency": "{unlevelled}", "level": "5", "reason": "Probe"},
         note="a level for oneself: the form says no",
     ),
     Route(
         "admin:assessments_assessmentresult_add",
-        "admin 403 403 403 403 " + " ".join(["302>admin:assessments_assessmentresult_changelist"] * 3),
+        f"{NOT_STAFF} " + " ".join(["302>admin:assessments_assessmentresult_changelist"] * 3),
         method="POST",
         data={
             "employee": "{owner}",
@@ -390,7 +393,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:assessments_assessmentresult_add",
-        "admin 403 403 403 403 200 200 200",
+        f"{NOT_STAFF} 200 200 200",
         method="POST",
         data={
             "employee": "{viewer}",
@@ -403,7 +406,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:hrportal_auditentry_change",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.AUDIT_ENTRY,
         "object_id",
         method="POST",
@@ -411,7 +414,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:hrportal_auditentry_delete",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.AUDIT_ENTRY,
         "object_id",
         method="POST",
@@ -419,7 +422,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:competencies_competencylevelhistory_change",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.LEVEL_HISTORY,
         "object_id",
         method="POST",
@@ -428,7 +431,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:competencies_positiontargethistory_change",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.TARGET_HISTORY,
         "object_id",
         method="POST",
@@ -436,7 +439,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:assessments_assessmentresult_change",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.RESULT,
         "object_id",
         method="POST",
@@ -445,7 +448,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:hrportal_notification_change",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.NOTIFICATION,
         "object_id",
         method="POST",
@@ -453,7 +456,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:competencies_competencylevelhistory_delete",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.LEVEL_HISTORY,
         "object_id",
         method="POST",
@@ -461,7 +464,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:competencies_competencylevel_delete",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.LEVEL,
         "object_id",
         method="POST",
@@ -470,7 +473,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:assessments_assessmentresult_delete",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.RESULT,
         "object_id",
         method="POST",
@@ -478,7 +481,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:idp_idpitem_changelist",
-        "admin 403 403 403 403 " + " ".join(["302>admin:idp_idpitem_changelist"] * 3),
+        f"{NOT_STAFF} " + " ".join(["302>admin:idp_idpitem_changelist"] * 3),
         Kind.EVIDENCE,
         "",
         method="POST",
@@ -488,7 +491,7 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route(
         "admin:idp_idpitem_delete",
-        "admin 403 403 403 403 403 403 403",
+        f"{NOT_STAFF} 403 403 403",
         Kind.DRAFT_ITEM,
         "object_id",
         method="POST",
@@ -509,8 +512,8 @@ class AdminView:
 
 @dataclass(frozen=True)
 class AdminModel:
-    """A registered ModelAdmin and what staff get on each of its pages; everyone else is sent
-    to the admin's login page. Cells are three tokens: HC, HC owner, superuser."""
+    """A registered ModelAdmin and what staff get on each of its pages (everyone else: NOT_STAFF).
+    Cells are three tokens: HC, HC owner, superuser."""
 
     label: str  # "hrportal.user"
     kind: Kind  # the object its object pages are asked about
@@ -589,11 +592,8 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
     AdminModel("idp.idpitem", Kind.DRAFT_ITEM, A, NO, A, NO, A, note="changed by the workflow only"),
 )
 
-# Anonymous: the admin's login page; signed in without staff rights: 403 (hrportal.admin_site).
-_TO_ADMIN = "admin 403 403 403 403"
-
 ADMIN_SITE_ROUTES: tuple[Route, ...] = (
-    Route("admin:index", f"{_TO_ADMIN} {A}"),
+    Route("admin:index", f"{NOT_STAFF} {A}"),
     Route(
         "admin:login",
         "200 403 403 403 403 302>admin:index 302>admin:index 302>admin:index",
@@ -604,29 +604,29 @@ ADMIN_SITE_ROUTES: tuple[Route, ...] = (
         "302>admin:index 403 403 403 403 405 405 405",
         note="POST only; the admin sends anonymous people to its index first",
     ),
-    Route("admin:password_change", f"{_TO_ADMIN} {A}"),
-    Route("admin:password_change_done", f"{_TO_ADMIN} {A}"),
+    Route("admin:password_change", f"{NOT_STAFF} {A}"),
+    Route("admin:password_change_done", f"{NOT_STAFF} {A}"),
     Route(
         "admin:autocomplete",
-        f"{_TO_ADMIN} {A}",
+        f"{NOT_STAFF} {A}",
         query="app_label=competencies&model_name=competencylevel&field_name=employee",
     ),
-    Route("admin:jsi18n", f"{_TO_ADMIN} {A}"),
+    Route("admin:jsi18n", f"{NOT_STAFF} {A}"),
     Route(
         "admin:view_on_site",
-        f"{_TO_ADMIN} 302>idp:item 302>idp:item 302>idp:item",
+        f"{NOT_STAFF} 302>idp:item 302>idp:item 302>idp:item",
         Kind.DRAFT_ITEM,
         "object_id",
         kwargs={"content_type_id": "{idp_item_type}"},
         note="leads to the portal's page, which checks access itself",
     ),
-    Route("admin:app_list", f"{_TO_ADMIN} 404 404 200", kwargs={"app_label": "auth"}, note="HC has no auth model"),
-    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "axes"}),
-    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "hrportal"}),
-    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "competencies"}),
-    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "assessments"}),
-    Route("admin:app_list", f"{_TO_ADMIN} {A}", kwargs={"app_label": "idp"}),
-    Route("admin:(?P<url>.*)$", f"{_TO_ADMIN} 404 404 404", kwargs={"url": "no-such-page/"}),
+    Route("admin:app_list", f"{NOT_STAFF} 404 404 200", kwargs={"app_label": "auth"}, note="HC has no auth model"),
+    Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "axes"}),
+    Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "hrportal"}),
+    Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "competencies"}),
+    Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "assessments"}),
+    Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "idp"}),
+    Route("admin:(?P<url>.*)$", f"{NOT_STAFF} 404 404 404", kwargs={"url": "no-such-page/"}),
 )
 
 
@@ -634,14 +634,14 @@ def admin_model_routes(model: AdminModel) -> list[Route]:
     """The rows of one AdminModel: its five standard pages, the old-style object URL and its extras."""
     app_label, model_name = model.label.split(".")
     prefix = f"admin:{app_label}_{model_name}"
-    rows = [Route(f"{prefix}_changelist", f"{_TO_ADMIN} {model.changelist}", note=model.note)]
-    rows.append(Route(f"{prefix}_add", f"{_TO_ADMIN} {model.add}"))
+    rows = [Route(f"{prefix}_changelist", f"{NOT_STAFF} {model.changelist}", note=model.note)]
+    rows.append(Route(f"{prefix}_add", f"{NOT_STAFF} {model.add}"))
     for action in ("change", "delete", "history"):
-        rows.append(Route(f"{prefix}_{action}", f"{_TO_ADMIN} {getattr(model, action)}", model.kind, "object_id"))
+        rows.append(Route(f"{prefix}_{action}", f"{NOT_STAFF} {getattr(model, action)}", model.kind, "object_id"))
     rows.append(
         Route(
             f"admin:{app_label}/{model_name}/<path:object_id>/",
-            f"{_TO_ADMIN} " + " ".join([f"302>{prefix}_change"] * 3),
+            f"{NOT_STAFF} " + " ".join([f"302>{prefix}_change"] * 3),
             model.kind,
             "object_id",
             note="the old-style object URL",
@@ -649,7 +649,7 @@ def admin_model_routes(model: AdminModel) -> list[Route]:
     )
     for view in model.extra:
         kind = model.kind if view.arg else None
-        rows.append(Route(f"admin:{view.name}", f"{_TO_ADMIN} {view.cells}", kind, view.arg, view.kwargs))
+        rows.append(Route(f"admin:{view.name}", f"{NOT_STAFF} {view.cells}", kind, view.arg, view.kwargs))
     return rows
 
 

@@ -311,7 +311,7 @@ def _stranger_cells():
         outcomes = route.outcomes
         portal = not route.key.startswith("admin:")
         for role in ROLES:
-            # The admin sends non-staff to its login page whatever the id (the grid asks that).
+            # The admin refuses non-staff whatever the id (the grid asks that).
             if role is Role.ANONYMOUS or (not portal and role in NON_STAFF):
                 continue
             # HC sees everyone; an HC member is not the stranger's owner, so answers as HC.

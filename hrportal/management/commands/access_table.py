@@ -23,8 +23,8 @@ fails when a route of the URLconf is missing here, and fails when this file is s
 
 The rules (PRODUCT.md): an employee sees only their own data, a supervisor also their direct
 reports, HC everything. An object outside the viewer's scope answers 404, so ids leak nothing;
-a page the viewer's role may not use answers 403. The admin is for staff: it sends everyone else
-to its login page.
+a page the viewer's role may not use answers 403. The admin is for staff: it sends the anonymous
+to its login page and answers 403 to everyone else who is not staff.
 
 Roles, relative to the object a URL names (its *owner*):
 
