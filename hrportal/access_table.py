@@ -620,7 +620,12 @@ ADMIN_SITE_ROUTES: tuple[Route, ...] = (
         kwargs={"content_type_id": "{idp_item_type}"},
         note="leads to the portal's page, which checks access itself",
     ),
-    Route("admin:app_list", f"{NOT_STAFF} 404 404 200", kwargs={"app_label": "auth"}, note="HC has no auth model"),
+    Route(
+        "admin:app_list",
+        f"{NOT_STAFF} 403 403 200",
+        kwargs={"app_label": "auth"},
+        note="HC may use no auth model (Django's admin answers 404 today: a known bug, xfail in the test)",
+    ),
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "axes"}),
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "hrportal"}),
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "competencies"}),

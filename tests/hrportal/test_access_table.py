@@ -288,10 +288,20 @@ def _ask(route: Route, role: Role, world: World, obj_id: int | None, expected: O
         assert mail.outbox == []
 
 
+# Cells where the site contradicts PRODUCT.md today, and the fix is outside this table's files.
+KNOWN_BUGS = {
+    ("GET admin:app_list[app_label=auth]", role): "Django's admin answers 404 to staff for an app whose models "
+    "they may not use; PRODUCT.md: a page the viewer's role may not use answers 403 (fix: hrportal/admin_site.py)"
+    for role in (Role.HC, Role.HC_OWNER)
+}
+
+
 def _cells(routes: list[Route]):
     for route in routes:
         for role, outcome in route.outcomes.items():
-            yield pytest.param(route, role, outcome, id=f"{route.label}-{role}")
+            bug = KNOWN_BUGS.get((route.label, role))
+            marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+            yield pytest.param(route, role, outcome, id=f"{route.label}-{role}", marks=marks)
 
 
 @pytest.mark.parametrize(("route", "role", "expected"), list(_cells(GET_ROUTES)))
