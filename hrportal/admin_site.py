@@ -1,6 +1,6 @@
-"""The portal's admin site: Django's, except that a signed-in person who may not use it gets
-403 (PRODUCT.md: a page the viewer's role may not use answers 403), not the admin's login form
-with "You are authenticated as … but are not authorized"."""
+"""The portal's admin site: Django's, except that a signed-in person who may not use it, or an
+app of it, gets 403 (PRODUCT.md: a page the viewer's role may not use answers 403), not the
+admin's login form ("You are authenticated as … but are not authorized") or a 404."""
 
 from functools import wraps
 
@@ -25,6 +25,14 @@ class PortalAdminSite(admin.AdminSite):
             return inner(request, *args, **kwargs)
 
         return refuse_signed_in_non_staff
+
+    def app_index(self, request, app_label, extra_context=None):
+        # Django answers 404 for an app none of whose models the person may use; it exists,
+        # so it is a 403 (only an app the site does not know is a 404).
+        registered = {model._meta.app_label for model in self._registry}
+        if app_label in registered and not self.get_app_list(request, app_label):
+            raise PermissionDenied
+        return super().app_index(request, app_label, extra_context)
 
     def login(self, request, extra_context=None):
         if request.method == "GET" and request.user.is_authenticated and not self.has_permission(request):
