@@ -288,17 +288,10 @@ def _ask(route: Route, role: Role, world: World, obj_id: int | None, expected: O
         assert mail.outbox == []
 
 
-# Cells where the site contradicts PRODUCT.md today and the fix is elsewhere: a strict xfail
-# with the reason, so the table keeps stating the rule. None at present.
-KNOWN_BUGS: dict[tuple[str, Role], str] = {}
-
-
 def _cells(routes: list[Route]):
     for route in routes:
         for role, outcome in route.outcomes.items():
-            bug = KNOWN_BUGS.get((route.label, role))
-            marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-            yield pytest.param(route, role, outcome, id=f"{route.label}-{role}", marks=marks)
+            yield pytest.param(route, role, outcome, id=f"{route.label}-{role}")
 
 
 @pytest.mark.parametrize(("route", "role", "expected"), list(_cells(GET_ROUTES)))
