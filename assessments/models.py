@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
 
@@ -22,25 +23,123 @@ def _percent_in_range(field: str) -> Q:
     return Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
 
 
+class ReviewPolicy(models.TextChoices):
+    """What a taker sees of their answers once the attempt is final (never before)."""
+
+    SCORE = "score", _("Score only")
+    ANSWERS = "answers", _("Score and which answers were right")
+    EXPLANATIONS = "explanations", _("Score, right answers and explanations")
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("Everyone")
+    LISTED = "listed", _("Only the positions, sections and people listed")
+
+
 class Assessment(models.Model):
-    title = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     # Free text ("Assessment OJ", "IHT", "Licencor"); mappings compare it case-insensitively.
-    category = models.CharField(max_length=100)
-    pass_percentage = _percent_field("pass percentage", default=Decimal(70))
+    category = models.CharField(_("category"), max_length=100)
+    pass_percentage = _percent_field(_("pass percentage"), default=Decimal(70))
+
+    # Taking it online. An assessment taken elsewhere (recorded or imported by HC) stays
+    # unpublished and needs no questions.
+    is_published = models.BooleanField(
+        _("published"), default=False, help_text=_("Employees can start it only when it is published.")
+    )
+    instructions = models.TextField(_("instructions"), blank=True, help_text=_("Shown before the employee starts."))
+    time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), default=30)
+    questions_per_attempt = models.PositiveSmallIntegerField(
+        _("questions per attempt"),
+        null=True,
+        blank=True,
+        help_text=_("Blank: every question. A number: that many, drawn at random for each attempt."),
+    )
+    draw_per_competency = models.BooleanField(
+        _("draw that many per competency"),
+        default=False,
+        help_text=_("Draw the number above from each competency tag (untagged questions count as one tag)."),
+    )
+    shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
+    shuffle_options = models.BooleanField(_("shuffle answer options"), default=True)
+    max_attempts = models.PositiveSmallIntegerField(
+        _("maximum attempts"), null=True, blank=True, default=3, help_text=_("Blank: no limit.")
+    )
+    cooldown_minutes = models.PositiveIntegerField(
+        _("cooldown between attempts (minutes)"), default=0, help_text=_("0: the next attempt may start at once.")
+    )
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(
+        _("closes at"), null=True, blank=True, help_text=_("An attempt running at this time ends at this time.")
+    )
+    audience = models.CharField(
+        _("who may take it"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    eligible_positions = models.ManyToManyField(
+        "hrportal.Position", blank=True, related_name="+", verbose_name=_("positions")
+    )
+    eligible_sections = models.ManyToManyField(
+        "hrportal.Section", blank=True, related_name="+", verbose_name=_("sections")
+    )
+    eligible_employees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("named employees")
+    )
+    review_policy = models.CharField(
+        _("after submitting, the employee sees"),
+        max_length=16,
+        choices=ReviewPolicy.choices,
+        default=ReviewPolicy.ANSWERS,
+    )
+    requires_fullscreen = models.BooleanField(
+        _("ask for full screen"), default=False, help_text=_("Leaving full screen is then recorded.")
+    )
+    flag_threshold = models.PositiveSmallIntegerField(
+        _("integrity points that flag an attempt"),
+        null=True,
+        blank=True,
+        default=10,
+        help_text=_(
+            "Each recorded event adds points (a window blur 1, a tab switch 2, a second tab 3, …); "
+            "an attempt reaching this many is flagged for HC's review. Blank: never flag."
+        ),
+    )
 
     class Meta:
         ordering = ["category", "title"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
         constraints = [
             models.CheckConstraint(condition=_percent_in_range("pass_percentage"), name="assessment_pass_0_100"),
             models.UniqueConstraint(fields=["category", "title"], name="assessment_unique_title_in_category"),
+            models.CheckConstraint(condition=Q(time_limit_minutes__gte=1), name="assessment_time_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(questions_per_attempt__isnull=True) | Q(questions_per_attempt__gte=1),
+                name="assessment_draw_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_attempts__isnull=True) | Q(max_attempts__gte=1), name="assessment_max_attempts_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="assessment_window_ordered",
+            ),
+            models.CheckConstraint(condition=Q(audience__in=Audience.values), name="assessment_audience_valid"),
+            models.CheckConstraint(condition=Q(review_policy__in=ReviewPolicy.values), name="assessment_review_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.category})"
 
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The window must close after it opens.")})
+        if self.draw_per_competency and not self.questions_per_attempt:
+            raise ValidationError({"questions_per_attempt": _("Say how many questions to draw per competency.")})
+
 
 class AssessmentResult(models.Model):
-    """One employee's attempt. Immutable once recorded (corrections are a later feature)."""
+    """One employee's attempt. Immutable once recorded, except that HC may void it (with a
+    reason), after which it no longer counts as evidence for any level."""
 
     employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessment_results")
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="results")
@@ -51,17 +150,32 @@ class AssessmentResult(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    void_reason = models.TextField(_("reason for voiding"), blank=True, editable=False)
 
     class Meta:
         ordering = ["-completed_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=_percent_in_range("score"), name="result_score_0_100"),
+            # A voided result always says when, by whom and why.
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True, voided_by__isnull=True, void_reason="")
+                | (Q(voided_at__isnull=False, voided_by__isnull=False) & ~Q(void_reason="")),
+                name="result_void_complete",
+            ),
             # The same attempt recorded twice is one result: this is what makes recording idempotent.
             models.UniqueConstraint(fields=["employee", "assessment", "completed_at"], name="result_one_per_attempt"),
         ]
 
     def __str__(self) -> str:
         return self.evidence_note
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
     @property
     def evidence_note(self) -> str:
@@ -150,3 +264,277 @@ class CompetencyMapping(models.Model):
     def threshold_for(self, assessment: Assessment) -> Decimal:
         """The score a result needs for this mapping to grant its level."""
         return self.minimum_score if self.minimum_score is not None else assessment.pass_percentage
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUE_FALSE = "true_false", _("True or false")
+    SHORT_ANSWER = "short_answer", _("Short answer")
+
+
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+
+
+class Question(models.Model):
+    """One question of an assessment's bank. Attempts freeze a copy (AttemptQuestion), so
+    editing the bank never changes an attempt already started or marked."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveSmallIntegerField(_("number"), help_text=_("Its place in the bank: 1, 2, 3, …"))
+    kind = models.CharField(_("type"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
+    text = models.TextField(_("question"))
+    points = models.DecimalField(
+        _("points"), max_digits=5, decimal_places=2, default=Decimal(1), validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    partial_credit = models.BooleanField(
+        _("partial credit"),
+        default=False,
+        help_text=_(
+            "Multiple choice only. Off: all or nothing. On: each right choice earns its share, "
+            "each wrong choice takes one share away, never below 0."
+        ),
+    )
+    true_false_answer = models.BooleanField(_("the statement is true"), null=True, blank=True)
+    accepted_answers = models.TextField(
+        _("accepted answers"),
+        blank=True,
+        help_text=_("Short answer only: one per line, compared ignoring case and surrounding spaces."),
+    )
+    explanation = models.TextField(_("explanation"), blank=True, help_text=_("Shown after submitting, if allowed."))
+    competency = models.ForeignKey(
+        Competency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("competency tag"),
+        help_text=_("Optional: gives the result a sub-score for this competency."),
+    )
+
+    class Meta:
+        ordering = ["assessment", "number"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "number"], name="question_unique_number"),
+            models.CheckConstraint(condition=Q(points__gt=0), name="question_points_positive"),
+            models.CheckConstraint(condition=Q(kind__in=QuestionKind.values), name="question_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment.title} #{self.number}"
+
+    @property
+    def accepted_answer_list(self) -> list[str]:
+        return [line.strip() for line in self.accepted_answers.splitlines() if line.strip()]
+
+
+class AnswerOption(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("option"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+
+    class Meta:
+        ordering = ["question", "order", "pk"]
+        verbose_name = _("answer option")
+        verbose_name_plural = _("answer options")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    FINISHED = "finished", _("Finished")
+
+
+class FinishReason(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    TIME_UP = "time_up", _("Time ran out")
+
+
+class ReviewStatus(models.TextChoices):
+    NONE = "", _("Not flagged")
+    FLAGGED = "flagged", _("Flagged for review")
+    CLEARED = "cleared", _("Cleared")
+    VOIDED = "voided", _("Voided")
+
+
+class AttemptQuerySet(models.QuerySet):
+    def open(self) -> "AttemptQuerySet":
+        return self.filter(status=AttemptStatus.IN_PROGRESS)
+
+    def counted(self) -> "AttemptQuerySet":
+        """Attempts that use up one of the employee's tries (HC's previews do not)."""
+        return self.filter(is_preview=False)
+
+
+class Attempt(models.Model):
+    """One sitting of an online assessment, with its questions frozen at the start."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="attempts")
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts")
+    # HC trying the assessment as a taker: scored, never recorded, never counted.
+    is_preview = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
+    started_at = models.DateTimeField(default=timezone.now)
+    # The server's deadline: the start plus the time limit, or the window's close if earlier.
+    deadline = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    finish_reason = models.CharField(max_length=16, choices=FinishReason.choices, blank=True)
+    points_earned = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    points_possible = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    score = _percent_field(_("score (%)"), null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    result = models.OneToOneField(
+        AssessmentResult, on_delete=models.PROTECT, null=True, blank=True, related_name="attempt"
+    )
+    # Integrity summary, kept current as events arrive so lists need no aggregation.
+    integrity_points = models.PositiveIntegerField(default=0)
+    seconds_away = models.PositiveIntegerField(default=0)
+    review_status = models.CharField(max_length=16, choices=ReviewStatus.choices, blank=True, default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        indexes = [
+            # Serves "my attempts at this assessment" (attempts used, cooldown, resume).
+            models.Index(fields=["employee", "assessment", "started_at"], name="attempt_employee_lookup"),
+            # Serves the overdue command and the review queue.
+            models.Index(fields=["status", "deadline"], name="attempt_status_deadline"),
+            models.Index(fields=["review_status"], name="attempt_review_status"),
+        ]
+        constraints = [
+            # A second tab or a double click resumes the open attempt instead of starting another.
+            models.UniqueConstraint(
+                fields=["employee", "assessment", "is_preview"],
+                condition=Q(status="in_progress"),
+                name="attempt_one_open_per_assessment",
+            ),
+            models.CheckConstraint(condition=Q(status__in=AttemptStatus.values), name="attempt_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status="in_progress", finished_at__isnull=True)
+                | Q(status="finished", finished_at__isnull=False, score__isnull=False),
+                name="attempt_finished_has_score",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gt=models.F("started_at")), name="attempt_deadline_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_preview=False) | Q(result__isnull=True), name="attempt_preview_no_result"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | _percent_in_range("score"), name="attempt_score_0_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment.title} · {self.employee} · {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("assessments:attempt", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AttemptStatus.IN_PROGRESS
+
+
+class AttemptQuestion(models.Model):
+    """A question as it was when the attempt started, in the order this taker sees it.
+
+    Option keys are random per attempt: they say nothing about correctness or about the
+    bank's order. `correct_keys` and `accepted_answers` never leave the server before the
+    attempt is final.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=16, choices=QuestionKind.choices)
+    text = models.TextField()
+    points = models.DecimalField(max_digits=5, decimal_places=2)
+    partial_credit = models.BooleanField(default=False)
+    explanation = models.TextField(blank=True)
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # [{"key": "…", "text": "…"}] in the order shown; empty for short answers.
+    options = models.JSONField(default=list)
+    correct_keys = models.JSONField(default=list)
+    accepted_answers = models.JSONField(default=list)
+    # Choice questions: a list of option keys; short answers: the text typed. None: unanswered.
+    response = models.JSONField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    points_awarded = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attempt_question_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} · {self.position}"
+
+
+class IntegrityEventKind(models.TextChoices):
+    TAB_HIDDEN = "tab_hidden", _("Switched tab or app")
+    WINDOW_BLUR = "window_blur", _("Left the window")
+    COPY = "copy", _("Copied text")
+    CUT = "cut", _("Cut text")
+    PASTE = "paste", _("Pasted text")
+    FULLSCREEN_EXIT = "fullscreen_exit", _("Left full screen")
+    SECOND_TAB = "second_tab", _("Opened the attempt in a second tab")
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+
+
+# One home for how much each kind of event weighs; the integrity points add these up.
+EVENT_SEVERITY: dict[str, int] = {
+    IntegrityEventKind.WINDOW_BLUR: Severity.LOW,
+    IntegrityEventKind.COPY: Severity.LOW,
+    IntegrityEventKind.CUT: Severity.LOW,
+    IntegrityEventKind.PASTE: Severity.MEDIUM,
+    IntegrityEventKind.TAB_HIDDEN: Severity.MEDIUM,
+    IntegrityEventKind.FULLSCREEN_EXIT: Severity.MEDIUM,
+    IntegrityEventKind.SECOND_TAB: Severity.HIGH,
+}
+
+
+class IntegrityEvent(models.Model):
+    """Something the attempt page saw that a proctor would want to know about."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=IntegrityEventKind.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    # When the browser says it happened, kept within the attempt's start and the arrival.
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    # For a tab switch: how long the page stayed hidden.
+    seconds_away = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["attempt", "occurred_at", "pk"]
+        verbose_name = _("integrity event")
+        verbose_name_plural = _("integrity events")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=IntegrityEventKind.values), name="event_kind_valid"),
+            models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=3), name="event_severity_1_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.attempt_id})"

@@ -144,6 +144,8 @@ class LevelSource(models.TextChoices):
     ASSESSMENT = "assessment", "Assessment"
     MANUAL = "manual", "Manual override"
     TRAINING = "training", "Training"
+    # HC voided the result that supported the level; it fell back to the remaining evidence.
+    VOIDED = "voided", "Result voided"
 
 
 class CompetencyLevelQuerySet(models.QuerySet):

@@ -26,4 +26,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("competencies.urls")),
     path("idp/", include("idp.urls")),
+    path("assessments/", include("assessments.urls")),
 ]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
 
@@ -74,6 +75,15 @@ class IdpItem(models.Model):
         upload_to=_evidence_path, blank=True, validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)]
     )
     verified_level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES, null=True, blank=True)
+    # An "assessment" item may name the assessment to pass; a pass closes it as verified.
+    assessment = models.ForeignKey(
+        "assessments.Assessment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="idp_items",
+        verbose_name=_("assessment to pass"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -217,7 +217,7 @@ def test_recording_is_atomic_a_failing_grant_leaves_no_result(employee, hc, gsh,
     def explode(**kwargs):
         raise RuntimeError("history write failed")
 
-    monkeypatch.setattr("assessments.services.level_raise", explode)
+    monkeypatch.setattr("assessments.services.results.level_raise", explode)
     with pytest.raises(RuntimeError):
         result_record(employee=employee, assessment=assessment, score=90, completed_at=DAY, recorded_by=hc)
     assert not AssessmentResult.objects.exists()
