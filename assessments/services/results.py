@@ -1,5 +1,6 @@
 """Recording assessment results: the one path by which results raise levels."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,19 @@ class RecordedResult:
     result: AssessmentResult
     created: bool
     level_changes: list[LevelChange] = field(default_factory=list)
+
+
+# The one reaction that points up the app order: idp closes the items that name a passed
+# assessment. idp registers it at start-up (idp.apps); it runs inside result_record's
+# transaction, so a pass and the items it closes are written together or not at all.
+ResultListener = Callable[[AssessmentResult], None]
+_result_listeners: list[ResultListener] = []
+
+
+def on_result_recorded(listener: ResultListener) -> None:
+    """Call `listener(result)` for every newly recorded result, in its transaction."""
+    if listener not in _result_listeners:
+        _result_listeners.append(listener)
 
 
 def _clean_score(score: Decimal | int | float | str) -> Decimal:
@@ -105,4 +119,6 @@ def result_record(
             if change is not None:
                 changes.append(change)
         notify_level_changes(employee=employee, changes=changes, evidence_note=result.evidence_note)
+        for listener in _result_listeners:
+            listener(result)
     return RecordedResult(result=result, created=True, level_changes=changes)
