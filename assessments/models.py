@@ -1,6 +1,7 @@
 """Assessments, their results, and the mappings that turn passed results into levels."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,10 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 PERCENT_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
-def _percent_field(verbose_name: str, **kwargs) -> models.DecimalField:
+def _percent_field(verbose_name: "str | StrOrPromise", **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=5, decimal_places=2, validators=PERCENT_VALIDATORS, **kwargs)
 
 
@@ -34,6 +38,22 @@ class ReviewPolicy(models.TextChoices):
 class Audience(models.TextChoices):
     EVERYONE = "everyone", _("Everyone")
     LISTED = "listed", _("Only the positions, sections and people listed")
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def published(self) -> "AssessmentQuerySet":
+        return self.filter(is_published=True)
+
+    def eligible_for(self, employee) -> "AssessmentQuerySet":
+        """Published assessments `employee` may take: open to everyone, or listing their
+        position, their section or them by name. The one home of the audience rule."""
+        listed = Q(eligible_employees=employee.pk)
+        if employee.position_id:
+            listed |= Q(eligible_positions=employee.position_id)
+        if employee.section_id:
+            listed |= Q(eligible_sections=employee.section_id)
+        audience = Q(audience=Audience.EVERYONE) | (Q(audience=Audience.LISTED) & listed)
+        return self.published().filter(pk__in=Assessment.objects.filter(audience).values("pk"))
 
 
 class Assessment(models.Model):
@@ -103,6 +123,8 @@ class Assessment(models.Model):
             "an attempt reaching this many is flagged for HC's review. Blank: never flag."
         ),
     )
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["category", "title"]

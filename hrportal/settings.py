@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # After authentication: puts the actor, address and user agent on every audit entry of
     # the request, and records refused (403) requests.
     "hrportal.audit.AuditMiddleware",
+    # Finalises the signed-in person's online attempt whose time ran out, on their next request.
+    "assessments.middleware.OverdueAttemptMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -119,6 +121,10 @@ AUDITLOG_LOGENTRY_MODEL = "hrportal.AuditEntry"
 # (TRUNCATE) on PostgreSQL. Its one model is swapped out, so without migrations it has no table.
 MIGRATION_MODULES = {"auditlog": None}
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
+
+# Online assessments: an answer may arrive this long after the deadline (network latency)
+# and still count; later ones are refused.
+ASSESSMENT_GRACE_SECONDS = env.int("ASSESSMENT_GRACE_SECONDS", default=5)
 if not 1 <= AUDIT_RETENTION_DAYS <= 1095:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be from 1 to 1095 (three years).")
 LOGIN_URL = "login"

@@ -1,11 +1,225 @@
-"""Taking an assessment: the list, starting, answering, submitting, the result. Placeholder."""
+"""Taking an assessment: the list, the start page, answering, submitting, the result.
 
-from django.http import Http404
+An attempt is only ever its taker's: anyone else (HC included) gets a 404 for it, and every
+attempt is started for the signed-in person, so nobody takes an assessment for another.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from assessments.middleware import forget_attempt, remember_open_attempt
+from assessments.models import Assessment, Attempt, FinishReason
+from assessments.selectors.taking import (
+    assessments_for_taker,
+    attempt_outcome,
+    questions_drawn,
+    seconds_left,
+    taker_questions,
+)
+from assessments.services import attempts
+from assessments.services.attempts import AttemptClosed, AttemptRefused, is_overdue
+from hrportal.typing import AuthenticatedRequest
 
 
-def _missing(*args, **kwargs):
-    raise Http404
+def _assessment_for_taker(request: AuthenticatedRequest, assessment_id: int) -> Assessment:
+    """A published assessment (any, for HC, who preview unpublished ones); 404 otherwise."""
+    assessment = Assessment.objects.filter(pk=assessment_id).first()
+    if assessment is None or not (assessment.is_published or request.user.is_hc):
+        raise Http404("No such assessment.")
+    return assessment
 
 
-assessment_list = assessment_detail = attempt_start = attempt_preview = _missing
-attempt_page = attempt_answer = attempt_submit = attempt_result = _missing
+def _attempt_for_taker(request: AuthenticatedRequest, attempt_id: int) -> Attempt:
+    """The signed-in person's own attempt; 404 for anyone else's, so ids leak nothing."""
+    attempt = (
+        Attempt.objects.select_related("assessment", "result").filter(pk=attempt_id, employee=request.user).first()
+    )
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def _refused(request: AuthenticatedRequest, assessment: Assessment, message: str) -> HttpResponse:
+    return render(request, "assessments/refused.html", {"assessment": assessment, "message": message}, status=403)
+
+
+def _wants_json(request: AuthenticatedRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _submitted_answers(request: AuthenticatedRequest) -> dict[int, list[str]]:
+    """{question position: values} for every question the form showed ("shown" fields)."""
+    answers: dict[int, list[str]] = {}
+    for shown in request.POST.getlist("shown"):
+        try:
+            position = int(shown)
+        except ValueError:
+            raise ValidationError(_("The form was damaged: reload the page and try again.")) from None
+        answers[position] = request.POST.getlist(f"q{position}")
+    return answers
+
+
+@login_required
+def assessment_list(request: AuthenticatedRequest) -> HttpResponse:
+    cards = assessments_for_taker(employee=request.user)
+    if any(card.availability.open_attempt and is_overdue(card.availability.open_attempt) for card in cards):
+        attempts.attempts_finalise_overdue(employee=request.user)
+        cards = assessments_for_taker(employee=request.user)
+    return render(request, "assessments/list.html", {"cards": cards})
+
+
+@login_required
+def assessment_detail(request: AuthenticatedRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment_for_taker(request, assessment_id)
+    attempts.attempts_finalise_overdue(employee=request.user)
+    available = attempts.employee_availability(employee=request.user, assessment=assessment)
+    if not assessment.is_published:
+        # Only HC get here (the helper 404s others): they may preview it.
+        available_message = _("Not published: employees cannot start it yet.")
+    else:
+        available_message = available.message
+    if assessment.is_published and available.refusal == "not_eligible" and not request.user.is_hc:
+        return _refused(request, assessment, available.message)
+    bank_size = assessment.questions.count()
+    finished = [
+        a
+        for a in Attempt.objects.counted().filter(employee=request.user, assessment=assessment).select_related("result")
+        if not a.is_open
+    ]
+    context = {
+        "assessment": assessment,
+        "availability": available,
+        "availability_message": available_message,
+        "questions_drawn": questions_drawn(assessment, bank_size),
+        "finished": finished,
+    }
+    return render(request, "assessments/detail.html", context)
+
+
+@login_required
+@require_POST
+def attempt_start(request: AuthenticatedRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment_for_taker(request, assessment_id)
+    if not assessment.is_published:
+        raise Http404("No such assessment.")
+    try:
+        attempt = attempts.attempt_start(assessment=assessment, by=request.user)
+    except AttemptRefused as refused:
+        return _refused(request, assessment, refused.availability.message)
+    remember_open_attempt(request, attempt)
+    return redirect("assessments:attempt", attempt.pk)
+
+
+@login_required
+@require_POST
+def attempt_preview(request: AuthenticatedRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment_for_taker(request, assessment_id)
+    if not request.user.is_hc:
+        return _refused(request, assessment, _("Only HC staff preview assessments."))
+    try:
+        attempt = attempts.attempt_start(assessment=assessment, by=request.user, preview=True)
+    except AttemptRefused as refused:
+        return _refused(request, assessment, refused.availability.message)
+    remember_open_attempt(request, attempt)
+    return redirect("assessments:attempt", attempt.pk)
+
+
+def _finish_if_overdue(request: AuthenticatedRequest, attempt: Attempt) -> Attempt:
+    if is_overdue(attempt):
+        attempt = attempts.attempt_finalise(attempt=attempt, reason=FinishReason.TIME_UP)
+        forget_attempt(request, attempt.pk)
+        messages.warning(request, _("Time ran out: your attempt was submitted with the answers saved by then."))
+    return attempt
+
+
+@login_required
+def attempt_page(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
+    attempt = _finish_if_overdue(request, _attempt_for_taker(request, attempt_id))
+    if not attempt.is_open:
+        return redirect("assessments:result", attempt.pk)
+    questions = taker_questions(attempt=attempt)
+    config = {
+        "attemptId": attempt.pk,
+        "answerUrl": reverse("assessments:answer", args=[attempt.pk]),
+        "submitUrl": reverse("assessments:submit", args=[attempt.pk]),
+        "eventsUrl": reverse("assessments:events", args=[attempt.pk]),
+        "resultUrl": reverse("assessments:result", args=[attempt.pk]),
+        "deadline": attempt.deadline.isoformat(),
+        "secondsLeft": seconds_left(attempt),
+        "requiresFullscreen": attempt.assessment.requires_fullscreen and not attempt.is_preview,
+    }
+    context = {
+        "attempt": attempt,
+        "assessment": attempt.assessment,
+        "questions": questions,
+        "answered": sum(1 for q in questions if q.answer_text or any(o.chosen for o in q.options)),
+        "attempt_config": config,
+        "local_deadline": timezone.localtime(attempt.deadline),
+        "time_left": "{}:{:02d}".format(*divmod(seconds_left(attempt), 60)),
+    }
+    return render(request, "assessments/attempt.html", context)
+
+
+@login_required
+@require_POST
+def attempt_answer(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
+    """Autosave (JSON, from static/js/attempt.js) or the page's "Save answers" button."""
+    attempt = _attempt_for_taker(request, attempt_id)
+    try:
+        saved = attempts.attempt_answers_save(attempt=attempt, by=request.user, answers=_submitted_answers(request))
+    except AttemptClosed:
+        _finish_if_overdue(request, attempt)
+        message = _("This attempt is closed: the answer was not saved.")
+        if _wants_json(request):
+            return JsonResponse(
+                {"error": message, "resultUrl": reverse("assessments:result", args=[attempt.pk])}, status=409
+            )
+        messages.error(request, message)
+        return redirect("assessments:result", attempt.pk)
+    except ValidationError as invalid:
+        if _wants_json(request):
+            return JsonResponse({"error": " ".join(invalid.messages)}, status=400)
+        messages.error(request, " ".join(invalid.messages))
+        return redirect("assessments:attempt", attempt.pk)
+    if _wants_json(request):
+        return JsonResponse({"saved": saved, "savedAt": timezone.localtime().strftime("%H:%M:%S")})
+    messages.success(request, _("Your answers are saved."))
+    return redirect("assessments:attempt", attempt.pk)
+
+
+@login_required
+@require_POST
+def attempt_submit(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
+    attempt = _attempt_for_taker(request, attempt_id)
+    if attempt.is_open:
+        try:
+            attempts.attempt_answers_save(attempt=attempt, by=request.user, answers=_submitted_answers(request))
+        except AttemptClosed:
+            if is_overdue(attempt):
+                messages.warning(
+                    request, _("Time ran out before you submitted: answers sent after that were not counted.")
+                )
+        except ValidationError as invalid:
+            messages.error(request, " ".join(invalid.messages))
+            return redirect("assessments:attempt", attempt.pk)
+        attempt = attempts.attempt_finalise(attempt=attempt, reason=FinishReason.SUBMITTED)
+    forget_attempt(request, attempt.pk)
+    return redirect("assessments:result", attempt.pk)
+
+
+@login_required
+def attempt_result(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
+    attempt = _finish_if_overdue(request, _attempt_for_taker(request, attempt_id))
+    if attempt.is_open:
+        return redirect("assessments:attempt", attempt.pk)
+    outcome = attempt_outcome(attempt=attempt)
+    return render(
+        request, "assessments/result.html", {"outcome": outcome, "attempt": attempt, "assessment": attempt.assessment}
+    )

@@ -32,6 +32,7 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Question
+        skip_postgeneration_save = True
 
     assessment = factory.SubFactory(AssessmentFactory, is_published=True)
     number = factory.Sequence(lambda n: n + 1)

@@ -1,0 +1,14 @@
+"""Finalise every online attempt whose time ran out (run it every minute from cron)."""
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from assessments.services.attempts import attempts_finalise_overdue
+
+
+class Command(BaseCommand):
+    help = _("Score and record every online attempt whose deadline has passed, so none stays open.")
+
+    def handle(self, *args, **options) -> None:
+        count = attempts_finalise_overdue()
+        self.stdout.write(_("Finalised %(count)d overdue attempt(s).") % {"count": count})
