@@ -178,6 +178,62 @@ def level_override(*, employee: User, competency: Competency, level: int, reason
         return change
 
 
+def level_fall_back(
+    *,
+    employee: User,
+    competency: Competency,
+    level: int,
+    cause: models.Model,
+    cause_note: str,
+    support: models.Model | None,
+    support_note: str,
+    supported_since: datetime | None,
+    by: User,
+) -> LevelChange | None:
+    """Lower `employee`'s level in `competency` to `level` because evidence was withdrawn.
+
+    The history row (source "voided") names `cause`, the withdrawn evidence (a voided
+    result), and `cause_note`; the level record then points to `support`, what grants the
+    fallen level now (None at 0 or after an override, whose reason `support_note` keeps),
+    achieved at `supported_since`. Never raises a level (ValidationError); returns None when
+    the level is already `level` or lower. Sends no notification: the caller tells the
+    employee about everything the withdrawal changed at once.
+    """
+    _validate_level(level)
+    with transaction.atomic():
+        lock_employee_levels(employee)
+        current = _current_level(employee, competency)
+        current_level = current.level if current is not None else 0
+        if level > current_level:
+            raise ValidationError(
+                {
+                    "level": _("A fall-back never raises a level: %(code)s is at %(current)d, below %(level)d.")
+                    % {"code": competency.code, "current": current_level, "level": level}
+                }
+            )
+        if current is None or level == current_level:
+            return None
+        change = _write_level(
+            employee=employee,
+            competency=competency,
+            current=current,
+            level=level,
+            source=LevelSource.VOIDED,
+            evidence=cause,
+            evidence_note=cause_note,
+            achieved_at=timezone.now(),
+            by=by,
+        )
+        # The record (not the history row) names what supports the level now.
+        values = {"evidence_note": (support_note or cause_note)[:255], **_evidence_fields(support)}
+        if supported_since is not None:
+            values["achieved_at"] = supported_since
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.save(update_fields=list(values))
+        return change
+
+
 def notify_level_changes(*, employee: User, changes: list[LevelChange], evidence_note: str) -> None:
     """Tell the employee, in one notification, which of their levels changed and why."""
     if not changes:

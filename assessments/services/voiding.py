@@ -1,0 +1,221 @@
+"""Voiding a result: the one automatic way a level falls, and it is audited.
+
+PRODUCT.md: only HC lowers a level, by an override with a reason or by voiding (with a
+reason) the result that granted it, after which the level falls back to what the
+remaining evidence grants. `result_void` withdraws the result, replays the employee's
+remaining evidence for every competency the result ever raised, and lowers (never raises)
+each level that the rest no longer supports, through competencies.services.level_fall_back.
+
+What "the remaining evidence grants" means, in the order the portal learnt it:
+- every other non-voided result of the employee grants what the mappings grant for it now
+  (assessments.services.results.granted_levels), from when it was recorded;
+- a level history row of source "training" (an IDP item verified by HC) raises to its level;
+- a row of source "manual" (an override) sets its level, up or down;
+- rows of source "voided" (earlier fall-backs) and rows naming a result (replayed as
+  results above) are skipped.
+Known limit: an IDP verification that raised nothing (the level was already as high) left
+no history row, so it cannot support a level here.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.models import AssessmentResult, Attempt, ReviewStatus
+from assessments.services.results import granted_levels
+from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
+from competencies.services import LevelChange, level_fall_back, lock_employee_levels
+from hrportal.models import User
+from hrportal.notifications import notify
+
+
+class ResultAlreadyVoided(ValidationError):
+    """The result was voided before (perhaps a moment ago, by another HC member)."""
+
+
+@dataclass(frozen=True)
+class VoidOutcome:
+    result: AssessmentResult
+    level_changes: list[LevelChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RemainingGrant:
+    """What the evidence left after a void grants in one competency, and what supports it."""
+
+    level: int
+    support: models.Model | None = None
+    note: str = ""
+    since: datetime | None = None
+
+
+def _void_note(result: AssessmentResult, reason: str) -> str:
+    return _("Voided: %(result)s — %(reason)s") % {"result": result.evidence_note, "reason": reason}
+
+
+def remaining_grant(
+    *,
+    competency: Competency,
+    results: list[tuple[AssessmentResult, dict[Competency, int]]],
+    history: list[CompetencyLevelHistory],
+    result_type: ContentType,
+) -> RemainingGrant:
+    """Replay one competency's evidence in the order it arrived; see the module's docstring.
+
+    `results` are the employee's remaining results with their grants; `history` the
+    competency's level history rows of the employee.
+    """
+    # (when it arrived, results before history rows at the same instant, id, the evidence, its level)
+    timeline: list[tuple[datetime, int, int, AssessmentResult | CompetencyLevelHistory, int]] = []
+    for result, grants in results:
+        if competency in grants:
+            timeline.append((result.recorded_at, 0, result.pk, result, grants[competency]))
+    for row in history:
+        if row.source == LevelSource.VOIDED or row.evidence_type_id == result_type.pk:
+            continue
+        timeline.append((row.changed_at, 1, row.pk, row, row.new_level))
+    timeline.sort(key=lambda entry: entry[:3])
+
+    grant = RemainingGrant(level=0)
+    for _at, _order, _pk, evidence, level in timeline:
+        if isinstance(evidence, AssessmentResult):
+            if level > grant.level:
+                grant = RemainingGrant(
+                    level=level, support=evidence, note=evidence.evidence_note, since=evidence.completed_at
+                )
+        elif evidence.source == LevelSource.MANUAL:
+            # An override sets the level, up or down; its reason is its evidence.
+            grant = RemainingGrant(level=level, note=evidence.evidence_note, since=evidence.changed_at)
+        elif level > grant.level:
+            grant = RemainingGrant(
+                level=level, support=evidence.evidence, note=evidence.evidence_note, since=evidence.changed_at
+            )
+    return grant
+
+
+def _notify_void(*, result: AssessmentResult, reason: str, changes: list[LevelChange]) -> None:
+    lines = [
+        _("HC voided your result %(result)s. Reason: %(reason)s") % {"result": result.evidence_note, "reason": reason}
+    ]
+    if changes:
+        lines.append(_("Your levels now:"))
+        lines += [
+            _("%(code)s %(name)s: %(old)s → %(new)s")
+            % {
+                "code": change.competency.code,
+                "name": change.competency.name,
+                "old": level_label(change.old_level or 0),
+                "new": level_label(change.new_level),
+            }
+            for change in changes
+        ]
+    else:
+        lines.append(_("None of your levels changed: other evidence supports them."))
+    notify(
+        recipients=[result.employee],
+        subject=_("Your result in %(assessment)s was voided") % {"assessment": result.assessment.title},
+        body="\n".join(lines),
+        url=reverse("competencies:my_gaps"),
+    )
+
+
+def result_void(*, result: AssessmentResult, reason: str, by: User) -> VoidOutcome:
+    """HC withdraws `result`: it counts for nothing from now on, and every level it raised
+    falls back to what the remaining evidence grants (never higher than it is).
+
+    Only HC, never on their own result, always with a reason; a result is voided once (a
+    second void, even a simultaneous one, raises ResultAlreadyVoided). The attempt behind
+    an online result is marked voided; the employee is notified of the changes.
+    """
+    if not by.is_hc:
+        raise PermissionDenied(_("Only HC staff void results."))
+    if by.pk == result.employee_id:
+        raise PermissionDenied(_("Nobody voids their own result: another HC member does."))
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for voiding this result.")})
+
+    with transaction.atomic():
+        employee = result.employee
+        lock_employee_levels(employee)
+        locked = AssessmentResult.objects.select_for_update().select_related("assessment", "employee").get(pk=result.pk)
+        if locked.voided_at is not None:
+            raise ResultAlreadyVoided(
+                _("This result was already voided on %(day)s: %(reason)s")
+                % {"day": timezone.localtime(locked.voided_at).strftime("%Y-%m-%d %H:%M"), "reason": locked.void_reason}
+            )
+        now = timezone.now()
+        locked.voided_at, locked.voided_by, locked.void_reason = now, by, reason
+        # save(), not QuerySet.update(): the audit trail hears the void.
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+
+        attempt = Attempt.objects.select_for_update().filter(result=locked).first()
+        if attempt is not None:
+            attempt.review_status = ReviewStatus.VOIDED
+            attempt.reviewed_by, attempt.reviewed_at, attempt.review_note = by, now, reason
+            attempt.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note"])
+
+        changes = _fall_back_levels(result=locked, reason=reason, by=by)
+        _notify_void(result=locked, reason=reason, changes=changes)
+    result.voided_at, result.voided_by, result.void_reason = locked.voided_at, by, reason
+    return VoidOutcome(result=locked, level_changes=changes)
+
+
+def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> list[LevelChange]:
+    employee = result.employee
+    result_type = ContentType.objects.get_for_model(AssessmentResult)
+    raised = (
+        CompetencyLevelHistory.objects.filter(employee=employee, evidence_type=result_type, evidence_id=result.pk)
+        .exclude(source=LevelSource.VOIDED)
+        .values("competency_id")
+    )
+    competencies = list(Competency.objects.filter(pk__in=raised).order_by("code"))
+    if not competencies:
+        return []
+    current = {
+        level.competency_id: level.level
+        for level in CompetencyLevel.objects.filter(employee=employee, competency__in=competencies)
+    }
+    remaining = [
+        (other, granted_levels(assessment=other.assessment, score=other.score))
+        for other in AssessmentResult.objects.filter(employee=employee, voided_at__isnull=True)
+        .exclude(pk=result.pk)
+        .select_related("assessment")
+    ]
+    history_by_competency: dict[int, list[CompetencyLevelHistory]] = {c.pk: [] for c in competencies}
+    for row in CompetencyLevelHistory.objects.filter(employee=employee, competency__in=competencies).order_by(
+        "changed_at", "pk"
+    ):
+        history_by_competency[row.competency_id].append(row)
+
+    note = _void_note(result, reason)
+    changes = []
+    for competency in competencies:
+        grant = remaining_grant(
+            competency=competency,
+            results=remaining,
+            history=history_by_competency[competency.pk],
+            result_type=result_type,
+        )
+        if grant.level >= current.get(competency.pk, 0):
+            continue  # still supported (or more: a void never raises)
+        change = level_fall_back(
+            employee=employee,
+            competency=competency,
+            level=grant.level,
+            cause=result,
+            cause_note=note,
+            support=grant.support,
+            support_note=grant.note,
+            supported_since=grant.since,
+            by=by,
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
