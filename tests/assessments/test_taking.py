@@ -530,14 +530,44 @@ def test_the_command_racing_the_employee_finalises_once():
     assert CompetencyLevel.objects.get(employee=employee, competency=safety).level == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_starting_at_once_share_one_attempt():
+    """Real threads on PostgreSQL: four simultaneous starts give one attempt, the others resume it."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; this test runs on PostgreSQL")
+    employee = UserFactory()
+    assessment = published_assessment(max_attempts=1)
+    barrier = threading.Barrier(4)
+    started: list[int] = []
+    errors: list[Exception] = []
+
+    def start():
+        try:
+            barrier.wait()
+            started.append(attempt_start(assessment=assessment, by=employee).pk)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(set(started)) == 1 and Attempt.objects.count() == 1
+
+
 # --- Query budgets ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [2, 20])
-def test_the_list_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries, size):
+@pytest.mark.parametrize(("assessments", "questions"), [(2, 10), (8, 100)])
+def test_the_list_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries, assessments, questions):
     employee = UserFactory()
-    for _ in range(size):
-        assessment = published_assessment(questions=3)
+    for _ in range(assessments):
+        assessment = published_assessment(questions=questions)
         finished = attempt_start(assessment=assessment, by=employee)
         attempt_finalise(attempt=finished, reason=FinishReason.SUBMITTED)
     client.force_login(employee)
@@ -546,7 +576,7 @@ def test_the_list_costs_a_fixed_number_of_queries(client, django_assert_max_num_
     with django_assert_max_num_queries(6):
         response = client.get(reverse("assessments:list"))
     assert response.status_code == 200
-    assert response.content.decode().count('class="card h-100 assessment-card"') == size
+    assert response.content.decode().count('class="card h-100 assessment-card"') == assessments
 
 
 @pytest.mark.parametrize("questions", [10, 100])
