@@ -34,7 +34,9 @@ class OverdueAttemptMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        deadlines = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+        session = getattr(request, "session", None)
+        # No session cookie: nothing to look up (health checks, first visits).
+        deadlines = session.get(SESSION_KEY) if session is not None and session.session_key else None
         if deadlines and request.user.is_authenticated:
             self._finalise_overdue(request, deadlines)
         return self.get_response(request)
