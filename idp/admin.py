@@ -53,6 +53,7 @@ class IdpItemAdmin(admin.ModelAdmin):
         "employee",
         "competency",
         "activity_type",
+        "assessment",
         "description",
         "target_level",
         "target_date",

@@ -1,8 +1,21 @@
 from django.apps import AppConfig
 
 
+def _close_items_by_result(result) -> None:
+    from idp.services import idp_items_close_by_result
+
+    idp_items_close_by_result(result=result)
+
+
 class IdpConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "idp"
     verbose_name = "Individual development plans"
     hc_permissions = ["view_idpitem", "change_idpitem", "view_idpitemtransition"]
+
+    def ready(self) -> None:
+        # A passed assessment closes the items naming it: a service call that points up the
+        # app order, so idp registers it with the one path from results to levels.
+        from assessments.services.results import on_result_recorded
+
+        on_result_recorded(_close_items_by_result)

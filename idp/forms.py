@@ -2,10 +2,14 @@ from typing import cast
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from competencies.models import Competency, level_label
+from hrportal.models import User
 from idp.models import EVIDENCE_EXTENSIONS, IdpItem
+from idp.services import assessments_for_item, validate_item_assessment
 
 
 class IdpItemForm(forms.ModelForm):
@@ -13,7 +17,7 @@ class IdpItemForm(forms.ModelForm):
 
     class Meta:
         model = IdpItem
-        fields = ("competency", "activity_type", "target_level", "target_date", "description")
+        fields = ("competency", "activity_type", "assessment", "target_level", "target_date", "description")
         widgets = {
             "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 5}),
@@ -21,7 +25,34 @@ class IdpItemForm(forms.ModelForm):
         help_texts = {
             "target_level": "The level this activity should bring you to.",
             "description": "What you will do, and what will show that you reached the level.",
+            "assessment": _(
+                "For an item of type Assessment: passing it closes this item as verified, with the result as evidence."
+            ),
         }
+
+    def __init__(self, *args, employee: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.employee = employee
+        assessment = cast(forms.ModelChoiceField, self.fields["assessment"])
+        # Published assessments open to the employee, and the one the item names already.
+        assessment.queryset = assessments_for_item(employee=employee, current=self.instance.assessment).order_by(
+            "title", "category"
+        )
+        assessment.empty_label = _("None")
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("assessment") and "activity_type" in data:
+            try:
+                validate_item_assessment(
+                    employee=self.employee,
+                    activity_type=data["activity_type"],
+                    assessment=data["assessment"],
+                    current=self.instance.assessment,
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
     def clean_target_date(self):
         target_date = self.cleaned_data["target_date"]

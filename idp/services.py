@@ -6,13 +6,15 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from assessments.models import Assessment, AssessmentResult
 from competencies.models import MAX_LEVEL, Competency, CompetencyLevel, LevelSource, level_label
 from competencies.services import level_raise
 from hrportal.models import User
 from hrportal.notifications import hc_recipients, notify
 from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
-from idp.workflow import TRANSITIONS, may_take
+from idp.workflow import ALL_TRANSITIONS, Actor, may_take
 
 
 class TransitionNotAllowed(Exception):
@@ -32,6 +34,34 @@ def default_target_level(*, employee: User, competency: Competency) -> int:
     return min((current or 0) + 1, MAX_LEVEL)
 
 
+def assessments_for_item(*, employee: User, current: Assessment | None = None):
+    """The assessments an item of `employee` may name: the published ones open to them, plus
+    the one it names already (which stays valid if it is unpublished later)."""
+    eligible = Assessment.objects.eligible_for(employee)
+    if current is not None:
+        eligible = eligible | Assessment.objects.filter(pk=current.pk)
+    return eligible
+
+
+def validate_item_assessment(
+    *, employee: User, activity_type: str, assessment: Assessment | None, current: Assessment | None = None
+) -> None:
+    """Only an item of type assessment names one, and only one `employee` may take (or the one
+    the item names already, `current`). Raises ValidationError on the `assessment` field."""
+    if assessment is None:
+        return
+    if activity_type != ActivityType.ASSESSMENT:
+        raise ValidationError(
+            {
+                "assessment": _(
+                    "Only an item of type Assessment names an assessment to pass: change the type or clear it."
+                )
+            }
+        )
+    if not assessments_for_item(employee=employee, current=current).filter(pk=assessment.pk).exists():
+        raise ValidationError({"assessment": _("This assessment is not published or not open to you.")})
+
+
 def idp_item_create(
     *,
     employee: User,
@@ -40,9 +70,14 @@ def idp_item_create(
     description: str,
     target_date: date,
     target_level: int | None = None,
+    assessment: Assessment | None = None,
     by: User,
 ) -> IdpItem:
-    """A new draft item in `employee`'s plan; only the employee drafts their own items."""
+    """A new draft item in `employee`'s plan; only the employee drafts their own items.
+
+    An item of type assessment may name the assessment to pass (published and open to the
+    employee); passing it closes the item as verified (idp_items_close_by_result).
+    """
     if by.pk != employee.pk:
         raise PermissionDenied("Only the employee drafts items in their own plan.")
     if target_level is None:
@@ -50,6 +85,7 @@ def idp_item_create(
     _validate_target_level(target_level)
     if activity_type not in ActivityType.values:
         raise ValidationError({"activity_type": "Choose a type of activity."})
+    validate_item_assessment(employee=employee, activity_type=activity_type, assessment=assessment)
     with transaction.atomic():
         item = IdpItem.objects.create(
             employee=employee,
@@ -58,12 +94,13 @@ def idp_item_create(
             description=description.strip(),
             target_date=target_date,
             target_level=target_level,
+            assessment=assessment,
         )
         IdpItemTransition.objects.create(item=item, from_status="", to_status=ItemStatus.DRAFT, by=by)
     return item
 
 
-EDITABLE_FIELDS = ("competency", "activity_type", "description", "target_date", "target_level")
+EDITABLE_FIELDS = ("competency", "activity_type", "description", "target_date", "target_level", "assessment")
 
 
 def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
@@ -81,27 +118,36 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
             raise TransitionNotAllowed(
                 f"This item is {locked.get_status_display().lower()} now and can no longer be edited."
             )
+        current_assessment = locked.assessment
         for field, value in changes.items():
             setattr(locked, field, value)
+        validate_item_assessment(
+            employee=locked.employee,
+            activity_type=locked.activity_type,
+            assessment=locked.assessment,
+            current=current_assessment,
+        )
         locked.save()
         if locked.status == ItemStatus.REJECTED:
             _apply(item=locked, action="revise", by=by, comment="Edited after rejection.")
     return locked
 
 
-def _apply(*, item: IdpItem, action: str, by: User, comment: str = "", **fields) -> IdpItem:
+def _apply(*, item: IdpItem, action: str, by: User | None, comment: str = "", **fields) -> IdpItem:
     """Lock the item, check the workflow, set status and `fields`, record the timeline row.
 
     Raises TransitionNotAllowed when the item has moved on (so a double post acts once), and
-    PermissionDenied when `by` may not take this action on this item.
+    PermissionDenied when `by` may not take this action on this item. A system transition
+    is taken by the service that reacts to its event; `by` then only names who caused it
+    (or None), and no role check applies.
     """
-    transition = TRANSITIONS[action]
+    transition = ALL_TRANSITIONS[action]
     locked = (
         IdpItem.objects.select_for_update(of=("self",))
         .select_related("employee", "employee__supervisor", "competency")
         .get(pk=item.pk)
     )
-    if not may_take(by, locked, transition):
+    if transition.actor != Actor.SYSTEM and (by is None or not may_take(by, locked, transition)):
         raise PermissionDenied(f"You may not {transition.label.lower()} this item.")
     if locked.status not in transition.sources:
         raise TransitionNotAllowed(
@@ -238,6 +284,80 @@ def idp_item_verify(*, item: IdpItem, by: User, level: int | None = None, commen
             url=item.get_absolute_url(),
         )
     return item
+
+
+def idp_items_close_by_result(*, result: AssessmentResult) -> list[IdpItem]:
+    """Close, as verified, every active item of the result's employee that names its
+    assessment, when the result passes; returns the items closed.
+
+    Runs inside result_record's transaction (registered in idp.apps), after the pass has
+    raised the levels: the verified level is the employee's level in the item's competency
+    now, and no level is written here. The timeline row names the result as evidence and
+    whoever recorded it (None for an online attempt). A failed or voided result, or one
+    recorded again, closes nothing; an item verified or cancelled already is left alone.
+    """
+    if not result.passed or result.is_voided:
+        return []
+    with transaction.atomic():
+        candidates = list(
+            IdpItem.objects.for_employee(result.employee_id)
+            .active()
+            .filter(assessment_id=result.assessment_id)
+            .order_by("pk")
+        )
+        if not candidates:
+            return []
+        levels = dict(
+            CompetencyLevel.objects.filter(
+                employee_id=result.employee_id, competency_id__in={item.competency_id for item in candidates}
+            ).values_list("competency_id", "level")
+        )
+        evidence = result.evidence_note
+        closed = []
+        for candidate in candidates:
+            level = levels.get(candidate.competency_id, 0)
+            try:
+                item = _apply(
+                    item=candidate,
+                    action="close_by_pass",
+                    by=result.recorded_by,
+                    comment=_("Closed by a passed assessment: %(result)s.") % {"result": evidence},
+                    verified_level=level if level >= 1 else None,
+                )
+            except TransitionNotAllowed:
+                continue  # finished meanwhile (cancelled in another tab): leave it as it is
+            closed.append(item)
+            _notify_closed_by_pass(item=item, evidence=evidence)
+    return closed
+
+
+def _notify_closed_by_pass(*, item: IdpItem, evidence: str) -> None:
+    """Tell the employee, and the supervisor who saw the item (it left the draft stage)."""
+    employee = item.employee
+    words = {"result": evidence, "item": _about(item), "competency": item.competency.name}
+    if item.verified_level:
+        body = _(
+            "Passing %(result)s closed your development item %(item)s as verified. "
+            "Your level in %(competency)s is now %(level)s."
+        ) % {**words, "level": level_label(item.verified_level)}
+    else:
+        body = _("Passing %(result)s closed your development item %(item)s as verified.") % words
+    notify(
+        recipients=[employee],
+        subject=_("Your IDP item was closed by your passed assessment"),
+        body=body,
+        url=item.get_absolute_url(),
+    )
+    was_shown_to_supervisor = item.transitions.filter(to_status=ItemStatus.SUBMITTED).exists()
+    supervisor = employee.approving_supervisor
+    if supervisor is not None and supervisor.pk != employee.pk and was_shown_to_supervisor:
+        notify(
+            recipients=[supervisor],
+            subject=_("IDP item closed by a passed assessment: %(name)s") % {"name": employee.display_name},
+            body=_("%(name)s passed %(result)s, which closed their development item %(item)s as verified.")
+            % {"name": employee.display_name, "result": evidence, "item": _about(item)},
+            url=item.get_absolute_url(),
+        )
 
 
 def suggestion_dismiss(*, employee: User, competency: Competency, gap: int) -> None:

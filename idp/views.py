@@ -30,7 +30,7 @@ def _item_for_viewer(request: AuthenticatedRequest, item_id: int) -> IdpItem:
     """The item if the viewer may see its employee's data; 404 otherwise, so ids leak nothing."""
     item = (
         IdpItem.objects.select_related(
-            "employee", "employee__position", "employee__section", "employee__supervisor", "competency"
+            "employee", "employee__position", "employee__section", "employee__supervisor", "competency", "assessment"
         )
         .filter(pk=item_id)
         .first()
@@ -79,7 +79,7 @@ def _render_item_form(request: AuthenticatedRequest, form: IdpItemForm, item: Id
 def item_new(request: AuthenticatedRequest) -> HttpResponse:
     employee = request.user
     if request.method == "POST":
-        form = IdpItemForm(request.POST)
+        form = IdpItemForm(request.POST, employee=employee)
         if form.is_valid():
             item = services.idp_item_create(employee=employee, by=request.user, **form.cleaned_data)
             messages.success(request, "Draft saved. Submit it for approval when it is ready.")
@@ -91,7 +91,7 @@ def item_new(request: AuthenticatedRequest) -> HttpResponse:
         initial: dict[str, object] = {"competency": competency}
         if competency:
             initial["target_level"] = services.default_target_level(employee=employee, competency=competency)
-        form = IdpItemForm(initial=initial)
+        form = IdpItemForm(initial=initial, employee=employee)
     return _render_item_form(request, form, None)
 
 
@@ -103,7 +103,7 @@ def item_edit(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     if not item.is_editable:
         messages.warning(request, f"This item is {item.get_status_display().lower()} and can no longer be edited.")
         return redirect(item)
-    form = IdpItemForm(request.POST or None, instance=IdpItem.objects.get(pk=item.pk))
+    form = IdpItemForm(request.POST or None, instance=IdpItem.objects.get(pk=item.pk), employee=item.employee)
     if request.method == "POST" and form.is_valid():
         try:
             services.idp_item_update(item=item, by=request.user, **form.cleaned_data)

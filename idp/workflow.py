@@ -4,7 +4,13 @@ The one place the state machine lives; services apply it, views and templates on
 
     draft → submitted → approved | rejected;  rejected → draft (revise);
     approved → in progress → completed → verified;
-    draft | submitted | approved | in progress → cancelled.
+    draft | submitted | approved | in progress → cancelled;
+    any active status → verified, by the system, when the employee passes the assessment the
+    item names (idp.services.idp_items_close_by_result).
+
+ALL_TRANSITIONS is the one table. People's actions (TRANSITIONS) are what pages offer and what
+the role × action matrix walks; the system's (SYSTEM_TRANSITIONS) no person may take, whatever
+their role: no page offers them and the action URL does not know them.
 """
 
 from dataclasses import dataclass
@@ -12,13 +18,14 @@ from enum import StrEnum
 
 from hrportal.access import can_approve_for
 from hrportal.models import User
-from idp.models import IdpItem, ItemStatus
+from idp.models import ACTIVE_STATUSES, IdpItem, ItemStatus
 
 
 class Actor(StrEnum):
     OWNER = "owner"  # the employee whose item it is
     APPROVER = "approver"  # their supervisor, or HC when they have none (hrportal.access.can_approve_for)
     HC = "hc"  # HC staff other than the owner
+    SYSTEM = "system"  # the portal itself, reacting to an event (a passed assessment); never a person
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ class Transition:
     actor: Actor
 
 
-TRANSITIONS: dict[str, Transition] = {
+ALL_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         Transition(
@@ -64,8 +71,19 @@ TRANSITIONS: dict[str, Transition] = {
             ItemStatus.CANCELLED,
             Actor.OWNER,
         ),
+        Transition(
+            "close_by_pass",
+            "Close by a passed assessment",
+            "closed by a passed assessment",
+            frozenset(ACTIVE_STATUSES),
+            ItemStatus.VERIFIED,
+            Actor.SYSTEM,
+        ),
     ]
 }
+# What people do (pages, the action URL, the role × action matrix) and what the portal does itself.
+TRANSITIONS: dict[str, Transition] = {a: t for a, t in ALL_TRANSITIONS.items() if t.actor != Actor.SYSTEM}
+SYSTEM_TRANSITIONS: dict[str, Transition] = {a: t for a, t in ALL_TRANSITIONS.items() if t.actor == Actor.SYSTEM}
 
 
 def may_take(user: User, item: IdpItem, transition: Transition) -> bool:
@@ -80,9 +98,11 @@ def may_take(user: User, item: IdpItem, transition: Transition) -> bool:
             return can_approve_for(user, item.employee)
         case Actor.HC:
             return not is_owner and user.is_hc
+        case Actor.SYSTEM:
+            return False
     return False
 
 
 def available_transitions(user: User, item: IdpItem) -> list[Transition]:
-    """The actions `user` may take on `item` now."""
+    """The actions `user` may take on `item` now (never the system's)."""
     return [t for t in TRANSITIONS.values() if item.status in t.sources and may_take(user, item, t)]

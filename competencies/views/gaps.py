@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from assessments.selectors.raising import raising_assessments_by_competency
 from competencies.selectors import employee_gaps, level_labels
 from hrportal.access import can_view_employee
 from hrportal.models import User
@@ -20,10 +21,16 @@ def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
 def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
     report = employee_gaps(employee=employee)
     active_items = active_items_by_competency(employee=employee)
+    raising = raising_assessments_by_competency(employee=employee, rows=report.rows)
     context = {
         "report": report,
-        # Each row with the id of its active IDP item, if any (the page links to it).
-        "rows_with_items": [(row, active_items.get(row.competency_id)) for row in report.rows],
+        # Each row with the id of its active IDP item, if any (the page links to it), and the
+        # assessments that would raise it. The employee gets links to take them; anyone else
+        # (a supervisor, HC) sees their names only, since the assessment's page is the
+        # taker's own (their attempts, their eligibility, a start button), not the employee's.
+        "rows_with_items": [
+            (row, active_items.get(row.competency_id), raising.get(row.competency_id, [])) for row in report.rows
+        ],
         "employee": employee,
         "is_own": employee.pk == request.user.pk,
         "level_labels": level_labels(),

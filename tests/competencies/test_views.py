@@ -1,8 +1,10 @@
 import json
+import re
 
 import pytest
 from django.urls import reverse
 
+from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
 from tests.hrportal.factories import PASSWORD, PositionFactory, UserFactory
 
@@ -24,6 +26,19 @@ def _position_with_targets(targets: dict[str, int]):
         competencies[code] = CompetencyFactory(code=code, name=f"Name {code}")
         PositionTargetFactory(position=position, competency=competencies[code], target_level=target)
     return position, competencies
+
+
+def _assessments_raising(competencies, *, per_assessment=3):
+    """Published assessments mapped to the competencies, some by name, some by category and
+    title pattern, and an unpublished one: as many as the competencies call for."""
+    competencies = list(competencies)
+    for start in range(0, len(competencies), per_assessment):
+        assessment = AssessmentFactory(title=f"Exam {start}", category="IHT", is_published=True)
+        for competency in competencies[start : start + per_assessment]:
+            CompetencyMappingFactory(competency=competency, assessment=assessment, category="", level_granted=4)
+        CompetencyMappingFactory(competency=competencies[start], category="IHT", title_pattern=f"Exam {start}")
+    hidden = AssessmentFactory(title="Draft exam", category="IHT", is_published=False)
+    CompetencyMappingFactory(competency=competencies[0], assessment=hidden, category="", level_granted=5)
 
 
 @pytest.fixture
@@ -170,15 +185,19 @@ def test_dashboard_query_count_is_flat(client, django_assert_num_queries, compet
     employee.supervisor = supervisor
     employee.save()
     UserFactory.create_batch(competency_count // 5, supervisor=supervisor, position=position)
+    _assessments_raising(comps.values())
     client.force_login(supervisor)
     # 1 session, 2 viewer, 3 employee with position and section, 4 levels,
     # 5 targets with competencies and groups, 6 the employee's active IDP items,
-    # 7 navbar's direct reports, 8 navbar's unread notification count
+    # 7 mappings that could raise a competency in gap, 8 the published assessments open to
+    # the employee that those mappings name (by id or category),
+    # 9 navbar's direct reports, 10 navbar's unread notification count
     # (staff viewers add one: their HC group). The same for 5 competencies as for 60:
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         response = client.get(_gaps_url(employee))
     assert response.status_code == 200
     assert len(response.context["report"].rows) == competency_count
+    assert sum(len(raising) > 0 for _, _, raising in response.context["rows_with_items"]) > competency_count // 3
 
 
 def test_out_of_scope_dashboard_shows_a_friendly_404_page(client, cast):
@@ -195,7 +214,64 @@ def test_dashboard_query_count_for_hc_viewer_is_flat(client, cast, django_assert
     employee = UserFactory(position=position)
     for competency in comps.values():
         _give(employee, competency, 2)
+    _assessments_raising(comps.values(), per_assessment=2)
     client.force_login(cast.hc)
-    # As for a supervisor, plus 1 for the HC group of a staff viewer: 9.
-    with django_assert_num_queries(9):
+    # As for a supervisor (10, with the two of the assessments that would raise a gap),
+    # plus 1 for the HC group of a staff viewer: 11.
+    with django_assert_num_queries(11):
         assert client.get(_gaps_url(employee)).status_code == 200
+
+
+def _row_html(html: str, code: str) -> str:
+    match = re.search(rf'<tr data-code="{code}">(.*?)</tr>', html, re.S)
+    assert match, f"no row {code}"
+    return match.group(1)
+
+
+def _detail(assessment) -> str:
+    return reverse("assessments:detail", args=[assessment.pk])
+
+
+def test_gap_rows_link_to_the_published_assessments_that_would_raise_them(client, known_employee):
+    # Targets A3 B2 C4 D1 E0; levels A3 (met), B1 (gap), C none (not started), D2 (met).
+    targets = known_employee.position.targets.select_related("competency")
+    comps = {target.competency.code: target.competency for target in targets}
+    safety = AssessmentFactory(title="Safety Exam", category="IHT", is_published=True)
+    for code in ("A", "B"):
+        CompetencyMappingFactory(competency=comps[code], assessment=safety, category="", level_granted=4)
+    CompetencyMappingFactory(competency=comps["C"], category="iht", title_pattern="safety", level_granted=2)
+    unpublished = AssessmentFactory(title="Hidden Exam", is_published=False)
+    CompetencyMappingFactory(competency=comps["B"], assessment=unpublished, category="", level_granted=3)
+    too_low = AssessmentFactory(title="Level One Exam", is_published=True)
+    CompetencyMappingFactory(competency=comps["B"], assessment=too_low, category="", level_granted=1)
+    not_open_to_them = AssessmentFactory(title="Listed Exam", is_published=True, audience="listed")
+    CompetencyMappingFactory(competency=comps["C"], assessment=not_open_to_them, category="", level_granted=3)
+    client.force_login(known_employee)
+
+    html = client.get(_gaps_url()).content.decode()
+
+    assert _detail(safety) in _row_html(html, "B")  # gap
+    assert _detail(safety) in _row_html(html, "C")  # not started, through the category mapping
+    assert _detail(safety) not in _row_html(html, "A")  # met already
+    assert "up to 4 · Expert" in _row_html(html, "B")
+    for hidden in (unpublished, too_low, not_open_to_them):
+        assert _detail(hidden) not in html
+    # Two links to the same assessment, each naming its competency: no identical link texts.
+    texts = re.findall(rf'<a href="{_detail(safety)}">(.*?)</a>', html, re.S)
+    assert len(texts) == 2 and len(set(texts)) == 2
+    assert all("Take: Safety Exam" in text for text in texts)
+    assert "B Name B" in texts[0] + texts[1] and "C Name C" in texts[0] + texts[1]
+
+
+def test_supervisor_sees_which_assessments_would_raise_a_gap_without_links(client, cast):
+    position, comps = _position_with_targets({"S1": 3})
+    cast.employee.position = position
+    cast.employee.save()
+    exam = AssessmentFactory(title="Shift Exam", is_published=True)
+    CompetencyMappingFactory(competency=comps["S1"], assessment=exam, category="", level_granted=2)
+    client.force_login(cast.supervisor)
+
+    html = client.get(_gaps_url(cast.employee)).content.decode()
+
+    assert "Assessment: Shift Exam" in _row_html(html, "S1")
+    assert _detail(exam) not in html

@@ -1,0 +1,79 @@
+"""Which assessments would raise a competency: the gap dashboard's "Take: …" links."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from assessments.models import Assessment, CompetencyMapping
+from competencies.models import level_label
+from competencies.selectors import GapRow, GapStatus
+from hrportal.models import User
+
+
+@dataclass(frozen=True)
+class RaisingAssessment:
+    """A published assessment open to the employee, and the highest level above their current
+    one that passing it grants in one competency (its best score band)."""
+
+    assessment_id: int
+    title: str
+    category: str
+    level: int
+
+    @property
+    def level_label(self) -> str:
+        return level_label(self.level)
+
+
+def raising_assessments_by_competency(*, employee: User, rows: Iterable[GapRow]) -> dict[int, list[RaisingAssessment]]:
+    """{competency id: assessments, by title} for the rows in gap or not started.
+
+    An assessment counts when it is published, open to `employee` (the audience rule,
+    Assessment.objects.eligible_for) and not closed for good, and one of its mappings
+    (naming it, or its category with an optional title pattern: CompetencyMapping.matches)
+    grants a level above the employee's current one. Met rows get nothing. Two queries
+    whatever the number of rows, mappings or assessments (none when no row is in gap, one
+    when no mapping could raise any of them).
+    """
+    current = {row.competency_id: row.current for row in rows if row.status != GapStatus.MET}
+    if not current:
+        return {}
+    mappings = [
+        mapping
+        for mapping in CompetencyMapping.objects.filter(
+            competency_id__in=current, level_granted__gt=min(current.values())
+        ).only("competency_id", "level_granted", "assessment_id", "category", "title_pattern")
+        if mapping.level_granted > current[mapping.competency_id]
+    ]
+    if not mappings:
+        return {}
+
+    named = {m.assessment_id for m in mappings if m.assessment_id is not None}
+    categories = {m.category.lower() for m in mappings if m.assessment_id is None}
+    now = timezone.now()
+    assessments = list(
+        Assessment.objects.eligible_for(employee)
+        .annotate(category_lower=Lower("category"))
+        .filter(Q(pk__in=named) | Q(category_lower__in=categories))
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .only("pk", "title", "category")
+        .order_by("title", "pk")
+    )
+
+    best: dict[int, dict[int, int]] = {}  # competency id → {assessment id: level}
+    for mapping in mappings:
+        for assessment in assessments:
+            if mapping.matches(assessment):
+                levels = best.setdefault(mapping.competency_id, {})
+                levels[assessment.pk] = max(levels.get(assessment.pk, 0), mapping.level_granted)
+    return {
+        competency_id: [
+            RaisingAssessment(assessment_id=a.pk, title=a.title, category=a.category, level=levels[a.pk])
+            for a in assessments
+            if a.pk in levels
+        ]
+        for competency_id, levels in best.items()
+    }
