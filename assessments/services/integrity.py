@@ -14,9 +14,8 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -32,6 +31,7 @@ from assessments.models import (
     IntegrityEventKind,
     ReviewStatus,
 )
+from assessments.services.attempts import AttemptClosed, is_overdue
 from hrportal.models import User
 
 # One batch carries at most this many events (the script sends at most 50).
@@ -42,10 +42,6 @@ MAX_EVENTS_PER_MINUTE = 120
 RATE_WINDOW_SECONDS = 60
 # The kinds whose seconds away count as time away from the page; other kinds carry none.
 AWAY_KINDS = frozenset({IntegrityEventKind.TAB_HIDDEN, IntegrityEventKind.WINDOW_BLUR})
-
-
-class AttemptNotAccepting(Exception):
-    """The attempt is finished, or past its deadline and grace: it takes no more reports."""
 
 
 class TooManyEvents(Exception):
@@ -86,13 +82,9 @@ class IntegritySummary:
         return sum(kind.count for kind in self.by_kind)
 
 
-def _grace() -> timedelta:
-    return timedelta(seconds=getattr(settings, "ASSESSMENT_GRACE_SECONDS", 5))
-
-
 def attempt_accepts_events(attempt: Attempt, now: datetime | None = None) -> bool:
     """Open and not past its deadline and grace: the same window in which answers count."""
-    return attempt.is_open and (now or timezone.now()) <= attempt.deadline + _grace()
+    return attempt.is_open and not is_overdue(attempt, now)
 
 
 def integrity_events_parse(payload: object) -> list[EventReport]:
@@ -162,7 +154,7 @@ def integrity_events_record(*, attempt: Attempt, events: Sequence[EventReport], 
     Times are kept within the attempt's start and the arrival, and a time away never exceeds
     the time since the start. The attempt reaching its assessment's flag threshold becomes
     "flagged" (HC's previews never are). Raises PermissionDenied for someone else's attempt,
-    AttemptNotAccepting once it is finished or past its deadline, TooManyEvents beyond the
+    AttemptClosed once it is finished or past its deadline, TooManyEvents beyond the
     rate limit. Returns the events stored.
     """
     if by.pk != attempt.employee_id:
@@ -170,13 +162,13 @@ def integrity_events_record(*, attempt: Attempt, events: Sequence[EventReport], 
     if not events:
         return []
     if not attempt_accepts_events(attempt):
-        raise AttemptNotAccepting
+        raise AttemptClosed
     _rate_check(attempt, len(events))
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().select_related("assessment").get(pk=attempt.pk)
         now = timezone.now()
         if not attempt_accepts_events(locked, now):
-            raise AttemptNotAccepting
+            raise AttemptClosed
         start = locked.started_at
         stored = []
         for report in events:

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.models import Attempt
+from assessments.services.attempts import AttemptClosed
 from assessments.services.integrity import (
-    AttemptNotAccepting,
     TooManyEvents,
     integrity_events_parse,
     integrity_events_record,
@@ -55,7 +55,7 @@ def attempt_events(request: AuthenticatedRequest, attempt_id: int) -> JsonRespon
         stored = integrity_events_record(attempt=attempt, events=events, by=request.user)
     except ValidationError as error:
         return _error(" ".join(error.messages), 400)
-    except AttemptNotAccepting:
+    except AttemptClosed:
         return _error(_("This attempt is finished: it takes no more reports."), 409)
     except TooManyEvents as error:
         response = _error(_("Too many reports for this attempt: wait a minute."), 429)

@@ -3,8 +3,9 @@
  * Reports, in batches, what a proctor would want to know: the tab hidden (one event when it
  * comes back, with the seconds away), the window left while the tab stayed visible, copy, cut
  * and paste, leaving full screen (when the assessment asks for it) and the same attempt open
- * in a second tab. Reads {attemptId, eventsUrl, requiresFullscreen, deadline, labels?} from
- * the #attempt-config JSON and the CSRF token from the page's form. Sends every 5 seconds,
+ * in a second tab. Reads {attemptId, eventsUrl, requiresFullscreen} from the #attempt-config
+ * JSON, the CSRF token from the page's form, and shows the page's #fullscreen-prompt (with its
+ * #fullscreen-button) whenever full screen is asked for and not on. Sends every 5 seconds,
  * when the page is hidden or left (fetch keepalive), and stops for good once the server
  * answers 404 or 409 (not one's attempt, or finished). Reports only: it blocks nothing.
  * Every browser API is optional; without one, that report is simply not made.
@@ -168,38 +169,38 @@
   function setUpFullscreen() {
     var root = document.documentElement;
     var requestFullscreen = root.requestFullscreen || root.webkitRequestFullscreen;
-    if (!requestFullscreen) return;
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn btn-warning attempt-fullscreen-button";
-    var enterLabel = labels.enterFullscreen || "Full screen";
-    var returnLabel = labels.returnToFullscreen || "Return to full screen";
-    button.textContent = enterLabel;
-    var form = document.querySelector("form");
-    var host = (form && form.parentNode) || document.body;
-    host.insertBefore(button, form && form.parentNode === host ? form : host.firstChild);
+    if (!requestFullscreen) return; // e.g. an iPhone: nothing to ask for, nothing to report
+    // The page's own prompt (#fullscreen-prompt with #fullscreen-button, in the user's
+    // language); a plain button of ours where the page has none.
+    var button = document.getElementById("fullscreen-button");
+    var prompt = document.getElementById("fullscreen-prompt");
+    if (!button) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-warning attempt-fullscreen-button";
+      button.textContent = labels.returnToFullscreen || "Full screen";
+      var form = document.querySelector("form");
+      var host = (form && form.parentNode) || document.body;
+      host.insertBefore(button, form && form.parentNode === host ? form : host.firstChild);
+    }
+    var shown = prompt || button;
     var wasFullscreen = !!fullscreenElement();
-    button.hidden = wasFullscreen;
+    shown.classList.toggle("d-none", wasFullscreen);
 
     button.addEventListener("click", function () {
       try {
         var pending = requestFullscreen.call(root);
         if (pending && typeof pending.catch === "function") pending.catch(function () {});
       } catch (error) {
-        /* refused: the button stays */
+        /* refused: the prompt stays */
       }
     });
 
     function changed() {
-      if (fullscreenElement()) {
-        wasFullscreen = true;
-        button.hidden = true;
-      } else {
-        if (wasFullscreen) record("fullscreen_exit");
-        wasFullscreen = false;
-        button.textContent = returnLabel;
-        button.hidden = false;
-      }
+      var isFullscreen = !!fullscreenElement();
+      if (!isFullscreen && wasFullscreen) record("fullscreen_exit");
+      wasFullscreen = isFullscreen;
+      shown.classList.toggle("d-none", isFullscreen);
     }
     document.addEventListener("fullscreenchange", changed);
     document.addEventListener("webkitfullscreenchange", changed);
