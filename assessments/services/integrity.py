@@ -30,6 +30,7 @@ from assessments.models import (
     IntegrityEvent,
     IntegrityEventKind,
     ReviewStatus,
+    Severity,
 )
 from assessments.services.attempts import AttemptClosed, is_overdue
 from hrportal.models import User
@@ -67,6 +68,10 @@ class KindCount:
     label: str
     count: int
     severity: int
+
+    @property
+    def severity_label(self) -> str:
+        return str(Severity(self.severity).label) if self.severity in Severity.values else ""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class ResultAlreadyVoided(ValidationError):
 class VoidOutcome:
     result: AssessmentResult
     level_changes: list[LevelChange] = field(default_factory=list)
+    # Whether the result had ever raised a level (if not, voiding it could lower none).
+    had_raised: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def remaining_grant(
     return grant
 
 
-def _notify_void(*, result: AssessmentResult, reason: str, changes: list[LevelChange]) -> None:
+def _notify_void(*, result: AssessmentResult, reason: str, changes: list[LevelChange], had_raised: bool) -> None:
     lines = [
         _("HC voided your result %(result)s. Reason: %(reason)s") % {"result": result.evidence_note, "reason": reason}
     ]
@@ -115,8 +117,10 @@ def _notify_void(*, result: AssessmentResult, reason: str, changes: list[LevelCh
             }
             for change in changes
         ]
-    else:
+    elif had_raised:
         lines.append(_("None of your levels changed: other evidence supports them."))
+    else:
+        lines.append(_("It had raised none of your levels, so none changed."))
     notify(
         recipients=[result.employee],
         subject=_("Your result in %(assessment)s was voided") % {"assessment": result.assessment.title},
@@ -161,13 +165,14 @@ def result_void(*, result: AssessmentResult, reason: str, by: User) -> VoidOutco
             attempt.reviewed_by, attempt.reviewed_at, attempt.review_note = by, now, reason
             attempt.save(update_fields=["review_status", "reviewed_by", "reviewed_at", "review_note"])
 
-        changes = _fall_back_levels(result=locked, reason=reason, by=by)
-        _notify_void(result=locked, reason=reason, changes=changes)
+        had_raised, changes = _fall_back_levels(result=locked, reason=reason, by=by)
+        _notify_void(result=locked, reason=reason, changes=changes, had_raised=had_raised)
     result.voided_at, result.voided_by, result.void_reason = locked.voided_at, by, reason
-    return VoidOutcome(result=locked, level_changes=changes)
+    return VoidOutcome(result=locked, level_changes=changes, had_raised=had_raised)
 
 
-def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> list[LevelChange]:
+def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> tuple[bool, list[LevelChange]]:
+    """Lower what the result raised and nothing else supports; (whether it raised any, the changes)."""
     employee = result.employee
     result_type = ContentType.objects.get_for_model(AssessmentResult)
     raised = (
@@ -177,7 +182,7 @@ def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> lis
     )
     competencies = list(Competency.objects.filter(pk__in=raised).order_by("code"))
     if not competencies:
-        return []
+        return False, []
     current = {
         level.competency_id: level.level
         for level in CompetencyLevel.objects.filter(employee=employee, competency__in=competencies)
@@ -218,4 +223,4 @@ def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> lis
         )
         if change is not None:
             changes.append(change)
-    return changes
+    return True, changes

@@ -184,8 +184,10 @@ def review_void(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
         messages.success(
             request, _("Result voided. Levels fell back: %(changes)s. The employee is notified.") % {"changes": changes}
         )
-    else:
+    elif outcome.had_raised:
         messages.success(
             request, _("Result voided. No level changed: other evidence supports them. The employee is notified.")
         )
+    else:
+        messages.success(request, _("Result voided. It had raised no level. The employee is notified."))
     return redirect("assessments:review_attempt", attempt.pk)

@@ -341,3 +341,11 @@ def test_two_simultaneous_voids_one_wins():
     assert fall_backs.count() == 1
     assert _level(employee, gsh).level == 0
     assert Notification.objects.filter(recipient=employee, subject__contains="voided").count() == 1
+
+
+def test_voiding_a_result_that_raised_nothing_says_so(cast, gsh):
+    failed = _pass(cast.employee, _exam(gsh, 2), score=30)
+    outcome = result_void(result=failed, reason="Taken by someone else", by=cast.hc)
+    assert (outcome.level_changes, outcome.had_raised) == ([], False)
+    note = Notification.objects.get(recipient=cast.employee, subject__contains="voided")
+    assert "It had raised none of your levels" in note.body
