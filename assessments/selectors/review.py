@@ -2,11 +2,15 @@
 attempt's integrity record. Fixed numbers of queries, whatever the number of attempts or events."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from assessments.models import AssessmentResult, Attempt, AttemptStatus, IntegrityEvent, ReviewStatus
 from assessments.services.integrity import IntegritySummary, attempt_integrity_summary, integrity_summaries
@@ -14,7 +18,7 @@ from competencies.models import CompetencyLevelHistory
 from hrportal.models import User
 
 # What the queue can show: the filter's name in the address, its label, the attempts.
-QUEUE_FILTERS: dict[str, tuple[str, Q]] = {
+QUEUE_FILTERS: dict[str, tuple["StrOrPromise", Q]] = {
     "flagged": (gettext_lazy("Flagged"), Q(review_status=ReviewStatus.FLAGGED)),
     "cleared": (gettext_lazy("Cleared"), Q(review_status=ReviewStatus.CLEARED)),
     "voided": (gettext_lazy("Voided"), Q(review_status=ReviewStatus.VOIDED)),

@@ -17,6 +17,7 @@ Known limit: an IDP verification that raised nothing (the level was already as h
 no history row, so it cannot support a level here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,6 +34,18 @@ from competencies.models import Competency, CompetencyLevel, CompetencyLevelHist
 from competencies.services import LevelChange, level_fall_back, lock_employee_levels
 from hrportal.models import User
 from hrportal.notifications import notify
+
+# Apps above this one react to a void the way they react to a recording (on_result_recorded):
+# idp may reopen an item that the voided result closed. Listeners run inside result_void's
+# transaction, after the levels fell, so a void and its consequences commit together.
+VoidListener = Callable[[AssessmentResult], None]
+_void_listeners: list[VoidListener] = []
+
+
+def on_result_voided(listener: VoidListener) -> None:
+    """Call `listener(result)` for every result voided, in the voiding transaction."""
+    if listener not in _void_listeners:
+        _void_listeners.append(listener)
 
 
 class ResultAlreadyVoided(ValidationError):
@@ -167,6 +180,8 @@ def result_void(*, result: AssessmentResult, reason: str, by: User) -> VoidOutco
 
         had_raised, changes = _fall_back_levels(result=locked, reason=reason, by=by)
         _notify_void(result=locked, reason=reason, changes=changes, had_raised=had_raised)
+        for listener in _void_listeners:
+            listener(locked)
     result.voided_at, result.voided_by, result.void_reason = locked.voided_at, by, reason
     return VoidOutcome(result=locked, level_changes=changes, had_raised=had_raised)
 

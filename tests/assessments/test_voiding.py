@@ -349,3 +349,32 @@ def test_voiding_a_result_that_raised_nothing_says_so(cast, gsh):
     assert (outcome.level_changes, outcome.had_raised) == ([], False)
     note = Notification.objects.get(recipient=cast.employee, subject__contains="voided")
     assert "It had raised none of your levels" in note.body
+
+
+def test_void_listeners_hear_the_void_inside_its_transaction(cast, gsh, monkeypatch):
+    from assessments.services import voiding
+
+    heard = []
+    monkeypatch.setattr(voiding, "_void_listeners", [])
+    voiding.on_result_voided(
+        lambda result: heard.append((result.pk, result.is_voided, _level(cast.employee, gsh).level))
+    )
+    result = _pass(cast.employee, _exam(gsh, 2))
+
+    result_void(result=result, reason="Cheated", by=cast.hc)
+
+    assert heard == [(result.pk, True, 0)]  # after the fall-back, once
+
+
+def test_a_failing_listener_undoes_the_whole_void(cast, gsh, monkeypatch):
+    from assessments.services import voiding
+
+    def explode(result):
+        raise RuntimeError("listener failed")
+
+    monkeypatch.setattr(voiding, "_void_listeners", [explode])
+    result = _pass(cast.employee, _exam(gsh, 2))
+    with pytest.raises(RuntimeError):
+        result_void(result=result, reason="Cheated", by=cast.hc)
+    assert AssessmentResult.objects.get(pk=result.pk).voided_at is None
+    assert _level(cast.employee, gsh).level == 2
