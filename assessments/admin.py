@@ -127,6 +127,7 @@ class QuestionBankInline(admin.TabularInline):
     (with its answer options), or the whole bank is replaced from a file."""
 
     model = Question
+    template = "admin/assessments/assessment/question_bank_inline.html"
     fields = ("number", "kind", "question_text", "points", "competency", "option_count", "readiness", "edit_link")
     readonly_fields = fields
     extra = 0
@@ -229,7 +230,7 @@ class AssessmentAdmin(admin.ModelAdmin):
         "category",
         "is_published",
         "question_count",
-        "time_limit_minutes",
+        "time_limit",
         "window",
         "attempt_count",
         "result_count",
@@ -286,6 +287,10 @@ class AssessmentAdmin(admin.ModelAdmin):
     def question_count(self, obj) -> int:
         return obj.question_count
 
+    @admin.display(description=_lazy("time"), ordering="time_limit_minutes")
+    def time_limit(self, obj: Assessment) -> str:
+        return _("%(minutes)s min") % {"minutes": obj.time_limit_minutes}
+
     @admin.display(description=_lazy("attempts taken"), ordering="attempt_count")
     def attempt_count(self, obj) -> int:
         return obj.attempt_count
@@ -294,7 +299,7 @@ class AssessmentAdmin(admin.ModelAdmin):
     def result_count(self, obj) -> int:
         return obj.result_count
 
-    @admin.display(description=_lazy("open"), ordering="opens_at")
+    @admin.display(description=_lazy("window"), ordering="opens_at")
     def window(self, obj: Assessment) -> str:
         if obj.opens_at and obj.closes_at:
             return _("%(start)s to %(end)s") % {"start": _when(obj.opens_at), "end": _when(obj.closes_at)}
@@ -513,8 +518,32 @@ class AssessmentAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/assessments/assessment/question_bank_import.html", context)
 
 
+class AnswerOptionForm(forms.ModelForm):
+    class Meta:
+        model = AnswerOption
+        fields = ("order", "text", "is_correct")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A table's cells have no <label>: each input says which option it belongs to.
+        row = self.prefix.rsplit("-", 1)[-1] if self.prefix else ""
+        number = int(row) + 1 if row.isdigit() else ""
+        for name, label in (
+            ("order", _("Order of option %(number)s")),
+            ("text", _("Text of option %(number)s")),
+            ("is_correct", _("Option %(number)s is correct")),
+        ):
+            self.fields[name].widget.attrs["aria-label"] = label % {"number": number}
+
+
 class AnswerOptionFormSet(forms.BaseInlineFormSet):
     """The options of a question of a published assessment must leave the question ready to take."""
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            number = index + 1 if index is not None else ""
+            form.fields["DELETE"].widget.attrs["aria-label"] = _("Delete option %(number)s") % {"number": number}
 
     def clean(self) -> None:
         super().clean()
@@ -541,6 +570,7 @@ class AnswerOptionFormSet(forms.BaseInlineFormSet):
 
 class AnswerOptionInline(admin.TabularInline):
     model = AnswerOption
+    form = AnswerOptionForm
     formset = AnswerOptionFormSet
     fields = ("order", "text", "is_correct")
     max_num = MAX_OPTIONS  # the question bank file has option_a … option_h
@@ -558,7 +588,8 @@ class QuestionAdmin(admin.ModelAdmin):
     list_filter = ("assessment", "kind", ("competency", admin.RelatedOnlyFieldListFilter))
     search_fields = ("text", "assessment__title", "competency__code")
     list_select_related = ("assessment", "competency")
-    autocomplete_fields = ("assessment", "competency")
+    # Assessments are few (a plain list, preselected from the assessment's page); competencies many.
+    autocomplete_fields = ("competency",)
     inlines = (AnswerOptionInline,)
     # No bulk delete: questions are removed one at a time (their page says when they may be)
     # or by importing a bank, both of which keep a published assessment ready to take.

@@ -372,7 +372,7 @@ def test_questions_are_listed_and_filtered_by_assessment_kind_and_competency(cli
     assert "About permits" in page and "About welding" not in page
 
 
-def test_the_competency_tag_and_the_assessment_use_autocomplete(client, cast):
+def test_the_competency_tag_and_the_eligible_people_use_autocomplete(client, cast):
     client.force_login(cast.hc)
     form = client.get(reverse("admin:assessments_question_add")).context["adminform"].form
     assert type(form.fields["competency"].widget.widget).__name__ == "AutocompleteSelect"
@@ -467,5 +467,5 @@ def test_the_assessment_list_costs_a_fixed_number_of_queries(client, cast, djang
     values = {name: re.sub(r"<[^>]+>", "", value).strip() for name, value in cells}
     assert values["question_count"] == "2"
     assert values["attempt_count"] == "3"  # the HC member's preview does not count
-    assert values["time_limit_minutes"] == "45"
+    assert values["time_limit"] == "45 min"
     assert values["window"] == "always"
