@@ -42,8 +42,8 @@ def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-@require_POST
 @login_required
+@require_POST
 def attempt_events(request: AuthenticatedRequest, attempt_id: int) -> JsonResponse:
     attempt = _attempt_of_taker(request, attempt_id)
     try:

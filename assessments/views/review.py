@@ -136,8 +136,8 @@ def review_attempt(request: AuthenticatedRequest, attempt_id: int) -> HttpRespon
     return _render_review(request, attempt)
 
 
-@require_POST
 @login_required
+@require_POST
 def review_clear(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     attempt = _attempt_for_reviewer(request, attempt_id)
     if attempt.employee_id == request.user.pk:
@@ -158,8 +158,8 @@ def review_clear(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse
     return redirect("assessments:review_attempt", attempt.pk)
 
 
-@require_POST
 @login_required
+@require_POST
 def review_void(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     attempt = _attempt_for_reviewer(request, attempt_id)
     if attempt.employee_id == request.user.pk:
