@@ -123,7 +123,10 @@ def integrity_events_parse(payload: object) -> list[EventReport]:
         at_text = raw.get("at")
         at = None
         if at_text is not None:
-            at = parse_datetime(at_text) if isinstance(at_text, str) else None
+            try:
+                at = parse_datetime(at_text) if isinstance(at_text, str) else None
+            except ValueError:  # well formed, but no such time (month 13)
+                at = None
             if at is None or timezone.is_naive(at):
                 raise ValidationError(
                     _("%(where)s.at: give the time in ISO 8601 with a time zone, e.g. 2026-03-01T09:30:00Z.")

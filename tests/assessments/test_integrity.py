@@ -202,6 +202,8 @@ def test_csrf_token_is_required(cast):
         ({"events": [{"kind": "copy"}, {"kind": "teleported"}]}, "events[1].kind"),
         ({"events": [{"kind": "copy", "at": "yesterday"}]}, "events[0].at"),
         ({"events": [{"kind": "copy", "at": "2026-03-01T09:00:00"}]}, "events[0].at"),  # no time zone
+        ({"events": [{"kind": "copy", "at": "2026-13-01T09:00:00Z"}]}, "events[0].at"),  # no such month
+        ({"events": [{"kind": "copy", "at": 1700000000}]}, "events[0].at"),
         ({"events": [{"kind": "tab_hidden", "seconds_away": -4}]}, "events[0].seconds_away"),
         ({"events": [{"kind": "tab_hidden", "seconds_away": "long"}]}, "events[0].seconds_away"),
         ({"events": [{"kind": "tab_hidden", "seconds_away": True}]}, "events[0].seconds_away"),
@@ -417,3 +419,32 @@ def test_attempt_page_reports_tab_switches_blur_copy_and_a_second_tab_then_stops
     assert IntegrityEvent.objects.filter(attempt=attempt).count() == 6
     assert watch.console_errors == [] or all("409" in error for error in watch.console_errors)
     assert watch.outside_requests == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_attempt_page_asks_for_full_screen_and_reports_leaving_it(new_page):  # noqa: F811
+    from assessments.services.attempts import attempt_start
+    from tests.browser.pages import log_in
+    from tests.hrportal.factories import PASSWORD, UserFactory
+
+    employee = UserFactory(username="taker")
+    attempt = attempt_start(assessment=published_assessment(questions=1, requires_fullscreen=True), by=employee)
+    page, watch = new_page()
+    log_in(page, "taker", PASSWORD)
+    events_url = reverse("assessments:events", args=[attempt.pk])
+    page.goto(reverse("assessments:attempt", args=[attempt.pk]))
+
+    prompt = page.locator("#fullscreen-prompt")
+    assert prompt.is_visible()
+    page.locator("#fullscreen-button").click()  # a click: browsers allow full screen only after one
+    page.wait_for_function("document.fullscreenElement !== null")
+    assert not prompt.is_visible()
+    page.evaluate("document.exitFullscreen()")
+    page.wait_for_function("document.fullscreenElement === null")
+    assert prompt.is_visible()
+    with page.expect_response(lambda r: r.url.endswith(events_url)):
+        page.evaluate(_SET_VISIBILITY, "hidden")
+
+    assert _wait_for_kinds(attempt, {"fullscreen_exit": 1}) == {"fullscreen_exit": 1}
+    assert watch.console_errors == []

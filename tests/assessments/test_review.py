@@ -329,3 +329,17 @@ def test_events_keep_their_record_after_the_review(client, cast):
     client.force_login(cast.hc)
     client.post(reverse("assessments:review_clear", args=[attempt.pk]))
     assert IntegrityEvent.objects.filter(attempt=attempt).count() == 3
+
+
+def test_an_attempt_still_in_progress_is_shown_but_not_decided(client, cast):
+    attempt = make_attempt(employee=cast.employee, assessment=published_assessment(flag_threshold=1))
+    integrity_events_record(attempt=attempt, events=[EventReport("second_tab", None)], by=cast.employee)
+    client.force_login(cast.hc)
+
+    page = client.get(_review(attempt)).content.decode()
+    assert "still in progress" in page and 'id="clear-form"' not in page and 'id="void-form"' not in page
+
+    response = client.post(reverse("assessments:review_clear", args=[attempt.pk]), follow=True)
+    assert "still in progress" in response.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.review_status == ReviewStatus.FLAGGED
