@@ -56,8 +56,25 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     "competencies.CompetencyLevel": {},
     "competencies.CareerPath": {},
     "competencies.CareerPathStep": {},
-    "assessments.Assessment": {},
+    "assessments.Assessment": {"m2m_fields": {"eligible_positions", "eligible_sections", "eligible_employees"}},
     "assessments.AssessmentResult": {},
+    "assessments.Question": {},
+    "assessments.AnswerOption": {},
+    # Not each autosaved answer: the attempt's start, finish and review are what matter.
+    "assessments.Attempt": {
+        "include_fields": [
+            "status",
+            "finished_at",
+            "finish_reason",
+            "score",
+            "passed",
+            "result",
+            "review_status",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+        ]
+    },
     "assessments.CompetencyMapping": {},
     "idp.IdpItem": {"exclude_fields": ["updated_at"]},
     "idp.IdpItemTransition": {},
