@@ -424,6 +424,8 @@ def test_attempt_page_reports_tab_switches_blur_copy_and_a_second_tab_then_stops
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_attempt_page_asks_for_full_screen_and_reports_leaving_it(new_page):  # noqa: F811
+    from playwright.sync_api import expect
+
     from assessments.services.attempts import attempt_start
     from tests.browser.pages import log_in
     from tests.hrportal.factories import PASSWORD, UserFactory
@@ -436,13 +438,12 @@ def test_attempt_page_asks_for_full_screen_and_reports_leaving_it(new_page):  # 
     page.goto(reverse("assessments:attempt", args=[attempt.pk]))
 
     prompt = page.locator("#fullscreen-prompt")
-    assert prompt.is_visible()
+    expect(prompt).to_be_visible()
     page.locator("#fullscreen-button").click()  # a click: browsers allow full screen only after one
-    page.wait_for_function("document.fullscreenElement !== null")
-    assert not prompt.is_visible()
+    # The prompt follows the fullscreenchange event, a frame after fullscreenElement: wait for it.
+    expect(prompt).to_be_hidden()
     page.evaluate("document.exitFullscreen()")
-    page.wait_for_function("document.fullscreenElement === null")
-    assert prompt.is_visible()
+    expect(prompt).to_be_visible()
     with page.expect_response(lambda r: r.url.endswith(events_url)):
         page.evaluate(_SET_VISIBILITY, "hidden")
 
