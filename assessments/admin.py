@@ -658,23 +658,26 @@ class QuestionAdmin(admin.ModelAdmin):
         return self._back_to_assessment(request, obj, super().response_change(request, obj))
 
 
+class PreviewFilter(admin.SimpleListFilter):
+    title = _lazy("taken by")
+    parameter_name = "preview"
+
+    def lookups(self, request, model_admin):
+        return (("no", _("employees (counted)")), ("yes", _("HC previewing (never counted)")))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_preview=self.value() == "yes")
+        return queryset
+
+
 @admin.register(Attempt)
 class AttemptAdmin(admin.ModelAdmin):
     """Attempts are written by the attempt services only (start, answer, finalise, review):
     here HC reads them."""
 
-    list_display = (
-        "started",
-        "taker",
-        "assessment",
-        "state",
-        "score",
-        "passed_display",
-        "review",
-        "integrity",
-        "preview_display",
-    )
-    list_filter = ("status", "review_status", "is_preview", "assessment")
+    list_display = ("started", "taker", "assessment", "state", "score", "review", "integrity")
+    list_filter = ("status", "review_status", PreviewFilter, "assessment")
     search_fields = (*EMPLOYEE_SEARCH_FIELDS, "assessment__title")
     list_select_related = ("employee", "assessment")
     date_hierarchy = "started_at"
@@ -735,6 +738,8 @@ class AttemptAdmin(admin.ModelAdmin):
 
     @admin.display(description=_lazy("status"), ordering="status")
     def state(self, obj: Attempt) -> str:
+        if obj.is_preview:
+            return _("%(status)s (HC preview)") % {"status": obj.get_status_display()}
         return obj.get_status_display()
 
     @admin.display(description=_lazy("passed"), boolean=True, ordering="passed")

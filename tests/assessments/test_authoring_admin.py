@@ -469,3 +469,16 @@ def test_the_assessment_list_costs_a_fixed_number_of_queries(client, cast, djang
     assert values["attempt_count"] == "3"  # the HC member's preview does not count
     assert values["time_limit"] == "45 min"
     assert values["window"] == "always"
+
+
+def test_the_attempt_list_tells_hc_previews_from_employees_attempts(client, cast):
+    assessment = published_assessment(questions=1, title="Permit to work")
+    _attempt(assessment, cast.employee)
+    _attempt(assessment, cast.hc, is_preview=True)
+    client.force_login(cast.hc)
+    changelist = reverse("admin:assessments_attempt_changelist")
+    assert "In progress (HC preview)" in client.get(changelist).content.decode()
+    counted = client.get(changelist, {"preview": "no"}).content.decode()
+    assert str(cast.employee) in counted and "(HC preview)" not in counted
+    previews = client.get(changelist, {"preview": "yes"}).content.decode()
+    assert "In progress (HC preview)" in previews and str(cast.employee) not in previews
