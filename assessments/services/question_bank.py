@@ -755,4 +755,6 @@ def question_bank_import_apply(*, plan: QuestionBankPlan) -> None:
             for option in row.as_options():
                 option.question = question
                 new_options.append(option)
-        AnswerOption.objects.bulk_create(new_options)
+        # One save() each, not bulk_create: the audit trail follows rows through their signals.
+        for option in new_options:
+            option.save()
