@@ -265,8 +265,8 @@ class AssessmentAdmin(admin.ModelAdmin):
             {
                 "fields": ("audience", "eligible_positions", "eligible_sections", "eligible_employees"),
                 "description": _lazy(
-                    "With “only those listed”, an employee may take it when their position, their section "
-                    "or they themselves are listed."
+                    "With “Only the positions, sections and people listed”, an employee may take it when their "
+                    "position, their section or they themselves are listed."
                 ),
             },
         ),
@@ -730,7 +730,7 @@ class AttemptAdmin(admin.ModelAdmin):
     def finished(self, obj: Attempt) -> str:
         if obj.finished_at is None:
             return "–"
-        return f"{_when(obj.finished_at)} ({obj.get_finish_reason_display()})"
+        return _("%(when)s (%(reason)s)") % {"when": _when(obj.finished_at), "reason": obj.get_finish_reason_display()}
 
     @admin.display(description=_lazy("employee"), ordering="employee__last_name")
     def taker(self, obj: Attempt) -> str:
@@ -768,7 +768,9 @@ class AttemptAdmin(admin.ModelAdmin):
     def reviewer(self, obj: Attempt) -> str:
         if obj.reviewed_by is None:
             return "–"
-        return f"{obj.reviewed_by} ({_when(obj.reviewed_at)})" if obj.reviewed_at else str(obj.reviewed_by)
+        if obj.reviewed_at is None:
+            return str(obj.reviewed_by)
+        return _("%(who)s on %(when)s") % {"who": obj.reviewed_by, "when": _when(obj.reviewed_at)}
 
     @admin.display(description=_lazy("review page"))
     def review_link(self, obj: Attempt) -> str:

@@ -482,3 +482,53 @@ def test_the_attempt_list_tells_hc_previews_from_employees_attempts(client, cast
     assert str(cast.employee) in counted and "(HC preview)" not in counted
     previews = client.get(changelist, {"preview": "yes"}).content.decode()
     assert "In progress (HC preview)" in previews and str(cast.employee) not in previews
+
+
+def _sized_bank(size: int) -> Assessment:
+    assessment = published_assessment(questions=size, title="Permit to work")
+    safety = CompetencyFactory(code="SAF")
+    assessment.questions.filter(number__lte=size // 2).update(competency=safety)
+    return assessment
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_assessment_page_costs_a_fixed_number_of_queries(client, cast, django_assert_num_queries, size):
+    assessment = _sized_bank(size)
+    client.force_login(cast.hc)
+    # 1 session, 2 the HC user, 3 their own permissions, 4 their groups' permissions, 5 the
+    # assessment, 6-8 its eligible positions, sections and people, 9 the bank with its tags,
+    # 10 the bank's options, 11 the mappings naming it, 12 whether the viewer is in the HC
+    # group, 13 the category mappings that match it, 14-15 the bank and its options again,
+    # for "ready to publish?". As many for 30 questions as for 3.
+    with django_assert_num_queries(15):
+        response = client.get(change_url(assessment))
+    assert response.status_code == 200
+    assert f"Question bank ({size} questions)" in response.content.decode()
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_question_list_costs_a_fixed_number_of_queries(client, cast, django_assert_num_queries, size):
+    _sized_bank(size)
+    client.force_login(cast.hc)
+    # 1 session, 2 the HC user, 3-4 their permissions (own, groups'), 5 the assessment filter's
+    # choices, 6 the competency filter's (tags in use), 7 the filtered count, 8 the full count,
+    # 9 the page of questions with their assessment, tag and option count, 10 the HC group.
+    with django_assert_num_queries(10):
+        response = client.get(reverse("admin:assessments_question_changelist"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="field-option_count"') == size
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_the_attempt_list_costs_a_fixed_number_of_queries(client, cast, django_assert_num_queries, size):
+    assessment = _sized_bank(2)
+    for taker in UserFactory.create_batch(size):
+        _attempt(assessment, taker)
+    client.force_login(cast.hc)
+    # 1 session, 2 the HC user, 3-4 their permissions, 5 the assessment filter's choices,
+    # 6 the filtered count, 7 the full count, 8 the page of attempts with employee and
+    # assessment, 9 the HC group, 10-11 the date hierarchy (first and last start, their days).
+    with django_assert_num_queries(11):
+        response = client.get(reverse("admin:assessments_attempt_changelist"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="field-taker"') == size
