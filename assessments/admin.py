@@ -208,7 +208,11 @@ class AssessmentForm(forms.ModelForm):
             for name in ("questions_per_attempt", "draw_per_competency", "opens_at", "closes_at"):
                 if name in cleaned:
                     setattr(candidate, name, cleaned[name])
-            problems = assessment_publish_problems(candidate)
+            # Publishing checks the window; an assessment published earlier whose window has
+            # since closed may still be edited, as long as its closing time is left alone.
+            already_published = bool(self.instance.pk and self.initial.get("is_published"))
+            check_window = not already_published or "closes_at" in self.changed_data
+            problems = assessment_publish_problems(candidate, check_window=check_window)
             if problems:
                 self.add_error(
                     "is_published",

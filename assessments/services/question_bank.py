@@ -134,10 +134,15 @@ def question_problems(question: Question, *, options: Sequence[AnswerOption] | N
 
 
 def _bank_problems(
-    assessment: Assessment, bank: Sequence[tuple[Question, Sequence[AnswerOption]]], *, each_question: bool = True
+    assessment: Assessment,
+    bank: Sequence[tuple[Question, Sequence[AnswerOption]]],
+    *,
+    each_question: bool = True,
+    check_window: bool = True,
 ) -> list[str]:
     """The publish problems of `assessment` with `bank`; `each_question=False` leaves out the
-    questions' own problems (an import reports those by line)."""
+    questions' own problems (an import reports those by line), `check_window=False` a window
+    that has closed."""
     problems: list[str] = []
     if not bank:
         problems.append(_("It has no questions: add some, or import a question bank."))
@@ -175,7 +180,7 @@ def _bank_problems(
             )
             % {"draw": draw, "count": len(bank)}
         )
-    if assessment.closes_at is not None and assessment.closes_at <= timezone.now():
+    if check_window and assessment.closes_at is not None and assessment.closes_at <= timezone.now():
         problems.append(
             _("Its window closed on %(date)s: move the closing time or clear it.")
             % {"date": formats.date_format(timezone.localtime(assessment.closes_at), "DATETIME_FORMAT")}
@@ -183,18 +188,20 @@ def _bank_problems(
     return problems
 
 
-def assessment_publish_problems(assessment: Assessment) -> list[str]:
+def assessment_publish_problems(assessment: Assessment, *, check_window: bool = True) -> list[str]:
     """Why `assessment` could not be published with its current bank, as messages; [] when it can.
 
     Judges the assessment's settings as they are on the instance (which may be unsaved
-    changes from a form) against its saved questions. Two queries.
+    changes from a form) against its saved questions. Two queries. `check_window=False`:
+    a window that has closed is no problem (an assessment published earlier, whose window
+    has since closed, may still be edited).
     """
     if assessment.pk is None:
         bank: list[tuple[Question, Sequence[AnswerOption]]] = []
     else:
         questions = Question.objects.filter(assessment_id=assessment.pk).select_related("competency")
         bank = [(question, list(question.options.all())) for question in questions.prefetch_related("options")]
-    return _bank_problems(assessment, bank)
+    return _bank_problems(assessment, bank, check_window=check_window)
 
 
 # Export
@@ -692,13 +699,18 @@ def question_bank_import_plan(*, assessment: Assessment, content: bytes, fmt: st
     rows = reader.rows()
     reader.errors.raise_if_any()
     bank = [(row.as_question(assessment, competencies.get(row.competency)), row.as_options()) for row in rows]
-    problems = _bank_problems(assessment, bank)
+    # A published assessment whose window has since closed still takes a corrected bank.
+    problems = _bank_problems(assessment, bank, check_window=not assessment.is_published)
     if assessment.is_published and problems:
         heading = _(
             "“%(assessment)s” is published and must stay ready to take: unpublish it first, or correct the file."
         ) % {"assessment": assessment.title}
         raise ImportFileError(
-            [heading, *_row_problems(reader, rows, assessment), *_bank_problems(assessment, bank, each_question=False)]
+            [
+                heading,
+                *_row_problems(reader, rows, assessment),
+                *_bank_problems(assessment, bank, each_question=False, check_window=False),
+            ]
         )
     current = {
         question.number: question

@@ -532,3 +532,30 @@ def test_the_attempt_list_costs_a_fixed_number_of_queries(client, cast, django_a
         response = client.get(reverse("admin:assessments_attempt_changelist"))
     assert response.status_code == 200
     assert response.content.decode().count('class="field-taker"') == size
+
+
+def test_an_assessment_whose_window_has_closed_may_still_be_edited(client, cast):
+    assessment = published_assessment(
+        questions=1, opens_at=timezone.now() - timedelta(days=10), closes_at=timezone.now() - timedelta(days=1)
+    )
+    client.force_login(cast.hc)
+    data = assessment_form(client, assessment, title="Renamed after closing")
+    closes = timezone.localtime(assessment.closes_at)
+    opens = timezone.localtime(assessment.opens_at)
+    data.update(
+        {
+            "opens_at_0": f"{opens:%Y-%m-%d}",
+            "opens_at_1": f"{opens:%H:%M:%S}",
+            "closes_at_0": f"{closes:%Y-%m-%d}",
+            "closes_at_1": f"{closes:%H:%M:%S}",
+        }
+    )
+    response = client.post(change_url(assessment), data)
+    assert response.status_code == 302, errors_of(response)
+    assessment.refresh_from_db()
+    assert assessment.title == "Renamed after closing" and assessment.is_published
+
+    # Moving the closing time to another moment in the past is publishing it closed: refused.
+    data["closes_at_0"] = f"{closes - timedelta(hours=2):%Y-%m-%d}"
+    data["closes_at_1"] = f"{closes - timedelta(hours=2):%H:%M:%S}"
+    assert "Its window closed on" in errors_of(client.post(change_url(assessment), data))

@@ -534,3 +534,14 @@ def test_the_plan_is_built_in_a_fixed_number_of_queries(django_assert_num_querie
     with django_assert_num_queries(3):
         plan = question_bank_import_plan(assessment=draft, content=content, fmt="csv")
     assert len(plan.numbers_to_create) == 20 and len(plan.changes) == 20
+
+
+def test_a_published_assessment_whose_window_has_closed_still_takes_a_corrected_bank(client, cast):
+    assessment = published_assessment(
+        questions=1, opens_at=timezone.now() - timedelta(days=10), closes_at=timezone.now() - timedelta(days=1)
+    )
+    client.force_login(cast.hc)
+    response = preview(client, assessment, csv_bytes([row(1, "true_false", "Corrected", correct="true")]))
+    assert "Changed questions (1)" in text_of(response)
+    confirm(client, assessment, response)
+    assert assessment.questions.get().text == "Corrected"
