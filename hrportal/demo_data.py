@@ -5,6 +5,7 @@ Plain data only; the command turns it into rows. Everything random is drawn from
 """
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 SEED = 2026
 PASSWORD = "demo-pass"  # noqa: S105 -- the published password of the demo logins
@@ -465,3 +466,483 @@ OVERRIDES = [
     ("arif.hidayat", "POP-04", 2, "Three years operating utilities at a previous plant, confirmed by interview."),
     ("eko.prasetyo", "LDR-03", 2, "Mentored two new operators through their on-the-job checklists."),
 ]
+
+# Online assessments, published and open to everyone, with their question banks, so
+# demo.employee can take one at once and see a level rise on /gap/. Each question is
+# (kind, competency tag, text, points, answer, explanation), where the answer is, by kind:
+#   single / multiple: [(option text, correct), ...]; multiple with partial credit: "multiple_partial"
+#   true_false: True or False;  short_answer: [accepted answers, ...].
+# Mappings name the assessment: (code, level granted, minimum score or None); rising minimum
+# scores on one competency are a score band.
+ONLINE = "Online"
+SAFE_WORK = "Safe Work: Hazards and Permits"
+UTILITIES = "Utilities Operation Fundamentals"
+PROCESS_SAFETY = "Process Safety and Management of Change"
+ONLINE_ASSESSMENTS: list[dict[str, Any]] = [
+    {
+        "title": SAFE_WORK,
+        "pass_percentage": 70,
+        "time_limit_minutes": 15,
+        "max_attempts": 3,
+        "cooldown_minutes": 0,
+        "questions_per_attempt": None,
+        "review_policy": "explanations",
+        "instructions": (
+            "Ten questions on hazard identification and the permit-to-work system. You have 15 minutes "
+            "and three attempts, with no wait between them. Your answers are saved as you go."
+        ),
+        "mappings": [("GSH-02", 2, None), ("GSH-01", 2, None), ("GSH-01", 3, 85)],
+        "questions": [
+            (
+                "single",
+                "GSH-01",
+                "In the hierarchy of controls, which measure is the most effective?",
+                1,
+                [
+                    ("Eliminating the hazard", True),
+                    ("Personal protective equipment", False),
+                    ("Warning signs and training", False),
+                    ("A written work procedure", False),
+                ],
+                "Elimination removes the hazard altogether; PPE is the last line of defence because it "
+                "protects only its wearer and only when worn correctly.",
+            ),
+            (
+                "single",
+                "GSH-01",
+                "What does a job safety analysis (JSA) break a job down into?",
+                1,
+                [
+                    ("Its steps, the hazards of each step and the controls for each", True),
+                    ("The permits it needs and who signs them", False),
+                    ("The tools and spare parts it needs", False),
+                    ("The hours each person spends on it", False),
+                ],
+                "A JSA lists the job step by step and, for every step, what could go wrong and how it is controlled.",
+            ),
+            (
+                "multiple_partial",
+                "GSH-01",
+                "You are about to open a flange on a gas line. Which hazards must you consider? Choose all that apply.",
+                2,
+                [
+                    ("Trapped pressure in the line", True),
+                    ("Residual hydrocarbons or H2S", True),
+                    ("Hot surfaces from recent operation", True),
+                    ("The name of the line's original manufacturer", False),
+                ],
+                "Before breaking containment, prove the line is depressurised, drained, purged and cool. "
+                "The manufacturer's name is not a hazard.",
+            ),
+            (
+                "true_false",
+                "GSH-01",
+                "On a 5 × 5 risk matrix, a risk with a low likelihood but a catastrophic consequence can be "
+                "accepted without further controls.",
+                1,
+                False,
+                "A catastrophic consequence keeps the risk high even when it is unlikely: it needs further "
+                "controls, and often a review by the area authority, before work starts.",
+            ),
+            (
+                "multiple_partial",
+                "GSH-01",
+                "Which of these are administrative controls? Choose all that apply.",
+                2,
+                [
+                    ("A permit to work", True),
+                    ("A written procedure with a checklist", True),
+                    ("A toolbox talk before the job", True),
+                    ("A fixed guard over a rotating shaft", False),
+                    ("Ear defenders", False),
+                ],
+                "Administrative controls change the way people work. A guard is an engineering control; ear "
+                "defenders are PPE.",
+            ),
+            (
+                "single",
+                "GSH-02",
+                "Which permit is needed for grinding in a live process area?",
+                1,
+                [
+                    ("A hot work permit", True),
+                    ("A cold work permit", False),
+                    ("A confined space entry permit only", False),
+                    ("None, if the area looks gas-free", False),
+                ],
+                "Grinding makes sparks: it is hot work, which needs a hot work permit and a gas test.",
+            ),
+            (
+                "multiple",
+                "GSH-02",
+                "Which steps belong to a positive isolation of a pump before maintenance? Choose all that apply.",
+                2,
+                [
+                    ("Close and lock the suction and discharge valves", True),
+                    ("Isolate and lock out the motor at the switchgear", True),
+                    ("Drain and vent the casing and prove zero pressure", True),
+                    ("Ask the control room to put the pump's controller in manual", False),
+                    ("Hang a 'do not operate' tag without a lock", False),
+                ],
+                "Isolation means locked valves, locked-out electrical supply and a proven zero-energy state. "
+                "A controller in manual or a tag without a lock isolates nothing.",
+            ),
+            (
+                "short_answer",
+                "GSH-02",
+                "Which toxic gas, which smells of rotten eggs at low concentrations, must be tested for before "
+                "work in sour gas areas? (Its name or chemical formula.)",
+                1,
+                ["H2S", "H₂S", "hydrogen sulphide", "hydrogen sulfide"],
+                "Hydrogen sulphide (H2S). At higher concentrations it deadens the sense of smell, so always "
+                "rely on the gas detector, never on your nose.",
+            ),
+            (
+                "true_false",
+                "GSH-02",
+                "A permit stays valid across a shift change without anyone checking it again, as long as the "
+                "job has not changed.",
+                1,
+                False,
+                "At a shift change the permit is revalidated: the incoming issuer and performing authority "
+                "check the site, the isolations and the gas test before work continues.",
+            ),
+            (
+                "single",
+                "GSH-02",
+                "Who closes a permit and hands the equipment back to operations?",
+                1,
+                [
+                    ("The permit issuer, after checking the site is safe and the isolations are removed", True),
+                    ("The performing authority alone, once the job is done", False),
+                    ("Any operator on shift", False),
+                    ("The safety officer, by phone", False),
+                ],
+                "The issuer (area authority) closes the permit only after inspecting the site and confirming "
+                "that isolations are removed and the equipment can be returned to service.",
+            ),
+        ],
+    },
+    {
+        "title": UTILITIES,
+        "pass_percentage": 70,
+        "time_limit_minutes": 20,
+        "max_attempts": 3,
+        "cooldown_minutes": 60,
+        "questions_per_attempt": None,
+        "review_policy": "answers",
+        "instructions": (
+            "Ten questions on steam, cooling water, instrument air, nitrogen and heat exchangers. "
+            "You have 20 minutes; after an attempt, wait an hour before the next one."
+        ),
+        # A score band: 70 % grants Basic, 80 % Intermediate, 90 % Advanced.
+        "mappings": [("POP-04", 1, None), ("POP-04", 2, 80), ("POP-04", 3, 90), ("ENG-03", 1, None)],
+        "questions": [
+            (
+                "single",
+                "POP-04",
+                "What is the main purpose of blowdown on a steam boiler?",
+                1,
+                [
+                    ("To remove the dissolved solids and sludge that build up in the boiler water", True),
+                    ("To release excess steam pressure", False),
+                    ("To cool the boiler before a shutdown", False),
+                    ("To drain condensate from the steam header", False),
+                ],
+                "Evaporation concentrates dissolved solids; blowdown keeps them below the limit that causes "
+                "scale, foaming and carry-over.",
+            ),
+            (
+                "single",
+                "POP-04",
+                "The drum level glass of a running boiler shows no water at all. What do you do first?",
+                1,
+                [
+                    (
+                        "Trip the burners as the procedure says, and never add feedwater to a possibly dry, hot boiler",
+                        True,
+                    ),
+                    ("Open the feedwater valve fully", False),
+                    ("Raise the firing rate to raise the level", False),
+                    ("Blow down the gauge glass and carry on", False),
+                ],
+                "Cold feedwater on dry, overheated tubes can cause a steam explosion. Remove the heat first.",
+            ),
+            (
+                "single",
+                "POP-04",
+                "Why must instrument air be dry?",
+                1,
+                [
+                    ("Moisture condenses, freezes or corrodes in instrument lines and valve positioners", True),
+                    ("Dry air is cheaper to compress", False),
+                    ("Wet air makes the compressor run hotter", False),
+                    ("It need not be: only breathing air must be dry", False),
+                ],
+                "Water in instrument air causes sticking positioners, blocked lines and corrosion, and so "
+                "erratic control valves.",
+            ),
+            (
+                "true_false",
+                "POP-04",
+                "Nitrogen used for purging is safe to breathe in an enclosed space, because it is not toxic.",
+                1,
+                False,
+                "Nitrogen displaces oxygen: it asphyxiates without warning. Enclosed spaces purged with nitrogen "
+                "need an oxygen test and a confined space permit.",
+            ),
+            (
+                "multiple_partial",
+                "POP-04",
+                "Which of these point to a problem in a cooling water system? Choose all that apply.",
+                2,
+                [
+                    ("The supply temperature rises at the same plant load", True),
+                    ("Scale or biological fouling on exchanger tubes", True),
+                    ("The basin level falls with the make-up valve wide open", True),
+                    ("The pH stays steady within its control range", False),
+                ],
+                "Rising temperature, fouling and a falling basin level all need action; a steady pH within "
+                "range is what you want to see.",
+            ),
+            (
+                "short_answer",
+                "POP-04",
+                "What is the water added to a cooling tower to replace evaporation, drift and blowdown losses called?",
+                1,
+                ["make-up", "makeup", "make up", "make-up water", "makeup water", "make up water"],
+                "Make-up water. Its flow tells you how much the system loses.",
+            ),
+            (
+                "single",
+                "POP-04",
+                "An instrument air dryer's outlet shows a dew point of −40 °C. What does that tell you?",
+                1,
+                [
+                    ("The air is very dry: the dryer is working as intended", True),
+                    ("The air is wet and the dryer must be regenerated", False),
+                    ("The air is too cold for the instruments", False),
+                    ("The compressor is overloaded", False),
+                ],
+                "A low dew point means water would only condense at −40 °C: the air is dry.",
+            ),
+            (
+                "single",
+                "ENG-03",
+                "At a constant flow, the tube-side pressure drop of a shell-and-tube exchanger keeps rising. "
+                "What is the most likely cause?",
+                1,
+                [
+                    ("Fouling or a blockage in the tubes", True),
+                    ("A tube leak into the shell side", False),
+                    ("A lower inlet temperature", False),
+                    ("The exchanger is oversized", False),
+                ],
+                "Deposits narrow the tubes, so the same flow needs more pressure; heat transfer usually falls "
+                "at the same time.",
+            ),
+            (
+                "multiple",
+                "ENG-03",
+                "Which actions improve the cooling of an air cooler? Choose all that apply.",
+                2,
+                [
+                    ("Cleaning dirty fin tubes", True),
+                    ("Starting the standby fan or raising the blade pitch", True),
+                    ("Opening the louvres", True),
+                    ("Closing the louvres to protect the fins", False),
+                ],
+                "More clean surface and more air flow give more cooling; closed louvres block the air.",
+            ),
+            (
+                "true_false",
+                "ENG-03",
+                "In a counter-current heat exchanger, the cold stream can leave hotter than the hot stream leaves.",
+                1,
+                True,
+                "In counter-current flow the cold stream leaves at the hot stream's inlet end, so its outlet "
+                "can be above the hot stream's outlet temperature; in co-current flow it cannot.",
+            ),
+        ],
+    },
+    {
+        "title": PROCESS_SAFETY,
+        "pass_percentage": 75,
+        "time_limit_minutes": 20,
+        "max_attempts": 3,
+        "cooldown_minutes": 24 * 60,
+        # Ten of the twelve questions, drawn at random for each attempt.
+        "questions_per_attempt": 10,
+        "review_policy": "explanations",
+        "instructions": (
+            "Ten questions drawn from a bank of twelve on process safety barriers, management of change "
+            "and operating procedures. You have 20 minutes; wait a day between attempts."
+        ),
+        "mappings": [("GSH-04", 2, None), ("GSH-04", 3, 90), ("ENG-05", 2, None), ("ENG-06", 2, 85)],
+        "questions": [
+            (
+                "single",
+                "GSH-04",
+                "What is a safety critical element (SCE)?",
+                1,
+                [
+                    ("Equipment or a system whose failure could cause a major accident, or fail to limit one", True),
+                    ("Any equipment that has an open maintenance work order", False),
+                    ("A person trained in first aid", False),
+                    ("A procedure signed by the section head", False),
+                ],
+                "SCEs are the barriers that prevent or limit major accidents: relief valves, trips, fire and "
+                "gas detection, containment itself. Their performance standards are tested regularly.",
+            ),
+            (
+                "multiple_partial",
+                "GSH-04",
+                "Which of these are barriers that prevent a loss of containment? Choose all that apply.",
+                2,
+                [
+                    ("Pressure safety valves", True),
+                    ("Corrosion inspection of piping", True),
+                    ("High-pressure trips that shut the feed in", True),
+                    ("The monthly production report", False),
+                ],
+                "Relief, integrity inspection and trips keep the hydrocarbons in the pipe; a report does not.",
+            ),
+            (
+                "true_false",
+                "GSH-04",
+                "An overdue test of a pressure safety valve is an impaired barrier: it must be risk-assessed, "
+                "not just rescheduled.",
+                1,
+                True,
+                "Until it is tested, nobody knows whether the valve would lift. An impaired barrier needs a "
+                "risk assessment and, where needed, extra measures until it is restored.",
+            ),
+            (
+                "single",
+                "GSH-04",
+                "What sits in the centre of a bow-tie diagram?",
+                1,
+                [
+                    ("The top event: the moment control is lost, such as a loss of containment", True),
+                    ("The root cause of the hazard", False),
+                    ("The emergency response plan", False),
+                    ("The most expensive consequence", False),
+                ],
+                "Threats and preventive barriers are on the left of the top event; consequences and "
+                "mitigating barriers on the right.",
+            ),
+            (
+                "short_answer",
+                "GSH-04",
+                "A study called HAZOP uses guide words such as 'more', 'less' and 'no' to examine deviations. "
+                "What does HAZOP stand for?",
+                1,
+                [
+                    "hazard and operability",
+                    "hazard and operability study",
+                    "hazard and operability analysis",
+                    "hazard & operability",
+                    "hazard & operability study",
+                ],
+                "Hazard and operability study: a team walks through each node of the P&IDs with the guide "
+                "words to find deviations, their causes and their safeguards.",
+            ),
+            (
+                "single",
+                "ENG-05",
+                "Which of these is a change that needs management of change (MOC)?",
+                1,
+                [
+                    ("Replacing a control valve with one of a different trim size", True),
+                    ("Replacing a gasket with an identical one from the stores", False),
+                    ("Cleaning a strainer", False),
+                    ("Changing the shift rota", False),
+                ],
+                "A different trim changes the valve's capacity and so the process; a like-for-like "
+                "replacement is not a change.",
+            ),
+            (
+                "multiple",
+                "ENG-05",
+                "What must be in place before a change is made under MOC? Choose all that apply.",
+                2,
+                [
+                    ("A hazard review of the change", True),
+                    ("Updated drawings and procedures, or a plan to update them", True),
+                    ("Approval by the authorised people", True),
+                    ("A briefing for the people the change affects", True),
+                    ("A promise to remove it 'when convenient'", False),
+                ],
+                "All four belong to the MOC. A temporary change has a firm expiry date, not a vague promise.",
+            ),
+            (
+                "true_false",
+                "ENG-05",
+                "A temporary bypass around a faulty trip needs no MOC if it is removed within a week.",
+                1,
+                False,
+                "Bypassing a trip removes a barrier, however briefly: it needs an MOC (or the site's override "
+                "procedure) with a risk assessment and extra measures while it is in place.",
+            ),
+            (
+                "single",
+                "ENG-05",
+                "A temporary change has reached its expiry date. What should happen?",
+                1,
+                [
+                    ("Remove it, or extend it through the MOC process with a new review", True),
+                    ("Leave it until the next turnaround", False),
+                    ("Make it permanent by marking up the P&ID", False),
+                    ("Nothing, as long as it still works", False),
+                ],
+                "An expired temporary change is an unmanaged change. Remove it, or take the extension "
+                "through the MOC again.",
+            ),
+            (
+                "single",
+                "ENG-06",
+                "In an operating procedure, what is a critical step?",
+                1,
+                [
+                    ("A step where an error could cause immediate serious harm or damage and cannot be undone", True),
+                    ("The first step of any procedure", False),
+                    ("A step that takes longer than an hour", False),
+                    ("A step the supervisor does", False),
+                ],
+                "Critical steps are marked in the procedure and often need a hold point or a second person's check.",
+            ),
+            (
+                "multiple_partial",
+                "ENG-06",
+                "Which of these make a procedure easier to follow correctly? Choose all that apply.",
+                2,
+                [
+                    ("One action per step", True),
+                    ("Warnings placed before the step they apply to", True),
+                    ("Hold points where the operator records a reading", True),
+                    ("Long paragraphs of theory within the steps", False),
+                ],
+                "Short steps, warnings before the action and hold points prevent skipped or misread steps; "
+                "theory belongs in training material.",
+            ),
+            (
+                "true_false",
+                "ENG-06",
+                "When the plant differs from the procedure, the operator should improvise and report it afterwards.",
+                1,
+                False,
+                "Stop, make the situation safe and ask: a procedure that does not match the plant is corrected "
+                "(through MOC where needed) before the work goes on.",
+            ),
+        ],
+    },
+]
+
+# demo.employee's plan: an approved, started item that names an online assessment, so passing
+# it closes the item as verified. (competency code, assessment title, target level, description)
+DEMO_EMPLOYEE_ASSESSMENT_ITEM = (
+    "GSH-02",
+    SAFE_WORK,
+    2,
+    "Pass the online Safe Work assessment to show I can request and work under permits on my own.",
+)

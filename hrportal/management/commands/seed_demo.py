@@ -8,12 +8,22 @@ from functools import cached_property
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentResult, CompetencyMapping
+from assessments.models import (
+    AnswerOption,
+    Assessment,
+    AssessmentResult,
+    Audience,
+    CompetencyMapping,
+    Question,
+    QuestionKind,
+)
 from assessments.services import result_record
+from assessments.services.question_bank import assessment_publish_problems
 from competencies.models import (
     Competency,
     CompetencyLevel,
@@ -26,6 +36,8 @@ from competencies.models import (
 from competencies.services import level_override, target_set
 from hrportal import demo_data as data
 from hrportal.models import HC_GROUP_NAME, Position, Section, User
+from idp import services as idp_services
+from idp.models import ActivityType, IdpItem
 
 
 class Seeder:
@@ -48,6 +60,8 @@ class Seeder:
         self.seed_assessments()
         self.seed_results()
         self.seed_overrides()
+        self.seed_online_assessments()
+        self.seed_assessment_item()
 
     @cached_property
     def password_hash(self) -> str:
@@ -234,6 +248,89 @@ class Seeder:
             )
             self.created["manual overrides"] += 1
 
+    def seed_online_assessments(self) -> None:
+        """The published online assessments with their banks; published only once the bank is
+        complete, by the same rule the admin applies (assessment_publish_problems)."""
+        for spec in data.ONLINE_ASSESSMENTS:
+            assessment = self.upsert(
+                Assessment,
+                {"category": data.ONLINE, "title": spec["title"]},
+                {
+                    "pass_percentage": Decimal(spec["pass_percentage"]),
+                    "time_limit_minutes": spec["time_limit_minutes"],
+                    "max_attempts": spec["max_attempts"],
+                    "cooldown_minutes": spec["cooldown_minutes"],
+                    "questions_per_attempt": spec["questions_per_attempt"],
+                    "review_policy": spec["review_policy"],
+                    "instructions": spec["instructions"],
+                    "audience": Audience.EVERYONE,
+                },
+            )
+            self.assessments[assessment.title] = assessment
+            for number, question in enumerate(spec["questions"], start=1):
+                self.question(assessment, number, *question)
+            for code, level, minimum in spec["mappings"]:
+                self.mapping(
+                    assessment=assessment,
+                    competency=self.competencies[code],
+                    level=level,
+                    minimum_score=None if minimum is None else Decimal(minimum),
+                )
+            if not assessment.is_published:
+                problems = assessment_publish_problems(assessment)
+                if problems:
+                    raise CommandError(f"{assessment}: {' '.join(problems)}")
+                assessment.is_published = True
+                assessment.save(update_fields=["is_published"])
+                self.created["assessments published"] += 1
+
+    def question(self, assessment, number, kind, code, text, points, answer, explanation) -> None:
+        partial = kind == "multiple_partial"
+        kind = QuestionKind.MULTIPLE if partial else QuestionKind(kind)
+        question = self.upsert(
+            Question,
+            {"assessment": assessment, "number": number},
+            {
+                "kind": kind,
+                "text": text,
+                "points": Decimal(points),
+                "partial_credit": partial,
+                "true_false_answer": answer if kind == QuestionKind.TRUE_FALSE else None,
+                "accepted_answers": "\n".join(answer) if kind == QuestionKind.SHORT_ANSWER else "",
+                "explanation": explanation,
+                "competency": self.competencies[code],
+            },
+        )
+        options = answer if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE) else []
+        for order, (option_text, correct) in enumerate(options):
+            self.upsert(
+                AnswerOption, {"question": question, "order": order}, {"text": option_text, "is_correct": correct}
+            )
+
+    def seed_assessment_item(self) -> None:
+        """demo.employee's approved, started IDP item naming an online assessment, through the
+        same services as the pages (drafted by them, approved by demo.supervisor)."""
+        code, title, target_level, description = data.DEMO_EMPLOYEE_ASSESSMENT_ITEM
+        employee, assessment = self.users[data.DEMO_EMPLOYEE], self.assessments[title]
+        if IdpItem.objects.filter(employee=employee, assessment=assessment).exists():
+            return
+        item = idp_services.idp_item_create(
+            employee=employee,
+            competency=self.competencies[code],
+            activity_type=ActivityType.ASSESSMENT,
+            description=description,
+            target_date=timezone.localdate() + timedelta(weeks=6),
+            target_level=target_level,
+            assessment=assessment,
+            by=employee,
+        )
+        item = idp_services.idp_item_submit(item=item, by=employee)
+        item = idp_services.idp_item_approve(
+            item=item, by=self.users[data.DEMO_SUPERVISOR], comment="Good first step: take it this week."
+        )
+        idp_services.idp_item_start(item=item, by=employee)
+        self.created["IDP items"] += 1
+
 
 SILENT_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
 
@@ -264,10 +361,13 @@ class Command(BaseCommand):
             ("position targets", PositionTarget.objects.count()),
             ("employees", User.objects.filter(employee_number__isnull=False).count()),
             ("assessments", Assessment.objects.count()),
+            ("online (published)", Assessment.objects.published().count()),
+            ("questions", Question.objects.count()),
             ("competency mappings", CompetencyMapping.objects.count()),
             ("assessment results", AssessmentResult.objects.count()),
             ("competency levels", CompetencyLevel.objects.count()),
             ("level history rows", CompetencyLevelHistory.objects.count()),
+            ("IDP items", IdpItem.objects.count()),
             ("target history rows", PositionTargetHistory.objects.count()),
         ]
         self.stdout.write("\nIn the database now:")
