@@ -9,4 +9,14 @@ class AssessmentsConfig(AppConfig):
         f"{action}_{model}"
         for model in ("assessment", "competencymapping")
         for action in ("view", "add", "change", "delete")
-    ] + ["view_assessmentresult", "add_assessmentresult"]
+    ] + [
+        "view_assessmentresult",
+        "add_assessmentresult",
+        *(
+            f"{action}_{model}"
+            for model in ("question", "answeroption")
+            for action in ("view", "add", "change", "delete")
+        ),
+        "view_attempt",
+        "view_integrityevent",
+    ]

@@ -8,6 +8,7 @@ people who never come back.
 from collections.abc import Callable
 from datetime import datetime
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -36,7 +37,11 @@ class OverdueAttemptMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
         # No session cookie: nothing to look up (health checks, first visits).
-        deadlines = session.get(SESSION_KEY) if session is not None and session.session_key else None
+        try:
+            deadlines = session.get(SESSION_KEY) if session is not None and session.session_key else None
+        except DatabaseError:
+            # The database is down: let the view meet it, where it becomes the 503 page.
+            deadlines = None
         if deadlines and request.user.is_authenticated:
             self._finalise_overdue(request, deadlines)
         return self.get_response(request)
