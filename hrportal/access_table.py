@@ -52,6 +52,8 @@ class Kind(StrEnum):
     LEVEL_HISTORY = "level history row"
     RESULT = "assessment result"
     AUDIT_ENTRY = "audit entry about the owner's IDP item"
+    OPEN_ATTEMPT = "online attempt in progress"
+    FINISHED_ATTEMPT = "finished online attempt, flagged for review"
     # Organisation and framework data: one object, nobody's own.
     GROUP = "group"
     ACCESS_ATTEMPT = "login attempt"
@@ -65,6 +67,8 @@ class Kind(StrEnum):
     TARGET_HISTORY = "target history row"
     CAREER_PATH = "career path"
     ASSESSMENT = "assessment"
+    ONLINE_ASSESSMENT = "published online assessment, open to everyone"
+    QUESTION = "question of an assessment's bank"
     MAPPING = "assessment–competency mapping"
     SUPERUSER_ACCOUNT = "a superuser's account"
     APPROVER_ACCOUNT = "the account of the HC owner's own supervisor"
@@ -81,6 +85,8 @@ PERSONAL_KINDS = frozenset(
         Kind.LEVEL_HISTORY,
         Kind.RESULT,
         Kind.AUDIT_ENTRY,
+        Kind.OPEN_ATTEMPT,
+        Kind.FINISHED_ATTEMPT,
     }
 )
 
@@ -134,6 +140,9 @@ class Route:
     # Roles whose POST is answered with a redirect to a page yet must change nothing (a bulk
     # action that skips what the asker may not do).
     changes_nothing_for: tuple[Role, ...] = ()
+    # A page of one role (HC's review): everyone else gets 403 before any id is looked at, so
+    # an id outside their scope or one that does not exist answers the same 403 (ids leak nothing).
+    refused_by_role_first: bool = False
     note: str = ""
 
     @property
@@ -157,6 +166,8 @@ HC_ONLY = "login 403 403 403 403 200 200 200"
 # The owner and whoever may see the owner's data: their supervisor and HC. Colleagues and other
 # supervisors get 404: the object is outside their scope.
 OWNER_SCOPE = "login 200 404 200 404 200 200 200"
+# The person taking an attempt (the owner, or the HC owner for their own copy); 404 for everyone else.
+TAKER_ONLY = "login 200 404 404 404 404 200 404"
 # The first five cells of every admin page: the anonymous to the admin's login page, signed-in
 # people who are not staff 403 (hrportal.admin_site).
 NOT_STAFF = "admin 403 403 403 403"
@@ -214,6 +225,33 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     ),
     Route("idp:item_evidence", OWNER_SCOPE, Kind.EVIDENCE, "item_id"),
     Route("idp:item_action", NOT_GET, Kind.DRAFT_ITEM, "item_id", kwargs={"action": "submit"}),
+    # Online assessments: an attempt is its taker's alone, even for HC (who review, never take for anyone).
+    Route("assessments:list", S),
+    Route("assessments:detail", S, Kind.ONLINE_ASSESSMENT, "assessment_id"),
+    Route("assessments:start", NOT_GET, Kind.ONLINE_ASSESSMENT, "assessment_id"),
+    Route("assessments:preview", NOT_GET, Kind.ONLINE_ASSESSMENT, "assessment_id"),
+    Route("assessments:attempt", TAKER_ONLY, Kind.OPEN_ATTEMPT, "attempt_id"),
+    Route("assessments:answer", NOT_GET, Kind.OPEN_ATTEMPT, "attempt_id"),
+    Route("assessments:submit", NOT_GET, Kind.OPEN_ATTEMPT, "attempt_id"),
+    Route("assessments:events", NOT_GET, Kind.OPEN_ATTEMPT, "attempt_id"),
+    Route(
+        "assessments:result",
+        TAKER_ONLY,
+        Kind.FINISHED_ATTEMPT,
+        "attempt_id",
+        note="HC see others' attempts on the review pages",
+    ),
+    Route("assessments:review_queue", HC_ONLY),
+    Route(
+        "assessments:review_attempt",
+        "login 403 403 403 403 200 403 200",
+        Kind.FINISHED_ATTEMPT,
+        "attempt_id",
+        refused_by_role_first=True,
+        note="HC never review their own attempt",
+    ),
+    Route("assessments:review_clear", NOT_GET, Kind.FINISHED_ATTEMPT, "attempt_id", refused_by_role_first=True),
+    Route("assessments:review_void", NOT_GET, Kind.FINISHED_ATTEMPT, "attempt_id", refused_by_role_first=True),
 )
 
 # Requests that change something. An outcome other than a 302 to a page of the portal (a
@@ -296,6 +334,56 @@ POST_PROBES: tuple[Route, ...] = (
         "competency_id",
         method="POST",
         note="dismisses the asker's own suggestion; 404 when the competency is not part of their position",
+    ),
+    Route(
+        "assessments:start",
+        "login " + " ".join(["302>assessments:attempt"] * 7),
+        Kind.ONLINE_ASSESSMENT,
+        "assessment_id",
+        method="POST",
+        note="always for the asker: it resumes their own attempt in progress",
+    ),
+    Route(
+        "assessments:preview",
+        "login 403 403 403 403 302>assessments:attempt 302>assessments:attempt 302>assessments:attempt",
+        Kind.ONLINE_ASSESSMENT,
+        "assessment_id",
+        method="POST",
+        note="HC's own try: no result, no attempt used",
+    ),
+    Route(
+        "assessments:answer",
+        "login 302>assessments:attempt 404 404 404 404 302>assessments:attempt 404",
+        Kind.OPEN_ATTEMPT,
+        "attempt_id",
+        method="POST",
+        data={"shown": "1"},
+    ),
+    Route(
+        "assessments:submit",
+        "login 302>assessments:result 404 404 404 404 302>assessments:result 404",
+        Kind.OPEN_ATTEMPT,
+        "attempt_id",
+        method="POST",
+    ),
+    Route(
+        "assessments:review_clear",
+        "login 403 403 403 403 302>assessments:review_attempt 403 302>assessments:review_attempt",
+        Kind.FINISHED_ATTEMPT,
+        "attempt_id",
+        method="POST",
+        refused_by_role_first=True,
+        data={"note": "Looked at it."},
+    ),
+    Route(
+        "assessments:review_void",
+        "login 403 403 403 403 302>assessments:review_attempt 403 302>assessments:review_attempt",
+        Kind.FINISHED_ATTEMPT,
+        "attempt_id",
+        method="POST",
+        refused_by_role_first=True,
+        data={"reason": "Answers shared in a chat group."},
+        note="HC void others' results, never their own",
     ),
     Route(
         "admin:hrportal_section_add",
@@ -586,7 +674,39 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
     AdminModel("competencies.competencylevel", Kind.LEVEL, A, A, A, NO, A, note="changed by override only"),
     AdminModel("competencies.competencylevelhistory", Kind.LEVEL_HISTORY, A, NO, A, NO, A, note="history: read-only"),
     AdminModel("competencies.careerpath", Kind.CAREER_PATH, A, A, A, A, A),
-    AdminModel("assessments.assessment", Kind.ASSESSMENT, A, A, A, A, A),
+    AdminModel(
+        "assessments.assessment",
+        Kind.ASSESSMENT,
+        A,
+        A,
+        A,
+        A,
+        A,
+        extra=(
+            AdminView("assessments_assessment_import_questions", A, arg="assessment_id"),
+            AdminView("assessments_assessment_export_questions", A, {"fmt": "csv"}, arg="assessment_id"),
+        ),
+    ),
+    AdminModel(
+        "assessments.question",
+        Kind.QUESTION,
+        A,
+        A,
+        A,
+        NO,
+        A,
+        note="a published assessment's questions are not deleted (an import replaces the bank)",
+    ),
+    AdminModel(
+        "assessments.attempt",
+        Kind.FINISHED_ATTEMPT,
+        A,
+        NO,
+        A,
+        NO,
+        A,
+        note="read-only: written by the attempt services only",
+    ),
     AdminModel("assessments.competencymapping", Kind.MAPPING, A, A, A, A, A),
     AdminModel("assessments.assessmentresult", Kind.RESULT, A, A, A, NO, A, note="recorded, never edited"),
     AdminModel("idp.idpitem", Kind.DRAFT_ITEM, A, NO, A, NO, A, note="changed by the workflow only"),
