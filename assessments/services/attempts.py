@@ -59,7 +59,7 @@ def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
 
 
 def counted_attempts(*, employee: User, assessment: Assessment) -> list[Attempt]:
-    return list(Attempt.objects.counted().filter(employee=employee, assessment=assessment))
+    return list(Attempt.objects.counted().filter(employee=employee, assessment=assessment).select_related("result"))
 
 
 def employee_availability(*, employee: User, assessment: Assessment, now: datetime | None = None) -> Availability:

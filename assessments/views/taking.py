@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessments.availability import Refusal, availability
 from assessments.middleware import forget_attempt, remember_open_attempt
 from assessments.models import Assessment, Attempt, FinishReason
 from assessments.selectors.taking import (
@@ -78,27 +79,26 @@ def assessment_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def assessment_detail(request: AuthenticatedRequest, assessment_id: int) -> HttpResponse:
     assessment = _assessment_for_taker(request, assessment_id)
-    attempts.attempts_finalise_overdue(employee=request.user)
-    available = attempts.employee_availability(employee=request.user, assessment=assessment)
-    if not assessment.is_published:
-        # Only HC get here (the helper 404s others): they may preview it.
-        available_message = _("Not published: employees cannot start it yet.")
-    else:
-        available_message = available.message
-    if assessment.is_published and available.refusal == "not_eligible" and not request.user.is_hc:
+    mine = attempts.counted_attempts(employee=request.user, assessment=assessment)
+    if any(is_overdue(attempt) for attempt in mine):
+        attempts.attempts_finalise_overdue(employee=request.user)
+        mine = attempts.counted_attempts(employee=request.user, assessment=assessment)
+    available = availability(
+        assessment=assessment,
+        attempts=mine,
+        eligible=Assessment.objects.eligible_for(request.user).filter(pk=assessment.pk).exists(),
+    )
+    if available.refusal == Refusal.NOT_ELIGIBLE and not request.user.is_hc:
         return _refused(request, assessment, available.message)
-    bank_size = assessment.questions.count()
-    finished = [
-        a
-        for a in Attempt.objects.counted().filter(employee=request.user, assessment=assessment).select_related("result")
-        if not a.is_open
-    ]
     context = {
         "assessment": assessment,
         "availability": available,
-        "availability_message": available_message,
-        "questions_drawn": questions_drawn(assessment, bank_size),
-        "finished": finished,
+        # Only HC reach an unpublished assessment (the helper 404s others): they may preview it.
+        "availability_message": available.message
+        if assessment.is_published
+        else _("Not published: employees cannot start it yet."),
+        "questions_drawn": questions_drawn(assessment, assessment.questions.count()),
+        "finished": [attempt for attempt in mine if not attempt.is_open],
     }
     return render(request, "assessments/detail.html", context)
 
