@@ -115,7 +115,7 @@ class SpecificAssessmentMappingInline(admin.TabularInline):
 
     model = CompetencyMapping
     fk_name = "assessment"
-    fields = ("competency", "level_granted", "minimum_score")
+    fields = ("competency", "level_granted", "minimum_score", "validity_months")
     autocomplete_fields = ("competency",)
     extra = 0
     verbose_name = _lazy("competency this assessment validates")
@@ -169,8 +169,10 @@ class QuestionBankInline(admin.TabularInline):
 
 ASSESSMENT_FORM_FIELDS = (
     "title",
+    "code",
     "category",
     "pass_percentage",
+    "validity_months",
     "is_published",
     "instructions",
     "time_limit_minutes",
@@ -240,12 +242,15 @@ class AssessmentAdmin(admin.ModelAdmin):
         "result_count",
     )
     list_filter = ("is_published", "category")
-    search_fields = ("title", "category")
+    search_fields = ("title", "code", "category")
     inlines = (QuestionBankInline, SpecificAssessmentMappingInline)
     readonly_fields = ("category_mappings", "publish_check")
     autocomplete_fields = ("eligible_positions", "eligible_sections", "eligible_employees")
     fieldsets = (
-        (_lazy("Assessment"), {"fields": ("title", "category", "pass_percentage", "category_mappings")}),
+        (
+            _lazy("Assessment"),
+            {"fields": ("title", "code", "category", "pass_percentage", "validity_months", "category_mappings")},
+        ),
         (
             _lazy("Taking it online"),
             {
@@ -813,7 +818,7 @@ class CompetencyMappingAdmin(admin.ModelAdmin):
     list_select_related = ("competency", "assessment")
     readonly_fields = ("matching_assessments",)
     fieldsets = (
-        (None, {"fields": ("competency", "level_granted", "minimum_score")}),
+        (None, {"fields": ("competency", "level_granted", "minimum_score", "validity_months")}),
         (
             _lazy("Which assessments"),
             {"fields": ("assessment", "category", "title_pattern", "matching_assessments")},

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,9 +59,26 @@ class AssessmentQuerySet(models.QuerySet):
 
 class Assessment(models.Model):
     title = models.CharField(_("title"), max_length=200)
+    # What other systems call it (an LMS course code, a licence number); imports find an
+    # assessment by its code or its title.
+    code = models.CharField(
+        _("code"),
+        max_length=64,
+        blank=True,
+        help_text=_("Optional, unique: what other systems and import files call this assessment."),
+    )
     # Free text ("Assessment OJ", "IHT", "Licencor"); mappings compare it case-insensitively.
     category = models.CharField(_("category"), max_length=100)
     pass_percentage = _percent_field(_("pass percentage"), default=Decimal(70))
+    # A licence or certificate lapses: a level granted by a pass expires this many months
+    # after the pass (a mapping may set its own validity instead).
+    validity_months = models.PositiveSmallIntegerField(
+        _("valid for (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Blank: a pass never expires. A number: the levels a pass grants expire that many months later."),
+    )
 
     # Taking it online. An assessment taken elsewhere (recorded or imported by HC) stays
     # unpublished and needs no questions.
@@ -133,6 +151,13 @@ class Assessment(models.Model):
         constraints = [
             models.CheckConstraint(condition=_percent_in_range("pass_percentage"), name="assessment_pass_0_100"),
             models.UniqueConstraint(fields=["category", "title"], name="assessment_unique_title_in_category"),
+            # Codes are unique ignoring case, since imports match them ignoring case.
+            models.UniqueConstraint(
+                Lower("code"),
+                condition=~Q(code=""),
+                name="assessment_unique_code",
+                violation_error_message=_("Another assessment already has this code."),
+            ),
             models.CheckConstraint(condition=Q(time_limit_minutes__gte=1), name="assessment_time_limit_positive"),
             models.CheckConstraint(
                 condition=Q(questions_per_attempt__isnull=True) | Q(questions_per_attempt__gte=1),
@@ -153,6 +178,7 @@ class Assessment(models.Model):
         return f"{self.title} ({self.category})"
 
     def clean(self) -> None:
+        self.code = self.code.strip()
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("The window must close after it opens.")})
         if self.draw_per_competency and not self.questions_per_attempt:
@@ -231,6 +257,16 @@ class CompetencyMapping(models.Model):
     category = models.CharField(max_length=100, blank=True)
     title_pattern = models.CharField(
         max_length=200, blank=True, help_text="Optional: the title must contain this text (case-insensitive)."
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("valid for (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Blank: as long as the assessment's validity. "
+            "A number: the level granted expires that many months after the pass."
+        ),
     )
 
     objects = CompetencyMappingQuerySet.as_manager()
