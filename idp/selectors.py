@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from competencies.models import MAX_LEVEL, CompetencyLevel, LevelDescriptor, PositionTarget, level_label
-from competencies.selectors import GapReport, GapRow, GapStatus
+from competencies.rules import GapStatus, gap_expression
+from competencies.selectors.gaps import GapReport, GapRow
 from hrportal.models import User
 from idp.models import ActivityType, IdpItem, ItemStatus, SuggestionDismissal
 
@@ -129,7 +129,7 @@ def with_gap(queryset: QuerySet[IdpItem]) -> QuerySet[IdpItem]:
     return queryset.annotate(
         position_target=Subquery(target.values("target_level")[:1]),
         current_level=Subquery(current.values("level")[:1]),
-    ).annotate(gap=F("position_target") - Coalesce(F("current_level"), 0))
+    ).annotate(gap=gap_expression(target="position_target", level="current_level"))
 
 
 def approval_queue(*, approver: User) -> list[IdpItem]:

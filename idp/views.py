@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from competencies.models import Competency
-from competencies.selectors import employee_gaps
+from competencies.selectors.gaps import employee_gaps
 from hrportal.access import can_view_employee
 from hrportal.models import User
 from hrportal.typing import AuthenticatedRequest

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from assessments.models import Assessment, CompetencyMapping
 from competencies.models import level_label
-from competencies.selectors import GapRow, GapStatus
+from competencies.rules import GapStatus
+from competencies.selectors.gaps import GapRow
 from hrportal.models import User
 
 

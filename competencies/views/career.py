@@ -15,7 +15,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 
-from competencies.career import (
+from competencies.models import CareerPath
+from competencies.selectors.career import (
     MONTHS_PER_LEVEL,
     PARALLEL_COMPETENCIES,
     RECOMMENDED_SCORE,
@@ -25,8 +26,7 @@ from competencies.career import (
     position_ranking,
     talent_search,
 )
-from competencies.models import CareerPath
-from competencies.selectors import GapReport, employee_gap_reports, employee_levels, level_labels
+from competencies.selectors.gaps import GapReport, employee_gap_reports, employee_levels, level_labels
 from hrportal.models import Position, Section, User
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.typing import AuthenticatedRequest

@@ -3,7 +3,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from assessments.selectors.raising import raising_assessments_by_competency
-from competencies.selectors import employee_gaps, level_labels
+from competencies.selectors.gaps import employee_gaps, level_labels
 from hrportal.access import can_view_employee
 from hrportal.models import User
 from hrportal.typing import AuthenticatedRequest

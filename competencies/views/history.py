@@ -11,13 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from competencies.models import Competency
-from competencies.selectors import (
-    LevelPoint,
-    history_competencies,
-    level_history,
-    level_labels,
-    level_timeline,
-)
+from competencies.selectors.gaps import level_labels
+from competencies.selectors.history import LevelPoint, history_competencies, level_history, level_timeline
 from competencies.views.gaps import _employee_for_viewer
 from hrportal.models import User
 from hrportal.typing import AuthenticatedRequest

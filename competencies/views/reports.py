@@ -1,6 +1,6 @@
 """The organisation report for HC: the page and its CSV/XLSX exports.
 
-The figures and their definitions live in `competencies.reports`.
+The figures and their definitions live in `competencies.selectors.reports`.
 """
 
 from datetime import date
@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from competencies.reports import GroupFigures, competency_figures, group_figures, organisation_report
+from competencies.selectors.reports import GroupFigures, competency_figures, group_figures, organisation_report
 from hrportal.models import Position, Section
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.typing import AuthenticatedRequest

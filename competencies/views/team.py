@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from competencies.selectors import level_labels
-from competencies.team import CELL_LABELS, CellKind, team_heatmap
+from competencies.selectors.gaps import level_labels
+from competencies.selectors.team import CELL_LABELS, CellKind, team_heatmap
 from hrportal.models import Section, User
 from hrportal.typing import AuthenticatedRequest
 

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.admin.sites import site as admin_site
 from django.urls import reverse
 
-from competencies.career import (
+from competencies.models import CareerPath, CareerPathStep
+from competencies.selectors.career import (
     MONTHS_PER_LEVEL,
     PARALLEL_COMPETENCIES,
     RECOMMENDED_SCORE,
@@ -12,8 +13,7 @@ from competencies.career import (
     estimated_months,
     path_place,
 )
-from competencies.models import CareerPath, CareerPathStep
-from competencies.selectors import employee_gaps
+from competencies.selectors.gaps import employee_gaps
 from hrportal.models import Position
 from hrportal.spreadsheets import read_rows
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from competencies.models import CompetencyLevel, CompetencyLevelHistory, PositionTarget
-from competencies.reports import group_figures, month_ends, organisation_report
+from competencies.selectors.reports import group_figures, month_ends, organisation_report
 from competencies.services import level_override
 from hrportal.models import User
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from competencies.team import CellKind
+from competencies.selectors.team import CellKind
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
 from tests.hrportal.factories import PositionFactory, UserFactory
 

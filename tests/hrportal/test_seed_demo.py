@@ -8,7 +8,7 @@ from assessments.models import Assessment, AttemptQuestion, FinishReason, Questi
 from assessments.selectors.raising import raising_assessments_by_competency
 from assessments.services.attempts import attempt_answers_save, attempt_finalise, attempt_start
 from competencies.models import CompetencyLevel
-from competencies.selectors import employee_gaps
+from competencies.selectors.gaps import employee_gaps
 from hrportal import demo_data
 from hrportal.models import User
 from idp.models import IdpItem, ItemStatus

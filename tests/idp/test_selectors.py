@@ -1,6 +1,6 @@
 import pytest
 
-from competencies.selectors import employee_gaps
+from competencies.selectors.gaps import employee_gaps
 from idp.models import ActivityType, ItemStatus
 from idp.selectors import active_items_by_competency, idp_suggestions
 from idp.services import suggestion_dismiss

@@ -1,29 +1,16 @@
-"""Reads for the competency pages, each built from a fixed number of queries."""
+"""Reads for the gap dashboard (and the gap to another position): an employee's current
+level against each target, each built from a fixed number of queries."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery
-
-from competencies.models import (
-    Competency,
-    CompetencyLevel,
-    CompetencyLevelHistory,
-    PositionTarget,
-    Proficiency,
-    level_label,
-)
+from competencies import rules
+from competencies.models import CompetencyLevel, PositionTarget, Proficiency, level_label
+from competencies.rules import GapStatus
 from hrportal.models import Position, User
 
 RADAR_AXES = 8
-
-
-class GapStatus(models.TextChoices):
-    MET = "met", "Met"
-    GAP = "gap", "Gap"
-    NOT_STARTED = "not_started", "Not started"
 
 
 @dataclass(frozen=True)
@@ -40,15 +27,11 @@ class GapRow:
 
     @property
     def gap(self) -> int:
-        return self.target - self.current
+        return rules.gap(self.target, self.current)
 
     @property
     def status(self) -> GapStatus:
-        if self.gap <= 0:
-            return GapStatus.MET
-        if self.current == 0:
-            return GapStatus.NOT_STARTED
-        return GapStatus.GAP
+        return rules.gap_status(self.target, self.current)
 
     @property
     def target_label(self) -> str:
@@ -73,7 +56,7 @@ class GapReport:
     @property
     def gaps(self) -> list[int]:
         """The positive gaps (target above current), largest first."""
-        return [row.gap for row in self.rows if row.gap > 0]
+        return [gap for row in self.rows if (gap := rules.positive_gap(row.target, row.current))]
 
     @property
     def total(self) -> int:
@@ -137,7 +120,7 @@ def _gap_row(target: PositionTarget, level: CompetencyLevel | None) -> GapRow:
         name=competency.name,
         group=competency.group.name,
         target=target.target_level,
-        current=level.level if level else 0,
+        current=rules.current_level(level.level if level else None),
         has_level=level is not None,
         evidence_note=level.evidence_note if level else "",
         achieved_at=level.achieved_at if level else None,
@@ -178,8 +161,7 @@ def employee_gaps(*, employee: User, position: Position | None = None) -> GapRep
     """Current against target for every competency of a position: `position` if given (the
     gap to another role), otherwise the employee's own. Two queries.
 
-    Sorted by gap descending, then target descending, then code. A competency without a
-    level row counts as level 0.
+    Sorted by gap descending, then target descending, then code (see competencies.rules).
     """
     if position is not None:
         return employee_gap_reports(employee=employee, positions=[position])[position.pk]
@@ -189,49 +171,3 @@ def employee_gaps(*, employee: User, position: Position | None = None) -> GapRep
     levels = employee_levels(employee=employee)
     rows = [_gap_row(target, levels.get(target.competency_id)) for target in targets]
     return GapReport(employee=employee, rows=_sort_rows(rows))
-
-
-# --- Level history -----------------------------------------------------------------------
-
-
-def level_history(*, employee: User) -> QuerySet[CompetencyLevelHistory]:
-    """Every change of `employee`'s levels, newest first, with what the history page shows
-    (competency, who, the evidence's type) joined in: one query per page."""
-    return (
-        CompetencyLevelHistory.objects.filter(employee=employee)
-        .select_related("competency", "changed_by", "evidence_type")
-        .order_by("-changed_at", "-pk")
-    )
-
-
-def history_competencies(*, employee: User) -> list[Competency]:
-    """The competencies in which `employee`'s level ever changed, by code, each annotated with
-    `last_changed_at` (its newest change). One query."""
-    history = CompetencyLevelHistory.objects.filter(employee=employee)
-    newest = history.filter(competency=OuterRef("pk")).order_by("-changed_at", "-pk").values("changed_at")[:1]
-    return list(
-        Competency.objects.filter(pk__in=history.values("competency_id"))
-        .annotate(last_changed_at=Subquery(newest))
-        .only("code", "name")
-        .order_by("code")
-    )
-
-
-@dataclass(frozen=True)
-class LevelPoint:
-    changed_at: datetime
-    level: int
-
-    @property
-    def label(self) -> str:
-        return level_label(self.level)
-
-
-def level_timeline(*, employee: User, competency_id: int) -> list[LevelPoint]:
-    """`employee`'s level in one competency after each change, oldest first. One query."""
-    changes = (
-        CompetencyLevelHistory.objects.filter(employee=employee, competency_id=competency_id)
-        .order_by("changed_at", "pk")
-        .values_list("changed_at", "new_level")
-    )
-    return [LevelPoint(changed_at=changed_at, level=level) for changed_at, level in changes]

@@ -6,7 +6,9 @@ Three queries whatever the team size: members, their positions' targets, their l
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from competencies import rules
 from competencies.models import CompetencyLevel, PositionTarget, level_label
+from competencies.rules import GapStatus
 from hrportal.models import User
 
 RADAR_AXES = 8
@@ -38,15 +40,20 @@ class Cell:
 
     @property
     def gap(self) -> int:
-        return 0 if self.target is None else self.target - self.current
+        return 0 if self.target is None else rules.gap(self.target, self.current)
+
+    @property
+    def positive_gap(self) -> int:
+        return 0 if self.target is None else rules.positive_gap(self.target, self.current)
 
     @property
     def kind(self) -> CellKind:
         if self.target is None:
             return CellKind.NOT_APPLICABLE
-        if self.gap <= 0:
+        status = rules.gap_status(self.target, self.current)
+        if status == GapStatus.MET:
             return CellKind.MET
-        if self.current == 0:
+        if status == GapStatus.NOT_STARTED:
             return CellKind.NOT_STARTED
         return {1: CellKind.GAP_1, 2: CellKind.GAP_2}.get(self.gap, CellKind.GAP_3)
 
@@ -84,7 +91,7 @@ class TeamRow:
 
     @property
     def total_gap(self) -> int:
-        return sum(max(c.gap, 0) for c in self.cells)
+        return sum(c.positive_gap for c in self.cells)
 
     @property
     def progress_percent(self) -> int:
@@ -143,7 +150,9 @@ def team_heatmap(*, members: list[User], row_sort: str = "name", column_sort: st
     for member in members:
         member_targets = targets.get(member.position_id or 0, {})
         row = TeamRow(employee=member)
-        row.cells = [Cell(member_targets.get(cid), levels.get((member.pk, cid), 0)) for cid in competency_ids]
+        row.cells = [
+            Cell(member_targets.get(cid), rules.current_level(levels.get((member.pk, cid)))) for cid in competency_ids
+        ]
         rows.append(row)
     columns = [_column(competencies[cid], [row.cells[i] for row in rows]) for i, cid in enumerate(competency_ids)]
     return _sorted(TeamHeatmap(rows=rows, columns=columns), row_sort, column_sort)
@@ -158,7 +167,7 @@ def _column(competency, cells: list[Cell]) -> TeamColumn:
         name=competency.name,
         assigned=len(applicable),
         met=sum(1 for c in applicable if c.kind == CellKind.MET),
-        total_gap=sum(max(c.gap, 0) for c in applicable),
+        total_gap=sum(c.positive_gap for c in applicable),
         average_current=sum(c.current for c in applicable) / count,
         average_target=sum(c.target or 0 for c in applicable) / count,
     )

@@ -5,8 +5,9 @@ Definitions (the page's captions say the same):
 - The *population* is the active employees who hold a position.
 - An *assignment* is an (employee, competency) pair where the employee's position has a
   target (a PositionTarget row) in that competency.
-- The *current level* of an assignment is the employee's CompetencyLevel in it, 0 when
-  there is none; *gap* = target − current; an assignment is *met* when gap ≤ 0.
+- The *current level*, the *gap* and *met* of an assignment are competencies.rules': the
+  employee's CompetencyLevel in it, no level counting as 0; gap = target − current; met
+  when gap ≤ 0.
 - *Share met* = met assignments ÷ assignments.
 - *Average gap* = the average of max(gap, 0) over the assignments, so a level above its
   target does not offset a gap elsewhere.
@@ -35,19 +36,22 @@ reasons: the ORM cannot group the result of a grouped subquery (step 1), and the
 the point. Level rows are the large side of every join and probe two small hash tables
 (the population, 2,400 targets); assignments without a level row are counted from the
 targets per position instead of being produced by an outer join, which on 600,000 levels
-is several times slower. So, per group:
+is several times slower. So each figure is what the targets give without any level,
+corrected by what each level row changes:
 
-    assignments = Σ targets of each employee's position
-    met         = targets of 0 (met at any level) + level rows meeting a positive target
-    gap total   = Σ targets − Σ targets that have a level row + Σ positive gaps of level rows
+    met       = Σ met(target, no level)  + Σ over level rows [met(target, level) − met(target, no level)]
+    gap total = Σ gap⁺(target, no level) + Σ over level rows [gap⁺(target, level) − gap⁺(target, no level)]
+
+where met and gap⁺ (the positive gap) are competencies.rules' SQL fragments, the same rule
+the dashboards apply in Python.
 
 The monthly series counts changes rather than replaying levels. An assignment is met at a
-month end when it is met at level 0 (target 0) plus the sum, over its history rows up to
-then, of (met at the row's new level) − (met at the level before the row). The level before
-a row is its old_level (none: 0): the level services write the previous level there in the
-same transaction as the level, so it is the new level of the row before. Summing those ±1
-steps with 12 conditional sums reads the history once and needs no window function (a LAG
-over 800,000 rows sorts them all, and was the slowest part).
+month end when it is met without a level plus the sum, over its history rows up to then,
+of met(target, new level) − met(target, the level before the row). The level before a row
+is its old_level (none: no level): the level services write the previous level there in
+the same transaction as the level, so it is the new level of the row before. Summing
+those ±1 steps with 12 conditional sums reads the history once and needs no window
+function (a LAG over 800,000 rows sorts them all, and was the slowest part).
 """
 
 from collections.abc import Sequence
@@ -59,6 +63,7 @@ from django.db import connection
 from django.utils import timezone
 
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, PositionTarget
+from competencies.rules import sql_met, sql_positive_gap
 from hrportal.models import Position, Section, User
 
 MONTHS = 12
@@ -190,20 +195,33 @@ def _rows(sql: str, params: Sequence) -> list[tuple]:
         return cursor.fetchall()
 
 
-# Per (section, position). `levelled` is one row per employee with a level row: level rows
-# meeting a positive target, positive gaps, and the sum of the targets they cover. Employees
-# are inner-joined to their position's targets: one without any target has no assignment.
+# The rule's SQL for an assignment, with and without a level row (a level of NULL).
+_RULE = {
+    "met_no_level": sql_met("target_level", "NULL"),
+    "gap_no_level": sql_positive_gap("target_level", "NULL"),
+    "met_t_no_level": sql_met("t.target_level", "NULL"),
+    "gap_t_no_level": sql_positive_gap("t.target_level", "NULL"),
+    "met_level": sql_met("t.target_level", "l.level"),
+    "gap_level": sql_positive_gap("t.target_level", "l.level"),
+    "met_new": sql_met("t.target_level", "h.new_level"),
+    "met_old": sql_met("t.target_level", "h.old_level"),
+}
+
+# Per (section, position). `targets`: per position, its assignments and what they give
+# without any level; `levelled`: per employee with level rows, what those rows change.
+# Employees are inner-joined to their position's targets: one without any target has no
+# assignment.
 _CELLS_SQL = """
 WITH targets AS (
-    SELECT position_id, COUNT(*) AS n, SUM(target_level) AS total,
-           SUM(CASE WHEN target_level > 0 THEN 1 ELSE 0 END) AS positive
+    SELECT position_id, COUNT(*) AS n,
+           SUM({met_no_level}) AS met_no_level,
+           SUM({gap_no_level}) AS gap_no_level
     FROM {target} GROUP BY position_id
 ),
 levelled AS (
     SELECT l.employee_id,
-           SUM(CASE WHEN t.target_level > 0 AND l.level >= t.target_level THEN 1 ELSE 0 END) AS met_positive,
-           SUM(CASE WHEN t.target_level > l.level THEN t.target_level - l.level ELSE 0 END) AS gap,
-           SUM(t.target_level) AS covered
+           SUM({met_level} - {met_t_no_level}) AS met_change,
+           SUM({gap_level} - {gap_t_no_level}) AS gap_change
     FROM {level} l
     JOIN {user} lu ON lu.id = l.employee_id
     JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
@@ -213,10 +231,10 @@ levelled AS (
 SELECT u.section_id, s.name, u.position_id, p.name,
        COUNT(*),
        SUM(tg.n),
-       SUM(tg.n - tg.positive + COALESCE(lv.met_positive, 0)),
-       SUM(tg.total - COALESCE(lv.covered, 0) + COALESCE(lv.gap, 0)),
-       SUM(CASE WHEN COALESCE(lv.met_positive, 0) < tg.positive THEN 1 ELSE 0 END),
-       SUM(tg.n - tg.positive)
+       SUM(tg.met_no_level + COALESCE(lv.met_change, 0)),
+       SUM(tg.gap_no_level + COALESCE(lv.gap_change, 0)),
+       SUM(CASE WHEN tg.met_no_level + COALESCE(lv.met_change, 0) < tg.n THEN 1 ELSE 0 END),
+       SUM(tg.met_no_level)
 FROM {user} u
 JOIN targets tg ON tg.position_id = u.position_id
 JOIN {position} p ON p.id = u.position_id
@@ -226,23 +244,23 @@ WHERE {population_u}
 GROUP BY u.section_id, s.name, u.position_id, p.name
 """
 
-# Per competency: `assigned` multiplies each target by the population of its position;
-# `levelled` aggregates the level rows of those assignments.
+# Per competency: `assigned` multiplies each target's figures by the population of its
+# position; `levelled` adds what the level rows of those assignments change.
 _COMPETENCIES_SQL = """
 WITH per_position AS (
     SELECT u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u} GROUP BY u.position_id
 ),
 assigned AS (
-    SELECT t.competency_id, SUM(pp.n) AS n, SUM(pp.n * t.target_level) AS total,
-           SUM(CASE WHEN t.target_level > 0 THEN pp.n ELSE 0 END) AS positive
+    SELECT t.competency_id, SUM(pp.n) AS n,
+           SUM(pp.n * {met_t_no_level}) AS met_no_level,
+           SUM(pp.n * {gap_t_no_level}) AS gap_no_level
     FROM {target} t JOIN per_position pp ON pp.position_id = t.position_id
     GROUP BY t.competency_id
 ),
 levelled AS (
     SELECT t.competency_id,
-           SUM(CASE WHEN t.target_level > 0 AND l.level >= t.target_level THEN 1 ELSE 0 END) AS met_positive,
-           SUM(CASE WHEN t.target_level > l.level THEN t.target_level - l.level ELSE 0 END) AS gap,
-           SUM(t.target_level) AS covered
+           SUM({met_level} - {met_t_no_level}) AS met_change,
+           SUM({gap_level} - {gap_t_no_level}) AS gap_change
     FROM {level} l
     JOIN {user} lu ON lu.id = l.employee_id
     JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
@@ -251,8 +269,8 @@ levelled AS (
 )
 SELECT c.id, c.code, c.name,
        a.n,
-       a.n - a.positive + COALESCE(lv.met_positive, 0),
-       a.total - COALESCE(lv.covered, 0) + COALESCE(lv.gap, 0)
+       a.met_no_level + COALESCE(lv.met_change, 0),
+       a.gap_no_level + COALESCE(lv.gap_change, 0)
 FROM assigned a
 JOIN {competency} c ON c.id = a.competency_id
 LEFT JOIN levelled lv ON lv.competency_id = a.competency_id
@@ -263,9 +281,7 @@ ORDER BY c.code
 _PROGRESS_SQL = """
 SELECT {sums}
 FROM (
-    SELECT h.changed_at,
-           CASE WHEN h.new_level >= t.target_level THEN 1 ELSE 0 END
-           - CASE WHEN COALESCE(h.old_level, 0) >= t.target_level THEN 1 ELSE 0 END AS step
+    SELECT h.changed_at, {met_new} - {met_old} AS step
     FROM {history} h
     JOIN {user} lu ON lu.id = h.employee_id
     JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = h.competency_id
@@ -287,7 +303,7 @@ class _Cell(NamedTuple):
     met: int
     gap_total: int
     employees_in_gap: int
-    met_at_zero: int
+    met_without_levels: int
 
 
 @dataclass(frozen=True)
@@ -297,13 +313,13 @@ class GroupTables:
     total: GroupFigures
     by_section: list[GroupFigures]
     by_position: list[GroupFigures]
-    met_at_zero: int  # assignments with target 0: met whatever the level, at every date
+    met_without_levels: int  # assignments met before anyone had a level (targets of 0)
 
 
 def _sql(section_id: int | None, position_id: int | None) -> tuple[dict, list]:
     population_u, params = _population("u", section_id, position_id)
     population_lu, _ = _population("lu", section_id, position_id)
-    return {**_tables(), "population_u": population_u, "population_lu": population_lu}, params
+    return {**_tables(), **_RULE, "population_u": population_u, "population_lu": population_lu}, params
 
 
 def group_figures(*, section_id: int | None = None, position_id: int | None = None) -> GroupTables:
@@ -317,7 +333,7 @@ def group_figures(*, section_id: int | None = None, position_id: int | None = No
         total=_roll_up(cells, pk=None, name="All"),
         by_section=_groups(cells, "section"),
         by_position=_groups(cells, "position"),
-        met_at_zero=sum(cell.met_at_zero for cell in cells),
+        met_without_levels=sum(cell.met_without_levels for cell in cells),
     )
 
 
@@ -353,7 +369,7 @@ def progress_series(
         (row,) = _rows(_PROGRESS_SQL.format(sums=sums, **sql), cutoffs + params)
         steps = [int(value) for value in row]
     return [
-        MonthPoint(month_end=end, met=groups.met_at_zero + step, assignments=groups.total.assignments)
+        MonthPoint(month_end=end, met=groups.met_without_levels + step, assignments=groups.total.assignments)
         for end, step in zip(ends, steps, strict=True)
     ]
 

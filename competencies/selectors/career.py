@@ -1,7 +1,7 @@
 """Reads for the career pages: match scores, next positions on career paths, talent search.
 
 Match score of an employee for a position: the share of the position's targeted competencies
-in which the employee's current level is at or above the target (a target of 0 is always met),
+that are met (competencies.rules: the current level is at or above the target),
 as a whole percent rounded down, so a shown 80 % is never really 79.6 %. A position without
 targets has no score. A position is *recommended* at RECOMMENDED_SCORE % or more.
 
@@ -21,8 +21,9 @@ from fractions import Fraction
 
 from django.db.models import QuerySet
 
+from competencies import rules
 from competencies.models import CareerPath, CareerPathStep, CompetencyLevel, PositionTarget
-from competencies.selectors import GapReport
+from competencies.selectors.gaps import GapReport
 from hrportal.models import Position, User
 
 RECOMMENDED_SCORE = 80  # percent
@@ -66,13 +67,13 @@ class Match:
 
     @classmethod
     def from_levels(cls, position: Position, targets: dict[int, int], levels: dict[int, int]) -> "Match":
-        """`targets` and `levels` map competency id → level; a missing level counts as 0."""
-        differences = [target - levels.get(competency_id, 0) for competency_id, target in targets.items()]
+        """`targets` and `levels` map competency id → level; a missing level is no level."""
+        pairs = [(target, levels.get(competency_id)) for competency_id, target in targets.items()]
         return cls(
             position=position,
-            met=sum(1 for gap in differences if gap <= 0),
-            total=len(differences),
-            gaps=tuple(sorted((gap for gap in differences if gap > 0), reverse=True)),
+            met=sum(1 for target, level in pairs if rules.is_met(target, level)),
+            total=len(pairs),
+            gaps=tuple(sorted((gap for pair in pairs if (gap := rules.positive_gap(*pair))), reverse=True)),
         )
 
     @classmethod

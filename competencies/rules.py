@@ -1,0 +1,92 @@
+"""The gap rule, in one place.
+
+An employee's *current level* in a competency is their CompetencyLevel there, and **no
+level counts as 0**. Against a target: *gap* = target − current; the competency is **met
+when the gap is ≤ 0** (so a target of 0 is always met); otherwise it is **not started when
+the current level is 0** (no level row, or level 0), and **in gap** when it is above 0.
+
+Every page applies the rule through this module, in whichever language it computes in:
+
+- Python (dashboards, heatmap, career match): `current_level`, `gap`, `positive_gap`,
+  `is_met`, `gap_status`;
+- ORM expressions (the IDP approval queue's gap column): `gap_expression`;
+- SQL (the organisation report's aggregations): `sql_current_level`, `sql_met`,
+  `sql_positive_gap`, which take SQL expressions for the target and the level, where the
+  level may be NULL (no level row).
+
+tests/competencies/test_rules.py checks that the three agree on every target and level.
+"""
+
+from django.db import models
+from django.db.models import Expression, F, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+NO_LEVEL = 0  # what a competency without a level row counts as
+
+
+class GapStatus(models.TextChoices):
+    MET = "met", _("Met")
+    GAP = "gap", _("Gap")
+    NOT_STARTED = "not_started", _("Not started")
+
+
+# Python
+
+
+def current_level(level: int | None) -> int:
+    """The level that counts: `level`, or NO_LEVEL when there is none (None)."""
+    return NO_LEVEL if level is None else level
+
+
+def gap(target: int, level: int | None) -> int:
+    """Target − current; negative when the level is above the target."""
+    return target - current_level(level)
+
+
+def positive_gap(target: int, level: int | None) -> int:
+    """The gap, or 0 when met: what totals and averages of gaps add up, so that a level
+    above its target does not offset a gap elsewhere."""
+    return max(gap(target, level), 0)
+
+
+def is_met(target: int, level: int | None) -> bool:
+    return gap(target, level) <= 0
+
+
+def gap_status(target: int, level: int | None) -> GapStatus:
+    if is_met(target, level):
+        return GapStatus.MET
+    if current_level(level) == NO_LEVEL:
+        return GapStatus.NOT_STARTED
+    return GapStatus.GAP
+
+
+# ORM
+
+
+def gap_expression(*, target: str | Expression, level: str | Expression) -> Expression:
+    """Target − current as an ORM expression over two fields (or expressions); a NULL level
+    counts as NO_LEVEL, a NULL target (not applicable) gives NULL."""
+    target_expression = F(target) if isinstance(target, str) else target
+    level_expression = F(level) if isinstance(level, str) else level
+    return target_expression - Coalesce(level_expression, Value(NO_LEVEL))
+
+
+# SQL. The arguments are SQL expressions written by the caller (column references such as
+# "t.target_level", or "NULL" for no level row), never user input.
+
+
+def sql_current_level(level: str) -> str:
+    return f"COALESCE({level}, {NO_LEVEL})"
+
+
+def sql_met(target: str, level: str) -> str:
+    """1 when met, else 0."""
+    return f"(CASE WHEN {target} - {sql_current_level(level)} <= 0 THEN 1 ELSE 0 END)"
+
+
+def sql_positive_gap(target: str, level: str) -> str:
+    """The gap when positive, else 0."""
+    current = sql_current_level(level)
+    return f"(CASE WHEN {target} - {current} > 0 THEN {target} - {current} ELSE 0 END)"
