@@ -186,8 +186,45 @@ def result_void(*, result: AssessmentResult, reason: str, by: User) -> VoidOutco
     return VoidOutcome(result=locked, level_changes=changes, had_raised=had_raised)
 
 
-def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> tuple[bool, list[LevelChange]]:
-    """Lower what the result raised and nothing else supports; (whether it raised any, the changes)."""
+@dataclass(frozen=True)
+class FallBack:
+    """One competency the result raised: the level now, and what the remaining evidence grants."""
+
+    competency: Competency
+    current: int
+    grant: RemainingGrant
+
+    @property
+    def after(self) -> int:
+        """The level once the result is voided: a void lowers, never raises."""
+        return min(self.current, self.grant.level)
+
+    @property
+    def falls(self) -> bool:
+        return self.after < self.current
+
+
+@dataclass(frozen=True)
+class VoidPreview:
+    """What voiding a result would do now (result_void_preview), or did (result_void's replay)."""
+
+    # Whether the result had ever raised a level (if not, voiding it could lower none).
+    had_raised: bool
+    levels: list[FallBack] = field(default_factory=list)
+
+
+def result_void_preview(*, result: AssessmentResult) -> VoidPreview:
+    """Read-only: what `result_void` would do to the levels if `result` were voided now.
+
+    The same replay the void applies (`_fall_back_plan`), so what HC confirms on the void
+    page is what happens, unless the evidence changes in between.
+    """
+    return _fall_back_plan(result)
+
+
+def _fall_back_plan(result: AssessmentResult) -> VoidPreview:
+    """For every competency `result` ever raised: the level now and what the rest of the
+    employee's evidence grants without it (see the module's docstring). Writes nothing."""
     employee = result.employee
     result_type = ContentType.objects.get_for_model(AssessmentResult)
     raised = (
@@ -197,7 +234,7 @@ def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> tup
     )
     competencies = list(Competency.objects.filter(pk__in=raised).order_by("code"))
     if not competencies:
-        return False, []
+        return VoidPreview(had_raised=False)
     current = {
         level.competency_id: level.level
         for level in CompetencyLevel.objects.filter(employee=employee, competency__in=competencies)
@@ -213,21 +250,36 @@ def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> tup
         "changed_at", "pk"
     ):
         history_by_competency[row.competency_id].append(row)
+    return VoidPreview(
+        had_raised=True,
+        levels=[
+            FallBack(
+                competency=competency,
+                current=current.get(competency.pk, 0),
+                grant=remaining_grant(
+                    competency=competency,
+                    results=remaining,
+                    history=history_by_competency[competency.pk],
+                    result_type=result_type,
+                ),
+            )
+            for competency in competencies
+        ],
+    )
 
+
+def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> tuple[bool, list[LevelChange]]:
+    """Lower what the result raised and nothing else supports; (whether it raised any, the changes)."""
+    plan = _fall_back_plan(result)
     note = _void_note(result, reason)
     changes = []
-    for competency in competencies:
-        grant = remaining_grant(
-            competency=competency,
-            results=remaining,
-            history=history_by_competency[competency.pk],
-            result_type=result_type,
-        )
-        if grant.level >= current.get(competency.pk, 0):
+    for fall_back in plan.levels:
+        if not fall_back.falls:
             continue  # still supported (or more: a void never raises)
+        grant = fall_back.grant
         change = level_fall_back(
-            employee=employee,
-            competency=competency,
+            employee=result.employee,
+            competency=fall_back.competency,
             level=grant.level,
             cause=result,
             cause_note=note,
@@ -238,4 +290,4 @@ def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> tup
         )
         if change is not None:
             changes.append(change)
-    return True, changes
+    return plan.had_raised, changes
