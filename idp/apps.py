@@ -7,6 +7,12 @@ def _close_items_by_result(result) -> None:
     idp_items_close_by_result(result=result)
 
 
+def _reopen_items_by_void(result) -> None:
+    from idp.services import idp_items_reopen_by_void
+
+    idp_items_reopen_by_void(result=result)
+
+
 class IdpConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "idp"
@@ -19,3 +25,7 @@ class IdpConfig(AppConfig):
         from assessments.services.results import on_result_recorded
 
         on_result_recorded(_close_items_by_result)
+        # A voided result reopens what its pass closed, in the voiding transaction.
+        from assessments.services.voiding import on_result_voided
+
+        on_result_voided(_reopen_items_by_void)

@@ -135,6 +135,17 @@ class IdpItemTransition(models.Model):
     to_status = models.CharField(max_length=16, choices=ItemStatus.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     comment = models.TextField(blank=True)
+    # The result a system transition reacted to: the pass that closed the item, the void that
+    # reopened it. A void finds the items its result closed by this, whatever language the
+    # comment was written in.
+    result = models.ForeignKey(
+        "assessments.AssessmentResult",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assessment result"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

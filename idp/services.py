@@ -14,7 +14,7 @@ from competencies.services import level_raise
 from hrportal.models import User
 from hrportal.notifications import hc_recipients, notify
 from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
-from idp.workflow import ALL_TRANSITIONS, Actor, may_take
+from idp.workflow import ALL_TRANSITIONS, RESTORED, Actor, may_take
 
 
 class TransitionNotAllowed(Exception):
@@ -133,15 +133,27 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
     return locked
 
 
-def _apply(*, item: IdpItem, action: str, by: User | None, comment: str = "", **fields) -> IdpItem:
+def _apply(
+    *,
+    item: IdpItem,
+    action: str,
+    by: User | None,
+    comment: str = "",
+    result: AssessmentResult | None = None,
+    to_status: str | None = None,
+    **fields,
+) -> IdpItem:
     """Lock the item, check the workflow, set status and `fields`, record the timeline row.
 
     Raises TransitionNotAllowed when the item has moved on (so a double post acts once), and
     PermissionDenied when `by` may not take this action on this item. A system transition
     is taken by the service that reacts to its event; `by` then only names who caused it
-    (or None), and no role check applies.
+    (or None), `result` the result it reacted to, and no role check applies. A transition
+    whose target is RESTORED goes to `to_status`, which its service gives.
     """
     transition = ALL_TRANSITIONS[action]
+    if (transition.target == RESTORED) != (to_status is not None):
+        raise ValueError(f"{action}: to_status is given exactly when the transition restores a status.")
     locked = (
         IdpItem.objects.select_for_update(of=("self",))
         .select_related("employee", "employee__supervisor", "competency")
@@ -155,12 +167,12 @@ def _apply(*, item: IdpItem, action: str, by: User | None, comment: str = "", **
             f"so it cannot be {transition.done}. The page showed an older state."
         )
     from_status = locked.status
-    locked.status = transition.target
+    locked.status = to_status or transition.target
     for field, value in fields.items():
         setattr(locked, field, value)
     locked.save()
     IdpItemTransition.objects.create(
-        item=locked, from_status=from_status, to_status=locked.status, by=by, comment=comment
+        item=locked, from_status=from_status, to_status=locked.status, by=by, comment=comment, result=result
     )
     return locked
 
@@ -322,6 +334,7 @@ def idp_items_close_by_result(*, result: AssessmentResult) -> list[IdpItem]:
                     action="close_by_pass",
                     by=result.recorded_by,
                     comment=_("Closed by a passed assessment: %(result)s.") % {"result": evidence},
+                    result=result,
                     verified_level=level if level >= 1 else None,
                 )
             except TransitionNotAllowed:
@@ -348,14 +361,106 @@ def _notify_closed_by_pass(*, item: IdpItem, evidence: str) -> None:
         body=body,
         url=item.get_absolute_url(),
     )
-    was_shown_to_supervisor = item.transitions.filter(to_status=ItemStatus.SUBMITTED).exists()
-    supervisor = employee.approving_supervisor
-    if supervisor is not None and supervisor.pk != employee.pk and was_shown_to_supervisor:
+    supervisor = _supervisor_who_saw(item)
+    if supervisor is not None:
         notify(
             recipients=[supervisor],
             subject=_("IDP item closed by a passed assessment: %(name)s") % {"name": employee.display_name},
             body=_("%(name)s passed %(result)s, which closed their development item %(item)s as verified.")
             % {"name": employee.display_name, "result": evidence, "item": _about(item)},
+            url=item.get_absolute_url(),
+        )
+
+
+def _supervisor_who_saw(item: IdpItem) -> User | None:
+    """The employee's approving supervisor, when the item reached them (it was submitted once)."""
+    employee = item.employee
+    supervisor = employee.approving_supervisor
+    if supervisor is None or supervisor.pk == employee.pk:
+        return None
+    return supervisor if item.transitions.filter(to_status=ItemStatus.SUBMITTED).exists() else None
+
+
+def idp_items_reopen_by_void(*, result: AssessmentResult) -> list[IdpItem]:
+    """Reopen the items that `result`'s pass closed, now that HC has voided it; returns them.
+
+    Runs inside result_void's transaction (registered in idp.apps). Each item goes back to
+    the status it had before the pass closed it, its verified level cleared, with a timeline
+    row naming the voided result and the reason, by the HC member who voided it; the
+    employee is told, and so is the supervisor who saw the item. An item whose last step is
+    no longer that closing is left alone: something else has happened to it since.
+    """
+    if not result.is_voided:
+        return []
+    with transaction.atomic():
+        closings = {
+            row.item_id: row
+            for row in IdpItemTransition.objects.filter(result=result, to_status=ItemStatus.VERIFIED)
+            .select_related("item")
+            .order_by("pk")
+        }
+        if not closings:
+            return []
+        last_steps: dict[int, int] = {}
+        for item_id, step_id in (
+            IdpItemTransition.objects.filter(item_id__in=closings)
+            .order_by("created_at", "pk")
+            .values_list("item_id", "pk")
+        ):
+            last_steps[item_id] = step_id
+        evidence = result.evidence_note
+        words = {"result": evidence, "reason": result.void_reason}
+        reopened = []
+        for item_id, closing in sorted(closings.items()):
+            if last_steps.get(item_id) != closing.pk:
+                continue
+            try:
+                item = _apply(
+                    item=closing.item,
+                    action="reopen_by_void",
+                    by=result.voided_by,
+                    comment=_("Reopened: the result that closed it, %(result)s, was voided. Reason: %(reason)s")
+                    % words,
+                    result=result,
+                    to_status=closing.from_status,
+                    verified_level=None,
+                )
+            except TransitionNotAllowed:
+                continue
+            reopened.append(item)
+            _notify_reopened_by_void(item=item, result=result)
+    return reopened
+
+
+def _notify_reopened_by_void(*, item: IdpItem, result: AssessmentResult) -> None:
+    employee = item.employee
+    words = {
+        "result": result.evidence_note,
+        "reason": result.void_reason,
+        "item": _about(item),
+        "status": item.get_status_display().lower(),
+        "name": employee.display_name,
+    }
+    notify(
+        recipients=[employee],
+        subject=_("Your IDP item is open again: the result that closed it was voided"),
+        body=_(
+            "HC voided your result %(result)s (reason: %(reason)s), which had closed your development item "
+            "%(item)s. The item is %(status)s again."
+        )
+        % words,
+        url=item.get_absolute_url(),
+    )
+    supervisor = _supervisor_who_saw(item)
+    if supervisor is not None:
+        notify(
+            recipients=[supervisor],
+            subject=_("IDP item open again: %(name)s") % words,
+            body=_(
+                "HC voided %(name)s's result %(result)s (reason: %(reason)s), which had closed their development "
+                "item %(item)s. The item is %(status)s again."
+            )
+            % words,
             url=item.get_absolute_url(),
         )
 

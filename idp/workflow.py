@@ -6,7 +6,9 @@ The one place the state machine lives; services apply it, views and templates on
     approved → in progress → completed → verified;
     draft | submitted | approved | in progress → cancelled;
     any active status → verified, by the system, when the employee passes the assessment the
-    item names (idp.services.idp_items_close_by_result).
+    item names (idp.services.idp_items_close_by_result);
+    verified → the status it had before, by the system, when HC voids the result whose pass
+    closed it (idp.services.idp_items_reopen_by_void).
 
 ALL_TRANSITIONS is the one table. People's actions (TRANSITIONS) are what pages offer and what
 the role × action matrix walks; the system's (SYSTEM_TRANSITIONS) no person may take, whatever
@@ -34,8 +36,12 @@ class Transition:
     label: str
     done: str  # past tense, for messages: "This item was already approved."
     sources: frozenset[str]
-    target: str
+    target: str  # RESTORED: back to the status before the transition it undoes (the service names it)
     actor: Actor
+
+
+# The target of a transition that undoes another: the item returns to where it was before.
+RESTORED = ""
 
 
 ALL_TRANSITIONS: dict[str, Transition] = {
@@ -77,6 +83,14 @@ ALL_TRANSITIONS: dict[str, Transition] = {
             "closed by a passed assessment",
             frozenset(ACTIVE_STATUSES),
             ItemStatus.VERIFIED,
+            Actor.SYSTEM,
+        ),
+        Transition(
+            "reopen_by_void",
+            "Reopen: the passing result was voided",
+            "reopened because the result that closed it was voided",
+            frozenset({ItemStatus.VERIFIED}),
+            RESTORED,
             Actor.SYSTEM,
         ),
     ]
