@@ -250,9 +250,10 @@ def idp_item_complete(
     evidence_note = (evidence_note or "").strip()
     if not evidence_note:
         raise ValidationError({"evidence_note": "Describe what you did and how it shows the target level."})
-    fields = {"evidence_note": evidence_note, "evidence_link": evidence_link.strip()}
     with transaction.atomic():
-        item = _apply(item=item, action="complete", by=by, **fields)
+        item = _apply(
+            item=item, action="complete", by=by, evidence_note=evidence_note, evidence_link=evidence_link.strip()
+        )
         if evidence_file is not None:
             item.evidence_file.save(evidence_file.name or "evidence", evidence_file, save=True)
         notify(
