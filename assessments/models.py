@@ -185,6 +185,88 @@ class Assessment(models.Model):
             raise ValidationError({"questions_per_attempt": _("Say how many questions to draw per competency.")})
 
 
+class ImportShape(models.TextChoices):
+    LONG = "long", _("One row per result")
+    WIDE = "wide", _("One row per person, one column per assessment (LMS gradebook)")
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ResultImport(models.Model):
+    """One results file imported (or being imported): what HC later sees, and voids as a
+    whole when the file was wrong. Its counts are the progress a long import shows."""
+
+    file_name = models.CharField(_("file name"), max_length=255)
+    shape = models.CharField(_("shape"), max_length=8, choices=ImportShape.choices)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("results to record"), default=0)
+    rows_done = models.PositiveIntegerField(_("results recorded so far"), default=0)
+    results_created = models.PositiveIntegerField(_("new results"), default=0)
+    duplicates_skipped = models.PositiveIntegerField(_("duplicates skipped"), default=0)
+    level_changes = models.PositiveIntegerField(_("level changes"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("results import")
+        verbose_name_plural = _("results imports")
+        constraints = [
+            models.CheckConstraint(condition=Q(shape__in=ImportShape.values), name="result_import_shape_valid"),
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="result_import_status_valid"),
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("rows_total")), name="result_import_progress_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
+
+
+class ResultColumnMapping(models.Model):
+    """What a gradebook column means, remembered from the last file that had it: an
+    assessment, or (no assessment) a column to ignore. Looked up by the header as
+    `results_import.column_key` normalises it, so "Quiz: GSH basic (Real)" and
+    "quiz:  gsh basic (real)" are one column."""
+
+    header_key = models.CharField(_("column"), max_length=255, unique=True)
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assessment"),
+        help_text=_("Blank: the column is ignored."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["header_key"]
+        verbose_name = _("results column mapping")
+        verbose_name_plural = _("results column mappings")
+
+    def __str__(self) -> str:
+        return f"{self.header_key} → {self.assessment or '-'}"
+
+
 class AssessmentResult(models.Model):
     """One employee's attempt. Immutable once recorded, except that HC may void it (with a
     reason), after which it no longer counts as evidence for any level."""
@@ -203,6 +285,16 @@ class AssessmentResult(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     void_reason = models.TextField(_("reason for voiding"), blank=True, editable=False)
+    # The file it came from, so HC can see and void a whole wrong file; None when recorded one by one.
+    import_batch = models.ForeignKey(
+        ResultImport,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="results",
+        editable=False,
+        verbose_name=_("imported from"),
+    )
 
     class Meta:
         ordering = ["-completed_at", "-pk"]
