@@ -1,6 +1,6 @@
 """Recording assessment results: the one path by which results raise levels."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -35,6 +35,32 @@ def on_result_recorded(listener: ResultListener) -> None:
         _result_listeners.append(listener)
 
 
+# The same reaction for a bulk import (assessments.results_import), which records thousands
+# of results in one transaction: the listener gets them all at once, in completion order,
+# so it can react set-based. An app that registers on_result_recorded registers this too.
+ResultsListener = Callable[[list[AssessmentResult]], None]
+_results_listeners: list[ResultsListener] = []
+
+
+def on_results_recorded(listener: ResultsListener) -> None:
+    """Call `listener(results)` with the results each bulk import records, in its transaction."""
+    if listener not in _results_listeners:
+        _results_listeners.append(listener)
+
+
+def results_listeners() -> list[ResultsListener]:
+    return list(_results_listeners)
+
+
+# A completion time a little ahead of the server's clock is another clock's drift, not the future.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def result_passes(*, assessment: Assessment, score: Decimal) -> bool:
+    """Whether a result of `score` on `assessment` is a pass: the one home of the rule."""
+    return score >= assessment.pass_percentage
+
+
 def _clean_score(score: Decimal | int | float | str) -> Decimal:
     try:
         value = Decimal(str(score))
@@ -45,18 +71,30 @@ def _clean_score(score: Decimal | int | float | str) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def granted_levels(*, assessment: Assessment, score: Decimal) -> dict[Competency, int]:
-    """For each competency, the highest level that a result of `score` on `assessment` grants.
+def levels_granted_by(
+    *, assessment: Assessment, score: Decimal, mappings: Iterable[CompetencyMapping]
+) -> dict[Competency, int]:
+    """For each competency, the highest level that a result of `score` on `assessment` grants
+    through `mappings` (any mappings: those not matching the assessment are passed over).
 
     A mapping grants when it matches the assessment and the score reaches its threshold
-    (its minimum score if set, else the assessment's pass percentage).
+    (its minimum score if set, else the assessment's pass percentage). The one home of the
+    rule: result_record, voiding and the bulk import all take it from here; the import
+    passes mappings it loaded once for the whole file.
     """
     grants: dict[Competency, int] = {}
-    for mapping in CompetencyMapping.objects.candidates_for(assessment):
+    for mapping in mappings:
         if mapping.matches(assessment) and score >= mapping.threshold_for(assessment):
             best = grants.get(mapping.competency, 0)
             grants[mapping.competency] = max(best, mapping.level_granted)
     return grants
+
+
+def granted_levels(*, assessment: Assessment, score: Decimal) -> dict[Competency, int]:
+    """levels_granted_by with the assessment's candidate mappings read from the database."""
+    return levels_granted_by(
+        assessment=assessment, score=score, mappings=CompetencyMapping.objects.candidates_for(assessment)
+    )
 
 
 def result_record(
@@ -79,7 +117,7 @@ def result_record(
     completed_at = completed_at or timezone.now()
     if timezone.is_naive(completed_at):
         raise ValidationError({"completed_at": "The completion time needs a time zone."})
-    if completed_at > timezone.now() + timedelta(minutes=5):
+    if completed_at > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError({"completed_at": "The completion time is in the future."})
 
     with transaction.atomic():
@@ -99,7 +137,7 @@ def result_record(
             employee=employee,
             assessment=assessment,
             score=score,
-            passed=score >= assessment.pass_percentage,
+            passed=result_passes(assessment=assessment, score=score),
             completed_at=completed_at,
             recorded_by=recorded_by,
         )
