@@ -170,11 +170,32 @@ def cell_place(line: int, index: int, header: str = "") -> str:
     return _("Line %(line)s, column %(column)s") % {"line": line, "column": column_letter(index)}
 
 
-def read_rows(content: bytes, fmt: str) -> tuple[list[str], list[list]]:
+# What CSV files from other systems look like: an LMS or Excel in a locale with a decimal
+# comma separates with semicolons, Excel's "Unicode Text" is UTF-16 with tabs. An import
+# that takes such files says so (read_table(..., dialects=OTHER_SYSTEMS_CSV)); the others
+# keep refusing them with a message saying how to save the file.
+CSV_SEPARATORS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class CsvDialects:
+    """The CSV variants an import accepts beyond UTF-8/Windows-1252 with commas."""
+
+    separators: tuple[str, ...] = (",",)
+    utf16: bool = False
+
+
+COMMAS_ONLY = CsvDialects()
+OTHER_SYSTEMS_CSV = CsvDialects(separators=CSV_SEPARATORS, utf16=True)
+
+
+def read_rows(content: bytes, fmt: str, *, dialects: CsvDialects = COMMAS_ONLY) -> tuple[list[str], list[list]]:
     """(headers, rows) from a CSV or XLSX file's bytes: what a spreadsheet program shows in it.
 
     CSV: UTF-8 with or without a byte-order mark, else Windows-1252 (what Excel writes as
-    plain "CSV" in Western Europe), comma-separated. XLSX: the first sheet only. Cells are
+    plain "CSV" in Western Europe), comma-separated; `dialects` may also accept UTF-16 with
+    a byte-order mark and other separators (the header's most frequent one is taken).
+    XLSX: the first sheet only. Cells are
     unescaped and stripped; empty trailing rows and cells are dropped (rows are NOT padded).
     Row n of the result is line n + 2 of the file (after the header), which is what error
     messages should name.
@@ -186,7 +207,7 @@ def read_rows(content: bytes, fmt: str) -> tuple[list[str], list[list]]:
     if not content:
         raise SpreadsheetError(_("The file is empty (0 bytes)."))
     if fmt == "csv":
-        table = _read_csv(content)
+        table = _read_csv(content, dialects)
     elif fmt == "xlsx":
         table = _read_xlsx(content)
     else:
@@ -218,8 +239,15 @@ def _too_many_columns(count: int) -> str:
     ) % {"columns": f"{count:,}", "limit": f"{MAX_IMPORT_COLUMNS:,}"}
 
 
-def _decode_csv(content: bytes) -> str:
+def _decode_csv(content: bytes, dialects: CsvDialects) -> str:
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if dialects.utf16:
+            try:
+                return content.decode("utf-16")  # the byte-order mark says which end first
+            except UnicodeDecodeError:
+                raise SpreadsheetError(
+                    _("The file starts as UTF-16 text but is damaged: save it again, or as “CSV UTF-8”.")
+                ) from None
         raise SpreadsheetError(
             _("The file is UTF-16 text (Excel's “Unicode Text”): save it as “CSV UTF-8” or as .xlsx.")
         )
@@ -244,13 +272,14 @@ def _decode_csv(content: bytes) -> str:
     )
 
 
-def _read_csv(content: bytes) -> list[list]:
-    text = _decode_csv(content)
+def _read_csv(content: bytes, dialects: CsvDialects = COMMAS_ONLY) -> list[list]:
+    text = _decode_csv(content, dialects)
     # The header names the columns, so it shows the separator: more semicolons (tabs, bars)
     # than commas there means a spreadsheet saved the file with its locale's separator.
     first_line = text.split("\n", 1)[0]
+    delimiter = max(dialects.separators, key=first_line.count)  # the first (",") on a tie
     for separator, name in _SEPARATORS.items():
-        if first_line.count(separator) > first_line.count(","):
+        if separator not in dialects.separators and first_line.count(separator) > first_line.count(delimiter):
             raise SpreadsheetError(
                 _("The file uses %(separator)s between columns: save it as CSV with commas, or as .xlsx.")
                 % {"separator": _("tabs") if separator == "\t" else name}
@@ -259,7 +288,7 @@ def _read_csv(content: bytes) -> list[list]:
     table: list[list] = []
     headers: list[str] = []
     # strict: an unbalanced quote is an error, not the rest of the file read into one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     while True:
         try:
@@ -508,10 +537,10 @@ class Table:
         return found
 
 
-def read_table(content: bytes, fmt: str) -> Table:
+def read_table(content: bytes, fmt: str, *, dialects: CsvDialects = COMMAS_ONLY) -> Table:
     """The file as a Table; a file that cannot be read at all raises ImportFileError."""
     try:
-        headers, rows = read_rows(content, fmt)
+        headers, rows = read_rows(content, fmt, dialects=dialects)
     except ImportFileError:
         raise
     except SpreadsheetError as error:
