@@ -7,6 +7,12 @@ def _close_items_by_result(result) -> None:
     idp_items_close_by_result(result=result)
 
 
+def _close_items_by_results(results) -> None:
+    from idp.services import idp_items_close_by_results
+
+    idp_items_close_by_results(results=results)
+
+
 def _reopen_items_by_void(result) -> None:
     from idp.services import idp_items_reopen_by_void
 
@@ -22,9 +28,10 @@ class IdpConfig(AppConfig):
     def ready(self) -> None:
         # A passed assessment closes the items naming it: a service call that points up the
         # app order, so idp registers it with the one path from results to levels.
-        from assessments.services.results import on_result_recorded
+        from assessments.services.results import on_result_recorded, on_results_recorded
 
         on_result_recorded(_close_items_by_result)
+        on_results_recorded(_close_items_by_results)  # the same for a bulk import
         # A voided result reopens what its pass closed, in the voiding transaction.
         from assessments.services.voiding import on_result_voided
 

@@ -325,23 +325,75 @@ def idp_items_close_by_result(*, result: AssessmentResult) -> list[IdpItem]:
                 employee_id=result.employee_id, competency_id__in={item.competency_id for item in candidates}
             ).values_list("competency_id", "level")
         )
-        evidence = result.evidence_note
-        closed = []
-        for candidate in candidates:
-            level = levels.get(candidate.competency_id, 0)
-            try:
-                item = _apply(
+        closed = [
+            item
+            for candidate in candidates
+            if (item := _close_by_pass(item=candidate, result=result, level=levels.get(candidate.competency_id, 0)))
+        ]
+    return closed
+
+
+def idp_items_close_by_results(*, results: list[AssessmentResult]) -> list[IdpItem]:
+    """idp_items_close_by_result for the results of a bulk import, set-based: two queries
+    find the active items naming a passed result's assessment and their levels, whatever
+    the number of results; each item is closed by its employee's earliest pass (as recording
+    the results one by one would), with the level the whole import left.
+    """
+    first_pass: dict[tuple[int, int], AssessmentResult] = {}
+    for result in sorted(results, key=lambda r: (r.completed_at, r.pk)):
+        if result.passed and not result.is_voided:
+            first_pass.setdefault((result.employee_id, result.assessment_id), result)
+    if not first_pass:
+        return []
+    with transaction.atomic():
+        candidates = [
+            item
+            for item in IdpItem.objects.active()
+            .filter(
+                employee_id__in={employee for employee, _a in first_pass},
+                assessment_id__in={assessment for _e, assessment in first_pass},
+            )
+            .order_by("pk")
+            if (item.employee_id, item.assessment_id) in first_pass
+        ]
+        if not candidates:
+            return []
+        levels = {
+            (employee, competency): level
+            for employee, competency, level in CompetencyLevel.objects.filter(
+                employee_id__in={item.employee_id for item in candidates},
+                competency_id__in={item.competency_id for item in candidates},
+            ).values_list("employee_id", "competency_id", "level")
+        }
+        closed = [
+            item
+            for candidate in candidates
+            if (
+                item := _close_by_pass(
                     item=candidate,
-                    action="close_by_pass",
-                    by=result.recorded_by,
-                    comment=_("Closed by a passed assessment: %(result)s.") % {"result": evidence},
-                    result=result,
-                    verified_level=level if level >= 1 else None,
+                    result=first_pass[(candidate.employee_id, candidate.assessment_id)],
+                    level=levels.get((candidate.employee_id, candidate.competency_id), 0),
                 )
-            except TransitionNotAllowed:
-                continue  # finished meanwhile (cancelled in another tab): leave it as it is
-            closed.append(item)
-            _notify_closed_by_pass(item=item, evidence=evidence)
+            )
+        ]
+    return closed
+
+
+def _close_by_pass(*, item: IdpItem, result: AssessmentResult, level: int) -> IdpItem | None:
+    """Close one item as verified by `result` at `level`, and tell who should know; None if it moved on."""
+    evidence = result.evidence_note
+    try:
+        closed = _apply(
+            item=item,
+            action="close_by_pass",
+            by=result.recorded_by,
+            comment=_("Closed by a passed assessment: %(result)s.") % {"result": evidence},
+            result=result,
+            verified_level=level if level >= 1 else None,
+        )
+    except TransitionNotAllowed:
+        return None  # finished meanwhile (cancelled in another tab): leave it as it is
+    _notify_closed_by_pass(item=closed, evidence=evidence)
     return closed
 
 
