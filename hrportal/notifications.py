@@ -5,7 +5,10 @@ and /notifications/ lists them.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
@@ -21,6 +24,39 @@ from hrportal.models import Notification, User, UserQuerySet
 logger = logging.getLogger(__name__)
 
 _SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 200
+
+
+@dataclass
+class _Batch:
+    notifications: list[Notification] = field(default_factory=list)
+    emails: list[EmailMessage] = field(default_factory=list)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("notification_batch", default=None)
+
+
+@contextmanager
+def notifications_batched() -> Iterator[None]:
+    """Within the block, `notify` collects instead of writing: at its end, every notification
+    is created in one query and every email sent over one connection after the commit.
+
+    For a bulk write that tells thousands of people (a results import): the texts stay
+    those of the services that call `notify`. The notifications `notify` returns inside the
+    block are not saved yet. A block left by an exception writes nothing (its transaction
+    rolls back anyway); a nested block leaves the writing to the outer one.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    Notification.objects.bulk_create(batch.notifications, batch_size=1000)
+    if batch.emails:
+        transaction.on_commit(partial(_send_emails, batch.emails), robust=True)
 
 
 def notify(*, recipients: Iterable[User], subject: str, body: str, url: str = "") -> list[Notification]:
@@ -46,11 +82,17 @@ def notify(*, recipients: Iterable[User], subject: str, body: str, url: str = ""
         return []
 
     now = timezone.now()
-    notifications = Notification.objects.bulk_create(
-        [Notification(recipient=user, subject=subject, body=body, url=url, created_at=now) for user in people.values()]
-    )
+    notifications = [
+        Notification(recipient=user, subject=subject, body=body, url=url, created_at=now) for user in people.values()
+    ]
     text = _email_text(body=body, url=url)
     messages = [EmailMessage(subject=subject, body=text, to=[user.email]) for user in people.values() if user.email]
+    batch = _batch.get()
+    if batch is not None:
+        batch.notifications += notifications
+        batch.emails += messages
+        return notifications
+    notifications = Notification.objects.bulk_create(notifications)
     if messages:
         transaction.on_commit(partial(_send_emails, messages), robust=True)
     return notifications
