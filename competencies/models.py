@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 MIN_LEVEL = 0
 MAX_LEVEL = 5
@@ -167,6 +168,10 @@ class CompetencyLevel(models.Model):
     evidence = GenericForeignKey("evidence_type", "evidence_id")
     evidence_note = models.CharField(max_length=255, blank=True)
     achieved_at = models.DateTimeField(default=timezone.now)
+    # When the evidence lapses (a licence valid 24 months); None: it never does. The stored
+    # level is not lowered when it passes: competencies.rules counts an expired level as a
+    # gap, and a new pass renews it.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -179,6 +184,10 @@ class CompetencyLevel(models.Model):
             models.UniqueConstraint(fields=["employee", "competency"], name="level_one_per_employee_competency"),
             models.CheckConstraint(condition=_level_in_range("level"), name="level_0_5"),
             models.CheckConstraint(condition=Q(source__in=LevelSource.values), name="level_source_valid"),
+        ]
+        indexes = [
+            # Serves the expiry report and the reminder command: levels lapsing before a date.
+            models.Index(fields=["expires_at"], condition=Q(expires_at__isnull=False), name="level_expiry"),
         ]
 
     def __str__(self) -> str:
@@ -252,3 +261,27 @@ class CareerPathStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.order}. {self.position}"
+
+
+class ExpiryReminder(models.Model):
+    """One reminder sent about one level lapsing, at one threshold (90 days before, 30, on the
+    day): what makes `send_expiry_reminders` idempotent. A renewed level has a new expiry
+    date, so its reminders start again."""
+
+    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+    days_before = models.PositiveSmallIntegerField(help_text=_("0: the reminder that the level has expired."))
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "competency", "expires_at", "days_before"], name="expiry_reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} · {self.competency.code}: {self.days_before} days before {self.expires_at:%Y-%m-%d}"

@@ -125,6 +125,11 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 # Online assessments: an answer may arrive this long after the deadline (network latency)
 # and still count; later ones are refused.
 ASSESSMENT_GRACE_SECONDS = env.int("ASSESSMENT_GRACE_SECONDS", default=5)
+# A level whose evidence lapses within this many days shows as expiring (amber).
+EXPIRY_WARNING_DAYS = env.int("EXPIRY_WARNING_DAYS", default=90)
+# Days before a level lapses when the employee and their supervisor are reminded (and on
+# the day itself): send_expiry_reminders.
+EXPIRY_REMINDER_DAYS = (90, 30)
 if not 1 <= AUDIT_RETENTION_DAYS <= 1095:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be from 1 to 1095 (three years).")
 LOGIN_URL = "login"

@@ -5,9 +5,10 @@ from datetime import date, timedelta
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from competencies.models import MAX_LEVEL, CompetencyLevel, LevelDescriptor, PositionTarget, level_label
-from competencies.rules import GapStatus, gap_expression
+from competencies.rules import GapStatus, counted_level_expression, gap_expression
 from competencies.selectors.gaps import GapReport, GapRow
 from hrportal.models import User
 from idp.models import ActivityType, IdpItem, ItemStatus, SuggestionDismissal
@@ -59,9 +60,16 @@ DEFAULT_ACTIVITY_BY_GAP = {
 WEEKS_PER_LEVEL = 12
 
 
+def _next_level(row: GapRow) -> int:
+    """One level at a time; an expired level is renewed at the level it had."""
+    return row.stored_level if row.expired else min(row.current + 1, MAX_LEVEL)
+
+
 def _suggestion_for(row: GapRow, descriptor: LevelDescriptor | None, today: date) -> Suggestion:
-    target_level = min(row.current + 1, MAX_LEVEL)
+    target_level = _next_level(row)
     activity_type, text = DEFAULT_ACTIVITY_BY_GAP[min(row.gap, 3)]
+    if row.expired:
+        activity_type, text = ActivityType.ASSESSMENT, _("Renew the expired level: pass its assessment again.")
     if descriptor and (descriptor.syllabus or descriptor.deliverable):
         parts = [
             f"Syllabus: {descriptor.syllabus}" if descriptor.syllabus else "",
@@ -91,17 +99,14 @@ def idp_suggestions(*, employee: User, report: GapReport, active_items: dict[int
     ][:MAX_SUGGESTIONS]
     if not rows:
         return []
-    wanted = {(row.competency_id, min(row.current + 1, MAX_LEVEL)) for row in rows}
+    wanted = {(row.competency_id, _next_level(row)) for row in rows}
     descriptors = {
         (d.competency_id, d.level): d
         for d in LevelDescriptor.objects.filter(competency_id__in=[r.competency_id for r in rows])
         if (d.competency_id, d.level) in wanted
     }
     today = timezone.localdate()
-    return [
-        _suggestion_for(row, descriptors.get((row.competency_id, min(row.current + 1, MAX_LEVEL))), today)
-        for row in rows
-    ]
+    return [_suggestion_for(row, descriptors.get((row.competency_id, _next_level(row))), today) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -123,13 +128,23 @@ def plan_sections(items: list[IdpItem]) -> list[PlanSection]:
 
 
 def with_gap(queryset: QuerySet[IdpItem]) -> QuerySet[IdpItem]:
-    """Annotate each item with its employee's current level and position target in its competency."""
+    """Annotate each item with its employee's current level (the level that counts: none once
+    expired) and position target in its competency, and the gap between them."""
     target = PositionTarget.objects.filter(position=OuterRef("employee__position"), competency=OuterRef("competency"))
     current = CompetencyLevel.objects.filter(employee=OuterRef("employee"), competency=OuterRef("competency"))
-    return queryset.annotate(
-        position_target=Subquery(target.values("target_level")[:1]),
-        current_level=Subquery(current.values("level")[:1]),
-    ).annotate(gap=gap_expression(target="position_target", level="current_level"))
+    return (
+        queryset.annotate(
+            position_target=Subquery(target.values("target_level")[:1]),
+            stored_level=Subquery(current.values("level")[:1]),
+            level_expires_at=Subquery(current.values("expires_at")[:1]),
+        )
+        .annotate(
+            current_level=counted_level_expression(
+                level="stored_level", expires_at="level_expires_at", now=timezone.now()
+            )
+        )
+        .annotate(gap=gap_expression(target="position_target", level="current_level"))
+    )
 
 
 def approval_queue(*, approver: User) -> list[IdpItem]:

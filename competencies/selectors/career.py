@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from competencies import rules
 from competencies.models import CareerPath, CareerPathStep, CompetencyLevel, PositionTarget
@@ -219,8 +220,13 @@ def talent_search(
     levels: dict[int, dict[int, int]] = defaultdict(dict)
     # A subquery rather than a list of ids: no limit on the number of SQL parameters.
     rows = CompetencyLevel.objects.filter(employee__in=candidates.values("pk"), competency_id__in=list(targets))
-    for employee_id, competency_id, level in rows.values_list("employee_id", "competency_id", "level"):
-        levels[employee_id][competency_id] = level
+    now = timezone.now()
+    for employee_id, competency_id, level, expires_at in rows.values_list(
+        "employee_id", "competency_id", "level", "expires_at"
+    ):
+        counted = rules.counted_level(level, expires_at=expires_at, now=now)
+        if counted is not None:
+            levels[employee_id][competency_id] = counted
     found = []
     for person in people:
         match = Match.from_levels(position, targets, levels.get(person.pk, {}))

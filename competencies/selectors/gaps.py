@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
 from competencies import rules
 from competencies.models import CompetencyLevel, PositionTarget, Proficiency, level_label
 from competencies.rules import GapStatus
@@ -20,10 +22,14 @@ class GapRow:
     name: str
     group: str
     target: int
-    current: int
+    current: int  # the level that counts (competencies.rules): 0 when none or expired
     has_level: bool
     evidence_note: str
     achieved_at: datetime | None
+    stored_level: int = 0  # the level on record, shown beside "expired" when it lapsed
+    expires_at: datetime | None = None
+    expired: bool = False
+    expiring: bool = False
 
     @property
     def gap(self) -> int:
@@ -31,7 +37,11 @@ class GapRow:
 
     @property
     def status(self) -> GapStatus:
-        return rules.gap_status(self.target, self.current)
+        return rules.gap_status(self.target, self.current, expired=self.expired)
+
+    @property
+    def stored_label(self) -> str:
+        return level_label(self.stored_level)
 
     @property
     def target_label(self) -> str:
@@ -78,6 +88,14 @@ class GapReport:
         return self._count(GapStatus.NOT_STARTED)
 
     @property
+    def expired(self) -> int:
+        return self._count(GapStatus.EXPIRED)
+
+    @property
+    def expiring(self) -> int:
+        return sum(1 for row in self.rows if row.expiring)
+
+    @property
     def progress_percent(self) -> int:
         """Share of the position's competencies that are met, rounded to a whole percent."""
         return round(100 * self.met / self.total) if self.total else 0
@@ -107,23 +125,40 @@ def employee_levels(*, employee: User) -> dict[int, CompetencyLevel]:
     return {
         level.competency_id: level
         for level in CompetencyLevel.objects.for_employee(employee).only(
-            "competency_id", "level", "evidence_note", "achieved_at"
+            "competency_id", "level", "evidence_note", "achieved_at", "expires_at"
         )
     }
 
 
-def _gap_row(target: PositionTarget, level: CompetencyLevel | None) -> GapRow:
+def counted_levels(levels: dict[int, CompetencyLevel], *, now: datetime | None = None) -> dict[int, int]:
+    """{competency id: the level that counts} from employee_levels' rows; expired levels are
+    left out, as no level (competencies.rules)."""
+    moment = now or timezone.now()
+    return {
+        competency_id: row.level
+        for competency_id, row in levels.items()
+        if rules.counted_level(row.level, expires_at=row.expires_at, now=moment) is not None
+    }
+
+
+def _gap_row(target: PositionTarget, level: CompetencyLevel | None, now: datetime) -> GapRow:
     competency = target.competency
+    expires_at = level.expires_at if level else None
+    stored = level.level if level else None
     return GapRow(
         competency_id=competency.pk,
         code=competency.code,
         name=competency.name,
         group=competency.group.name,
         target=target.target_level,
-        current=rules.current_level(level.level if level else None),
+        current=rules.current_level(rules.counted_level(stored, expires_at=expires_at, now=now)),
         has_level=level is not None,
         evidence_note=level.evidence_note if level else "",
         achieved_at=level.achieved_at if level else None,
+        stored_level=rules.current_level(stored),
+        expires_at=expires_at,
+        expired=stored is not None and rules.is_expired(expires_at, now),
+        expiring=stored is not None and rules.is_expiring(expires_at, now),
     )
 
 
@@ -137,6 +172,7 @@ def employee_gap_reports(
     employee: User,
     positions: Sequence[Position],
     levels: dict[int, CompetencyLevel] | None = None,
+    now: datetime | None = None,
 ) -> dict[int, GapReport]:
     """{position id: GapReport} of `employee` against each of `positions`' targets.
 
@@ -150,24 +186,25 @@ def employee_gap_reports(
     rows: dict[int, list[GapRow]] = {position.pk: [] for position in positions}
     targets = PositionTarget.objects.filter(position_id__in=rows).select_related("competency__group")
     for target in targets:
-        rows[target.position_id].append(_gap_row(target, levels.get(target.competency_id)))
+        rows[target.position_id].append(_gap_row(target, levels.get(target.competency_id), now or timezone.now()))
     return {
         position.pk: GapReport(employee=employee, rows=_sort_rows(rows[position.pk]), position=position)
         for position in positions
     }
 
 
-def employee_gaps(*, employee: User, position: Position | None = None) -> GapReport:
+def employee_gaps(*, employee: User, position: Position | None = None, now: datetime | None = None) -> GapReport:
     """Current against target for every competency of a position: `position` if given (the
     gap to another role), otherwise the employee's own. Two queries.
 
     Sorted by gap descending, then target descending, then code (see competencies.rules).
     """
     if position is not None:
-        return employee_gap_reports(employee=employee, positions=[position])[position.pk]
+        return employee_gap_reports(employee=employee, positions=[position], now=now)[position.pk]
     if employee.position_id is None:
         return GapReport(employee=employee, rows=[])
     targets = PositionTarget.objects.filter(position_id=employee.position_id).select_related("competency__group")
     levels = employee_levels(employee=employee)
-    rows = [_gap_row(target, levels.get(target.competency_id)) for target in targets]
+    moment = now or timezone.now()
+    rows = [_gap_row(target, levels.get(target.competency_id), moment) for target in targets]
     return GapReport(employee=employee, rows=_sort_rows(rows))

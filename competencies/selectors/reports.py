@@ -6,8 +6,8 @@ Definitions (the page's captions say the same):
 - An *assignment* is an (employee, competency) pair where the employee's position has a
   target (a PositionTarget row) in that competency.
 - The *current level*, the *gap* and *met* of an assignment are competencies.rules': the
-  employee's CompetencyLevel in it, no level counting as 0; gap = target − current; met
-  when gap ≤ 0.
+  employee's CompetencyLevel in it, no level (or an expired one) counting as 0; gap =
+  target − current; met when gap ≤ 0.
 - *Share met* = met assignments ÷ assignments.
 - *Average gap* = the average of max(gap, 0) over the assignments, so a level above its
   target does not offset a gap elsewhere.
@@ -49,9 +49,12 @@ The monthly series counts changes rather than replaying levels. An assignment is
 month end when it is met without a level plus the sum, over its history rows up to then,
 of met(target, new level) − met(target, the level before the row). The level before a row
 is its old_level (none: no level): the level services write the previous level there in
-the same transaction as the level, so it is the new level of the row before. Summing
-those ±1 steps with 12 conditional sums reads the history once and needs no window
-function (a LAG over 800,000 rows sorts them all, and was the slowest part).
+the same transaction as the level, so it is the new level of the row before. A level
+whose evidence expired adds one more step, at its expiry: met without a level − met at
+its level (only the current level's expiry is known, so a level renewed after a lapse
+shows as met through the lapse). Summing those ±1 steps with 12 conditional sums reads
+the history once and needs no window function (a LAG over 800,000 rows sorts them all,
+and was the slowest part).
 """
 
 from collections.abc import Sequence
@@ -63,7 +66,7 @@ from django.db import connection
 from django.utils import timezone
 
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, PositionTarget
-from competencies.rules import sql_met, sql_positive_gap
+from competencies.rules import sql_counted_level, sql_met, sql_positive_gap
 from hrportal.models import Position, Section, User
 
 MONTHS = 12
@@ -195,14 +198,17 @@ def _rows(sql: str, params: Sequence) -> list[tuple]:
         return cursor.fetchall()
 
 
-# The rule's SQL for an assignment, with and without a level row (a level of NULL).
+# The rule's SQL for an assignment, with and without a level row (a level of NULL). A level
+# row counts as its level, or as none once expired (at the `clock` of the query).
+_COUNTED = sql_counted_level("l.level", "l.expires_at", "(SELECT at FROM clock)")
 _RULE = {
     "met_no_level": sql_met("target_level", "NULL"),
     "gap_no_level": sql_positive_gap("target_level", "NULL"),
     "met_t_no_level": sql_met("t.target_level", "NULL"),
     "gap_t_no_level": sql_positive_gap("t.target_level", "NULL"),
-    "met_level": sql_met("t.target_level", "l.level"),
-    "gap_level": sql_positive_gap("t.target_level", "l.level"),
+    "met_level": sql_met("t.target_level", _COUNTED),
+    "gap_level": sql_positive_gap("t.target_level", _COUNTED),
+    "met_stored_level": sql_met("t.target_level", "l.level"),
     "met_new": sql_met("t.target_level", "h.new_level"),
     "met_old": sql_met("t.target_level", "h.old_level"),
 }
@@ -212,7 +218,8 @@ _RULE = {
 # Employees are inner-joined to their position's targets: one without any target has no
 # assignment.
 _CELLS_SQL = """
-WITH targets AS (
+WITH clock AS (SELECT %s AS at),
+targets AS (
     SELECT position_id, COUNT(*) AS n,
            SUM({met_no_level}) AS met_no_level,
            SUM({gap_no_level}) AS gap_no_level
@@ -247,7 +254,8 @@ GROUP BY u.section_id, s.name, u.position_id, p.name
 # Per competency: `assigned` multiplies each target's figures by the population of its
 # position; `levelled` adds what the level rows of those assignments change.
 _COMPETENCIES_SQL = """
-WITH per_position AS (
+WITH clock AS (SELECT %s AS at),
+per_position AS (
     SELECT u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u} GROUP BY u.position_id
 ),
 assigned AS (
@@ -277,15 +285,22 @@ LEFT JOIN levelled lv ON lv.competency_id = a.competency_id
 ORDER BY c.code
 """
 
-# The ±1 steps of every history row of a current assignment, summed up to each month end.
+# The ±1 steps of every history row of a current assignment, and the −1 of every level
+# that expires (at its expiry), summed up to each month end.
 _PROGRESS_SQL = """
 SELECT {sums}
 FROM (
-    SELECT h.changed_at, {met_new} - {met_old} AS step
+    SELECT h.changed_at AS at, {met_new} - {met_old} AS step
     FROM {history} h
     JOIN {user} lu ON lu.id = h.employee_id
     JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = h.competency_id
     WHERE {population_lu}
+    UNION ALL
+    SELECT l.expires_at AS at, {met_t_no_level} - {met_stored_level} AS step
+    FROM {level} l
+    JOIN {user} lu ON lu.id = l.employee_id
+    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
+    WHERE l.expires_at IS NOT NULL AND {population_lu}
 ) steps
 WHERE step <> 0
 """
@@ -322,12 +337,20 @@ def _sql(section_id: int | None, position_id: int | None) -> tuple[dict, list]:
     return {**_tables(), **_RULE, "population_u": population_u, "population_lu": population_lu}, params
 
 
-def group_figures(*, section_id: int | None = None, position_id: int | None = None) -> GroupTables:
-    """Figures by section and by position, and in total. One query."""
+def _clock(now: datetime | None) -> list:
+    """The parameter of a query's `clock`: the moment at which expired levels stop counting."""
+    return [connection.ops.adapt_datetimefield_value(now or timezone.now())]
+
+
+def group_figures(
+    *, section_id: int | None = None, position_id: int | None = None, now: datetime | None = None
+) -> GroupTables:
+    """Figures by section and by position, and in total, as levels count at `now`. One query."""
     sql, params = _sql(section_id, position_id)
     # PostgreSQL sums counts as numeric (Decimal): the figures are whole numbers.
     cells = [
-        _Cell(*row[:4], *(int(value) for value in row[4:])) for row in _rows(_CELLS_SQL.format(**sql), params + params)
+        _Cell(*row[:4], *(int(value) for value in row[4:]))
+        for row in _rows(_CELLS_SQL.format(**sql), _clock(now) + params + params)
     ]
     return GroupTables(
         total=_roll_up(cells, pk=None, name="All"),
@@ -337,8 +360,10 @@ def group_figures(*, section_id: int | None = None, position_id: int | None = No
     )
 
 
-def competency_figures(*, section_id: int | None = None, position_id: int | None = None) -> list[GroupFigures]:
-    """Figures by competency, ordered by code. One query."""
+def competency_figures(
+    *, section_id: int | None = None, position_id: int | None = None, now: datetime | None = None
+) -> list[GroupFigures]:
+    """Figures by competency, ordered by code, as levels count at `now`. One query."""
     sql, params = _sql(section_id, position_id)
     return [
         GroupFigures(
@@ -351,7 +376,7 @@ def competency_figures(*, section_id: int | None = None, position_id: int | None
             gap_total=int(gap_total),
             employees_in_gap=int(n) - int(met),
         )
-        for pk, code, name, n, met, gap_total in _rows(_COMPETENCIES_SQL.format(**sql), params + params)
+        for pk, code, name, n, met, gap_total in _rows(_COMPETENCIES_SQL.format(**sql), _clock(now) + params + params)
     ]
 
 
@@ -365,8 +390,8 @@ def progress_series(
     if groups.total.assignments:
         sql, params = _sql(section_id, position_id)
         cutoffs = [connection.ops.adapt_datetimefield_value(_after(end)) for end in ends]
-        sums = ", ".join("COALESCE(SUM(CASE WHEN changed_at < %s THEN step ELSE 0 END), 0)" for _ in ends)
-        (row,) = _rows(_PROGRESS_SQL.format(sums=sums, **sql), cutoffs + params)
+        sums = ", ".join("COALESCE(SUM(CASE WHEN at < %s THEN step ELSE 0 END), 0)" for _ in ends)
+        (row,) = _rows(_PROGRESS_SQL.format(sums=sums, **sql), cutoffs + params + params)
         steps = [int(value) for value in row]
     return [
         MonthPoint(month_end=end, met=groups.met_without_levels + step, assignments=groups.total.assignments)
@@ -375,20 +400,21 @@ def progress_series(
 
 
 def organisation_report(
-    *, today: date, section_id: int | None = None, position_id: int | None = None
+    *, today: date, section_id: int | None = None, position_id: int | None = None, now: datetime | None = None
 ) -> OrganisationReport:
     """The whole report for the population, optionally narrowed to a section and/or a position.
 
     Three queries (see the module docstring). `today` fixes the months of the series, so
     callers (and tests) choose the date.
     """
-    groups = group_figures(section_id=section_id, position_id=position_id)
+    now = now or timezone.now()
+    groups = group_figures(section_id=section_id, position_id=position_id, now=now)
     return OrganisationReport(
         today=today,
         total=groups.total,
         by_section=groups.by_section,
         by_position=groups.by_position,
-        by_competency=competency_figures(section_id=section_id, position_id=position_id),
+        by_competency=competency_figures(section_id=section_id, position_id=position_id, now=now),
         progress=progress_series(today=today, groups=groups, section_id=section_id, position_id=position_id),
     )
 

@@ -4,7 +4,10 @@ Three queries whatever the team size: members, their positions' targets, their l
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+
+from django.utils import timezone
 
 from competencies import rules
 from competencies.models import CompetencyLevel, PositionTarget, level_label
@@ -19,6 +22,7 @@ class CellKind(StrEnum):
     GAP_1 = "gap-1"
     GAP_2 = "gap-2"
     GAP_3 = "gap-3"  # a gap of 3 or more
+    EXPIRED = "expired"
     NOT_STARTED = "not-started"
     NOT_APPLICABLE = "na"
 
@@ -28,6 +32,7 @@ CELL_LABELS = {
     CellKind.GAP_1: "Gap of 1",
     CellKind.GAP_2: "Gap of 2",
     CellKind.GAP_3: "Gap of 3 or more",
+    CellKind.EXPIRED: "Expired",
     CellKind.NOT_STARTED: "Not started",
     CellKind.NOT_APPLICABLE: "Not applicable",
 }
@@ -36,7 +41,8 @@ CELL_LABELS = {
 @dataclass(frozen=True)
 class Cell:
     target: int | None  # None: not applicable for this member's position
-    current: int
+    current: int  # the level that counts (competencies.rules): 0 when none or expired
+    expired: bool = False
 
     @property
     def gap(self) -> int:
@@ -50,9 +56,11 @@ class Cell:
     def kind(self) -> CellKind:
         if self.target is None:
             return CellKind.NOT_APPLICABLE
-        status = rules.gap_status(self.target, self.current)
+        status = rules.gap_status(self.target, self.current, expired=self.expired)
         if status == GapStatus.MET:
             return CellKind.MET
+        if status == GapStatus.EXPIRED:
+            return CellKind.EXPIRED
         if status == GapStatus.NOT_STARTED:
             return CellKind.NOT_STARTED
         return {1: CellKind.GAP_1, 2: CellKind.GAP_2}.get(self.gap, CellKind.GAP_3)
@@ -131,8 +139,11 @@ COLUMN_SORTS = {
 }
 
 
-def team_heatmap(*, members: list[User], row_sort: str = "name", column_sort: str = "code") -> TeamHeatmap:
+def team_heatmap(
+    *, members: list[User], row_sort: str = "name", column_sort: str = "code", now: datetime | None = None
+) -> TeamHeatmap:
     """Heatmap of `members` (users with position loaded) over every competency any of their positions targets."""
+    now = now or timezone.now()
     position_ids = {m.position_id for m in members if m.position_id}
     targets: dict[int, dict[int, int]] = {}  # position → competency → target
     competencies = {}
@@ -140,22 +151,28 @@ def team_heatmap(*, members: list[User], row_sort: str = "name", column_sort: st
         targets.setdefault(target.position_id, {})[target.competency_id] = target.target_level
         competencies[target.competency_id] = target.competency
     levels = {
-        (employee_id, competency_id): level
-        for employee_id, competency_id, level in CompetencyLevel.objects.filter(
+        (employee_id, competency_id): (level, expires_at)
+        for employee_id, competency_id, level, expires_at in CompetencyLevel.objects.filter(
             employee__in=members, competency_id__in=competencies
-        ).values_list("employee_id", "competency_id", "level")
+        ).values_list("employee_id", "competency_id", "level", "expires_at")
     }
     competency_ids = sorted(competencies, key=lambda cid: competencies[cid].code)
     rows = []
     for member in members:
         member_targets = targets.get(member.position_id or 0, {})
         row = TeamRow(employee=member)
-        row.cells = [
-            Cell(member_targets.get(cid), rules.current_level(levels.get((member.pk, cid)))) for cid in competency_ids
-        ]
+        row.cells = [_cell(member_targets.get(cid), levels.get((member.pk, cid)), now) for cid in competency_ids]
         rows.append(row)
     columns = [_column(competencies[cid], [row.cells[i] for row in rows]) for i, cid in enumerate(competency_ids)]
     return _sorted(TeamHeatmap(rows=rows, columns=columns), row_sort, column_sort)
+
+
+def _cell(target: int | None, level: tuple[int, datetime | None] | None, now: datetime) -> Cell:
+    if level is None:
+        return Cell(target, rules.current_level(None))
+    stored, expires_at = level
+    counted = rules.counted_level(stored, expires_at=expires_at, now=now)
+    return Cell(target, rules.current_level(counted), expired=rules.is_expired(expires_at, now))
 
 
 def _column(competency, cells: list[Cell]) -> TeamColumn:

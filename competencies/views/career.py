@@ -26,7 +26,13 @@ from competencies.selectors.career import (
     position_ranking,
     talent_search,
 )
-from competencies.selectors.gaps import GapReport, employee_gap_reports, employee_levels, level_labels
+from competencies.selectors.gaps import (
+    GapReport,
+    counted_levels,
+    employee_gap_reports,
+    employee_levels,
+    level_labels,
+)
 from hrportal.models import Position, Section, User
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.typing import AuthenticatedRequest
@@ -140,9 +146,7 @@ def career(request: AuthenticatedRequest) -> HttpResponse:
         )
         for key, position, paths in shown
     ]
-    ranking = position_ranking(
-        positions=positions, levels={competency_id: row.level for competency_id, row in levels.items()}
-    )
+    ranking = position_ranking(positions=positions, levels=counted_levels(levels))
     context = {
         "employee": employee,
         "current_position": by_id.get(employee.position_id) if employee.position_id else None,
