@@ -36,6 +36,7 @@ from assessments.models import (
     Question,
     ReviewStatus,
 )
+from assessments.result_admin import ResultAdminPagesMixin, VoidedFilter
 from assessments.services import result_record
 from assessments.services.question_bank import (
     MAX_OPTIONS,
@@ -885,12 +886,14 @@ class ResultRecordForm(forms.ModelForm):
 
 
 @admin.register(AssessmentResult)
-class AssessmentResultAdmin(admin.ModelAdmin):
-    """Results are immutable: HC records new ones here and views old ones read-only."""
+class AssessmentResultAdmin(ResultAdminPagesMixin, admin.ModelAdmin):
+    """Results are immutable: HC records new ones here and views old ones read-only; HC may
+    void one (or a wrong file's worth) with a reason, and export them (assessments.result_admin)."""
 
     form = ResultRecordForm
-    list_display = ("employee", "assessment", "score", "passed", "completed_at", "recorded_by")
-    list_filter = ("passed", "assessment__category", "assessment")
+    list_display = ("employee", "assessment", "score", "passed", "completed_at", "recorded_by", "voided")
+    list_filter = (VoidedFilter, "passed", "assessment__category", "assessment")
+    actions = ("void_selected",)
     search_fields = (
         *EMPLOYEE_SEARCH_FIELDS,
         "assessment__title",
@@ -915,6 +918,7 @@ class AssessmentResultAdmin(admin.ModelAdmin):
                 "recorded_by",
                 "recorded_at",
                 "levels_granted",
+                *(("voided_when", "void_reason") if obj.is_voided else ()),
             )
         return ("employee", "assessment", "score", "completed_at")
 

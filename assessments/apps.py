@@ -12,6 +12,8 @@ class AssessmentsConfig(AppConfig):
     ] + [
         "view_assessmentresult",
         "add_assessmentresult",
+        # A result is never edited: "change" is the permission to void one (assessments.result_admin).
+        "change_assessmentresult",
         *(
             f"{action}_{model}"
             for model in ("question", "answeroption")
