@@ -585,6 +585,34 @@ POST_PROBES: tuple[Route, ...] = (
         method="POST",
         data={"post": "yes"},
     ),
+    Route(
+        "admin:assessments_assessmentresult_void",
+        f"{NOT_STAFF} 200 403 200",
+        Kind.RESULT,
+        "object_id",
+        method="POST",
+        data={"reason": " "},
+        note="a void needs a reason: the form comes back",
+    ),
+    Route(
+        "admin:assessments_assessmentresult_changelist",
+        f"{NOT_STAFF} " + " ".join(["302>admin:assessments_assessmentresult_changelist"] * 3),
+        Kind.RESULT,
+        "",
+        method="POST",
+        data={"action": "void_selected", "_selected_action": "{id}", "confirm": "yes", "reason": "Wrong file"},
+        changes_nothing_for=(Role.HC_OWNER,),
+        note="the bulk void refuses, whole, a selection holding the asker's own result",
+    ),
+    Route(
+        "admin:assessments_assessmentresult_void",
+        f"{NOT_STAFF} 302>admin:assessments_assessmentresult_change 403 302>admin:assessments_assessmentresult_change",
+        Kind.RESULT,
+        "object_id",
+        method="POST",
+        data={"reason": "Answers shared in a chat group."},
+        note="HC void others' results, never their own (voided already: back to the result's page)",
+    ),
 )
 
 
@@ -708,7 +736,20 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         note="read-only: written by the attempt services only",
     ),
     AdminModel("assessments.competencymapping", Kind.MAPPING, A, A, A, A, A),
-    AdminModel("assessments.assessmentresult", Kind.RESULT, A, A, A, NO, A, note="recorded, never edited"),
+    AdminModel(
+        "assessments.assessmentresult",
+        Kind.RESULT,
+        A,
+        A,
+        A,
+        NO,
+        A,
+        extra=(
+            AdminView("assessments_assessmentresult_export", A),
+            AdminView("assessments_assessmentresult_void", "200 403 200", arg="object_id"),
+        ),
+        note="recorded, never edited; HC void others' results, never their own",
+    ),
     AdminModel("idp.idpitem", Kind.DRAFT_ITEM, A, NO, A, NO, A, note="changed by the workflow only"),
 )
 
