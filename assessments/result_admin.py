@@ -27,12 +27,11 @@ from django.utils.translation import ngettext
 
 from assessments.models import Assessment, AssessmentResult
 from assessments.results_export import ResultExportFilter, results_dataset, results_export_filename
-from assessments.services.voiding import ResultAlreadyVoided, result_void, result_void_preview
+from assessments.services.voiding import VOID_PERMISSION, ResultAlreadyVoided, result_void, result_void_preview
 from competencies.models import CompetencyLevelHistory, LevelSource, level_label
 from hrportal.models import Position, Section, User
 from hrportal.spreadsheets import FORMATS, download_response
 
-VOID_PERMISSION = "assessments.change_assessmentresult"
 REASON_MAX_LENGTH = 1000
 
 

@@ -5,7 +5,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from assessments.models import AssessmentResult
 from assessments.services import result_record
 from assessments.services.voiding import ResultAlreadyVoided, result_void
 from competencies.models import CompetencyLevel, LevelSource
-from hrportal.models import Notification
+from hrportal.models import HC_GROUP_NAME, Notification, User
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
 from tests.competencies.factories import CompetencyFactory
 from tests.hrportal.factories import UserFactory
@@ -179,6 +180,20 @@ def test_staff_outside_hc_and_hc_without_the_permission_are_refused(client, cast
     client.force_login(cast.employee)  # not staff at all
     assert client.post(_void_url(result), {"reason": "Probe"}).status_code == 403
 
+    result.refresh_from_db()
+    assert not result.is_voided
+
+
+def test_hc_whose_group_lacks_the_void_permission_are_refused(client, cast, gsh):
+    result = _pass(cast.employee, _exam(gsh, 2, "GSH Basic"))
+    Group.objects.get(name=HC_GROUP_NAME).permissions.remove(Permission.objects.get(codename="change_assessmentresult"))
+    hc = User.objects.get(pk=cast.hc.pk)  # permissions are cached per instance
+    client.force_login(hc)
+
+    assert "Void this result" not in client.get(_change_url(result)).content.decode()
+    assert client.post(_void_url(result), {"reason": "Probe"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        result_void(result=result, reason="Probe", by=hc)
     result.refresh_from_db()
     assert not result.is_voided
 

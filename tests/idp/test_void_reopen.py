@@ -175,3 +175,15 @@ def test_passing_again_after_the_void_closes_the_item_again(cast, exam):
     item.refresh_from_db()
     assert item.status == ItemStatus.VERIFIED
     assert item.transitions.order_by("pk").last().result == again
+
+
+def test_voiding_through_the_admin_reopens_the_item(client, cast, exam):
+    item = _started_item(cast, exam)
+    result = _pass(cast, exam[0])
+    client.force_login(cast.hc_employee)  # HC, but not the result's owner
+
+    client.post(reverse("admin:assessments_assessmentresult_void", args=[result.pk]), {"reason": "Wrong file"})
+
+    item.refresh_from_db()
+    assert (item.status, item.verified_level) == (ItemStatus.IN_PROGRESS, None)
+    assert item.transitions.order_by("pk").last().by == cast.hc_employee
