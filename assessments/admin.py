@@ -892,7 +892,14 @@ class AssessmentResultAdmin(ResultAdminPagesMixin, admin.ModelAdmin):
 
     form = ResultRecordForm
     list_display = ("employee", "assessment", "score", "passed", "completed_at", "recorded_by", "voided")
-    list_filter = (VoidedFilter, "passed", "assessment__category", "assessment")
+    # "import": a wrong file's results, to void them with one action.
+    list_filter = (
+        VoidedFilter,
+        "passed",
+        "assessment__category",
+        "assessment",
+        ("import_batch", admin.RelatedOnlyFieldListFilter),
+    )
     actions = ("void_selected",)
     search_fields = (
         *EMPLOYEE_SEARCH_FIELDS,

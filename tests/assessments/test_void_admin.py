@@ -354,3 +354,24 @@ def test_the_bulk_action_is_not_offered_to_staff_who_may_not_void(client, cast, 
 
     result.refresh_from_db()
     assert not result.is_voided
+
+
+def test_a_wrong_files_results_are_found_by_their_import_and_voided_together(client, cast, gsh):
+    from assessments.models import ResultImport
+
+    exam = _exam(gsh, 2, "GSH Basic")
+    batch = ResultImport.objects.create(file_name="wrong-course.csv", shape="long", imported_by=cast.hc)
+    from_file = [_pass(cast.employee, exam), _pass(cast.colleague, exam)]
+    AssessmentResult.objects.filter(pk__in=[r.pk for r in from_file]).update(import_batch=batch)
+    other = _pass(cast.employee, exam, days_ago=30)
+    client.force_login(cast.hc_employee)
+
+    listed = client.get(reverse(CHANGELIST), {"import_batch__id__exact": batch.pk}).content.decode()
+    assert sorted(_listed(listed)) == sorted(r.pk for r in from_file)
+    _confirm(client, from_file, "The LMS sent the wrong course")
+
+    assert set(AssessmentResult.objects.filter(voided_at__isnull=False).values_list("pk", flat=True)) == {
+        r.pk for r in from_file
+    }
+    other.refresh_from_db()
+    assert not other.is_voided and _level(cast.employee, gsh) == 2  # the other pass still supports it
