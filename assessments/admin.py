@@ -48,7 +48,7 @@ from assessments.services.question_bank import (
     question_bank_import_plan,
     question_problems,
 )
-from competencies.models import CompetencyLevelHistory, level_label
+from competencies.models import CompetencyLevelHistory, LevelSource, level_label
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, ImportOptions, SpreadsheetImporter, SpreadsheetImportForm
 from hrportal.audit import audit_event
 from hrportal.models import AuditEvent, User
@@ -925,7 +925,7 @@ class AssessmentResultAdmin(ResultAdminPagesMixin, admin.ModelAdmin):
                 "recorded_by",
                 "recorded_at",
                 "levels_granted",
-                *(("voided_when", "void_reason") if obj.is_voided else ()),
+                *(("voided_when", "void_reason", "voided_levels") if obj.is_voided else ()),
             )
         return ("employee", "assessment", "score", "completed_at")
 
@@ -940,9 +940,15 @@ class AssessmentResultAdmin(ResultAdminPagesMixin, admin.ModelAdmin):
 
     @admin.display(description=_lazy("levels this result raised"))
     def levels_granted(self, obj: AssessmentResult) -> str:
-        rows = CompetencyLevelHistory.objects.filter(
-            evidence_type__app_label="assessments", evidence_type__model="assessmentresult", evidence_id=obj.pk
-        ).select_related("competency")
+        # A void's fall-backs name the result too; they are listed apart (voided_levels).
+        rows = (
+            CompetencyLevelHistory.objects.filter(
+                evidence_type__app_label="assessments", evidence_type__model="assessmentresult", evidence_id=obj.pk
+            )
+            .exclude(source=LevelSource.VOIDED)
+            .select_related("competency")
+            .order_by("changed_at", "pk")
+        )
         if not rows:
             return _("None.")
         return format_html_join(

@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -218,6 +219,22 @@ class ResultAdminPagesMixin(_ModelAdminBase):
         if obj.voided_at is None:
             return "–"
         return _("%(when)s by %(who)s") % {"when": _when(obj.voided_at), "who": obj.voided_by}
+
+    @admin.display(description=_lazy("levels that fell back when it was voided"))
+    def voided_levels(self, obj: AssessmentResult) -> str:
+        rows = CompetencyLevelHistory.objects.filter(
+            evidence_type__app_label="assessments",
+            evidence_type__model="assessmentresult",
+            evidence_id=obj.pk,
+            source=LevelSource.VOIDED,
+        ).select_related("competency")
+        if not rows:
+            return _("None: other evidence supported them, or it had raised none.")
+        return format_html_join(
+            "",
+            "<div>{}: {} → {}</div>",
+            ((h.competency, level_label(h.old_level), level_label(h.new_level)) for h in rows.order_by("pk")),
+        )
 
     # --- Voiding one result ---------------------------------------------------------------------
 

@@ -88,6 +88,9 @@ def test_hc_voids_a_result_from_its_page_and_the_level_falls_to_0(client, cast, 
     # The page now shows the void and offers no second one.
     assert "Answers shared in a group chat" in html and f"by {cast.hc}" in html
     assert f'href="{_void_url(result)}"' not in html
+    raised, fell = html.split("Levels this result raised", 1)[1].split("Levels that fell back when it was voided", 1)
+    assert "GSH General safety: – → 2 · Intermediate" in raised and "→ 0 · None" not in raised
+    assert "GSH General safety: 2 · Intermediate → 0 · None" in fell
     assert Notification.objects.filter(recipient=cast.employee, subject__contains="voided").exists()
 
 
