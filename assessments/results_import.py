@@ -1,0 +1,1272 @@
+"""Importing assessment results in bulk: a season's results from a CSV or XLSX file.
+
+Two shapes, told apart by the header row:
+
+- long, one row per result: `employee_number` (or `email`, or `username`), `assessment`
+  (its code or its title), `score` (percent) and `completed_at`; other columns are
+  ignored and listed as ignored. The results export writes these columns, so an exported
+  file imports again as duplicates only.
+- wide, as an LMS gradebook (Moodle's grade export) writes it: one row per person,
+  identity columns ("Employee number", "ID number", "Email address", "Username"),
+  personal and aggregate columns that are ignored ("First name", "Course total", …), and
+  one column per assessment, headed like `Quiz: GSH Basic (Percentage)`. The type prefix
+  ("Quiz:") and the display suffix ("(Percentage)") are looked through; what is left must
+  be an assessment's title or code, or the column must be mapped (by the caller, or by a
+  remembered ResultColumnMapping). The file has no completion dates: the caller gives one
+  for the whole file.
+
+Values. A score is a percentage: "80", "80.5", "80,5", "80.00 %"; "-" or an empty cell is
+no grade (skipped). A completion is a date or a date-time, ISO 8601 ("2026-03-01",
+"2026-03-01 14:30", "2026-03-01T14:30:00+07:00") or day first ("01/03/2026",
+"1.3.2026 14:30"); without a time zone it is in the portal's TIME_ZONE, and a date alone
+is that day at 00:00, so the same file imported again names the same attempts.
+
+The rules are result_record's, done set-based: a result is immutable (the same attempt
+again is a duplicate, skipped; with another score, an error), a level never falls, the
+mappings grant through assessments.services.results.levels_granted_by, and each employee's
+new results are taken in completion order as if recorded one by one, so the level history
+is what sequential recording would have written. A file with any error imports nothing.
+
+The audit trail of an import is one audit entry (event "import") naming its ResultImport,
+with its counts: the bulk writes do not go through save(), so django-auditlog does not see
+each result and level; every result points to its ResultImport and every history row names
+its result as evidence.
+"""
+
+import difflib
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as clock_time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Max
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from assessments.models import (
+    Assessment,
+    AssessmentResult,
+    CompetencyMapping,
+    ImportShape,
+    ImportStatus,
+    ResultColumnMapping,
+    ResultImport,
+)
+from assessments.services.results import FUTURE_TOLERANCE, levels_granted_by, result_passes, results_listeners
+from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
+from competencies.services import LevelChange, notify_level_changes
+from hrportal.audit import audit_event
+from hrportal.models import AuditEvent, User
+from hrportal.notifications import notifications_batched
+from hrportal.spreadsheets import (
+    OTHER_SYSTEMS_CSV,
+    ErrorList,
+    ImportFileError,
+    ImportPlan,
+    PlanSection,
+    Table,
+    cell_place,
+    cell_text,
+    column_letter,
+    read_table,
+    shorten,
+)
+
+IGNORE = "-"  # a column mapped to this is ignored
+# How many lines a preview lists of a long, uniform section (new results, duplicates); the
+# counts are always complete. Level changes are always listed in full.
+PREVIEW_LINES = 200
+# Results written per round of bulk statements; the progress moves after each round.
+WRITE_CHUNK = 2_000
+
+# Identity columns, by header with everything but letters and digits removed and folded.
+_IDENTITY_HEADERS = {
+    "employeenumber": "employee_number",
+    "employeeno": "employee_number",
+    "idnumber": "employee_number",  # Moodle's "ID number" is the employee number
+    "email": "email",
+    "emailaddress": "email",
+    "username": "username",
+}
+# The order in which a row's identity cells are believed: the number is what HC keeps.
+_IDENTITY_ORDER = ("employee_number", "email", "username")
+# Columns of a gradebook that are about the person or the export, not a grade.
+_IGNORED_HEADERS = {
+    "firstname",
+    "surname",
+    "lastname",
+    "fullname",
+    "name",
+    "institution",
+    "department",
+    "section",
+    "position",
+    "phone",
+    "lastdownloadedfromthiscourse",
+}
+_AGGREGATE = re.compile(r"^(course|category) total\b")
+# "Quiz: GSH Basic (Percentage)": a one-word type prefix and a display-type suffix.
+_TYPE_PREFIX = re.compile(r"^\s*[^\W\d_]+\s*:\s*")
+_DISPLAY_SUFFIX = re.compile(r"\s*\(\s*(percentage|real|letter|points|grade|score|%)\s*\)\s*$", re.IGNORECASE)
+_LETTER_SUFFIX = re.compile(r"\(\s*letter\s*\)\s*$", re.IGNORECASE)
+_PERCENTAGE_SUFFIX = re.compile(r"\(\s*percentage\s*\)\s*$", re.IGNORECASE)
+_SCORE = re.compile(r"^(\d{1,3})(?:[.,](\d+))?$")
+_NO_GRADE = {"", "-", "–", "—"}
+_DAY_FIRST = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"  # 01/03/2026 14:30
+)
+_LONG_COLUMNS = ("assessment", "score", "completed_at")
+
+
+def column_key(header: str) -> str:
+    """How a gradebook column is remembered: folded, with single spaces ("quiz: gsh basic (real)")."""
+    return " ".join(str(header).casefold().split())
+
+
+def _squashed(header: str) -> str:
+    return re.sub(r"[\W_]+", "", str(header).casefold())
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def assessment_name_candidates(header: str) -> list[str]:
+    """What a column header may name: the header without its display suffix, then also
+    without its type prefix ("Quiz: GSH Basic (Real)" → "Quiz: GSH Basic", "GSH Basic").
+    The full name comes first, so a title that itself holds a colon still matches."""
+    name = _DISPLAY_SUFFIX.sub("", str(header)).strip()
+    candidates = [name]
+    stripped = _TYPE_PREFIX.sub("", name, count=1).strip()
+    if stripped and stripped != name:
+        candidates.append(stripped)
+    return candidates
+
+
+# Values
+
+
+def parse_score(value: Any) -> Decimal | None:
+    """The percentage a cell holds ("80", "80,5", "80.00 %", 80.5), to 2 places; None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None
+    else:
+        text = str(value).replace("\u00a0", " ").strip().removesuffix("%").strip()
+        match = _SCORE.match(text)
+        if not match:
+            return None
+        number = Decimal(f"{match[1]}.{match[2] or '0'}")
+    if not number.is_finite():
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def parse_completed_at(value: Any) -> datetime | None:
+    """The aware moment a cell names (see the module's docstring), or None if it names none."""
+    tz = timezone.get_default_timezone()
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, clock_time())
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        match = _DAY_FIRST.match(text)
+        try:
+            if match:
+                day, month, year, hour, minute, second = (int(part) if part else 0 for part in match.groups())
+                moment = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 (made aware below)
+            else:
+                moment = datetime.fromisoformat(text.replace(" ", "T", 1) if len(text) > 10 else text)
+        except ValueError:
+            return None
+    return timezone.make_aware(moment, tz) if timezone.is_naive(moment) else moment
+
+
+def _date_error(place: str, value: Any) -> str:
+    return _('%(place)s: "%(value)s" is not a date: write it as 2026-03-01 (or 2026-03-01 14:30, or 01/03/2026).') % {
+        "place": place,
+        "value": shorten(cell_text(value), 40),
+    }
+
+
+def _future_error(place: str, moment: datetime) -> str:
+    return _("%(place)s: %(moment)s is in the future.") % {
+        "place": place,
+        "moment": timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+# What the file says
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One result the file names, resolved to ids."""
+
+    line: int
+    column: str  # the header of the score's column (long: "score")
+    employee_id: int
+    assessment_id: int
+    score: Decimal
+    completed_at: datetime
+
+    @property
+    def attempt(self) -> tuple[int, int, datetime]:
+        return (self.employee_id, self.assessment_id, self.completed_at)
+
+
+@dataclass(frozen=True)
+class PlannedLevelChange:
+    """One level history row the import will write, in the order it writes them."""
+
+    line: int
+    employee_id: int
+    employee: str  # "Ana Lee (E00012)"
+    competency_id: int
+    competency: str  # "SAF01 Safe work"
+    old_level: int | None
+    new_level: int
+
+    def __str__(self) -> str:
+        return _("%(employee)s, %(competency)s: %(old)s → %(new)s (line %(line)s)") % {
+            "employee": self.employee,
+            "competency": self.competency,
+            "old": level_label(self.old_level or 0),
+            "new": level_label(self.new_level),
+            "line": self.line,
+        }
+
+
+@dataclass
+class ResultsPlan(ImportPlan):
+    """What importing a results file would do. Built by results_import_plan, written by
+    results_import_apply. Re-planning an imported file gives an empty plan."""
+
+    file_name: str
+    shape: str
+    new_results: list[ResultRow] = field(default_factory=list)
+    duplicates: list[ResultRow] = field(default_factory=list)  # already recorded
+    repeated: list[str] = field(default_factory=list)  # the same result twice in the file
+    no_grade: list[str] = field(default_factory=list)  # "-" or empty cells
+    columns_mapped: list[str] = field(default_factory=list)
+    columns_ignored: list[str] = field(default_factory=list)
+    level_changes: list[PlannedLevelChange] = field(default_factory=list)
+    recorded_by_id: int | None = None
+    # What the rows refer to, loaded once for the plan and reused by apply.
+    _employees: dict[int, User] = field(default_factory=dict, repr=False, compare=False)
+    _assessments: dict[int, Assessment] = field(default_factory=dict, repr=False, compare=False)
+
+    def sections(self) -> list[PlanSection]:
+        return [
+            PlanSection(_("New results"), _capped([self._row_line(row) for row in self.new_results])),
+            PlanSection(_("Level changes"), [str(change) for change in self.level_changes]),
+            PlanSection(
+                _("Duplicates skipped"),
+                _capped([self._row_line(row) for row in self.duplicates]),
+                is_change=False,
+                note=_("Already recorded with the same score: results are never recorded twice."),
+            ),
+            PlanSection(
+                _("Repeated in the file"),
+                _capped(self.repeated),
+                is_change=False,
+                note=_("The same result on another line as well: it counts once."),
+            ),
+            PlanSection(_("No grade"), _capped(self.no_grade), is_change=False, note=_('Empty or "-": skipped.')),
+            PlanSection(_("Columns mapped"), self.columns_mapped, is_change=False),
+            PlanSection(_("Columns ignored"), self.columns_ignored, is_change=False),
+        ]
+
+    def summary(self) -> str:
+        """Complete counts (the sections list at most PREVIEW_LINES lines of a long list)."""
+        parts = [
+            _("New results: %(count)s") % {"count": f"{len(self.new_results):,}"},
+            _("Level changes: %(count)s") % {"count": f"{len(self.level_changes):,}"},
+            _("Duplicates skipped: %(count)s") % {"count": f"{len(self.duplicates):,}"},
+        ]
+        if self.no_grade:
+            parts.append(_("No grade: %(count)s") % {"count": f"{len(self.no_grade):,}"})
+        return "; ".join(parts) + "."
+
+    @property
+    def employees_with_changes(self) -> int:
+        return len({change.employee_id for change in self.level_changes})
+
+    def _row_line(self, row: ResultRow) -> str:
+        return _("%(employee)s, %(assessment)s: %(score)s %% on %(day)s (line %(line)s)") % {
+            "employee": _person(self._employees[row.employee_id]),
+            "assessment": self._assessments[row.assessment_id].title,
+            "score": f"{row.score.normalize():f}",
+            "day": timezone.localtime(row.completed_at).strftime("%Y-%m-%d %H:%M"),
+            "line": row.line,
+        }
+
+
+def _capped(lines: list[str]) -> list[str]:
+    if len(lines) <= PREVIEW_LINES:
+        return lines
+    more = len(lines) - PREVIEW_LINES
+    return [
+        *lines[:PREVIEW_LINES],
+        ngettext("…and %(count)s more.", "…and %(count)s more.", more) % {"count": f"{more:,}"},
+    ]
+
+
+def _person(user: User) -> str:
+    if user.employee_number:
+        return f"{user.display_name} ({user.employee_number})"
+    return user.display_name
+
+
+# Finding assessments and employees by what a file calls them
+
+
+class AssessmentNames:
+    """Every assessment by code and by title, matched ignoring case and extra spaces."""
+
+    def __init__(self, assessments: Iterable[Assessment]) -> None:
+        self.by_id: dict[int, Assessment] = {}
+        self._by_code: dict[str, Assessment] = {}
+        self._by_title: dict[str, list[Assessment]] = defaultdict(list)
+        for assessment in assessments:
+            self.by_id[assessment.pk] = assessment
+            if assessment.code:
+                self._by_code[_name_key(assessment.code)] = assessment
+            self._by_title[_name_key(assessment.title)].append(assessment)
+
+    def find(self, name: str) -> tuple[Assessment | None, str]:
+        """(the assessment `name` names, "") or (None, why not: unknown or ambiguous)."""
+        key = _name_key(name)
+        if key in self._by_code:
+            return self._by_code[key], ""
+        same_title = self._by_title.get(key, [])
+        if len(same_title) == 1:
+            return same_title[0], ""
+        if same_title:
+            return None, _(
+                '"%(name)s" is the title of %(count)s assessments (%(which)s): name it by its code instead.'
+            ) % {
+                "name": name,
+                "count": len(same_title),
+                "which": "; ".join(
+                    f"{a} [{a.code}]" if a.code else _("%(assessment)s, no code yet") % {"assessment": a}
+                    for a in same_title
+                ),
+            }
+        return None, _('there is no assessment with the code or title "%(name)s".') % {"name": name}
+
+    def find_in_header(self, header: str) -> tuple[Assessment | None, str]:
+        """The assessment a gradebook column names (see assessment_name_candidates)."""
+        why = ""
+        for candidate in assessment_name_candidates(header):
+            assessment, why = self.find(candidate)
+            if assessment is not None:
+                return assessment, ""
+        return None, why  # about the name without prefix and suffix: what HC recognises
+
+
+@dataclass
+class _People:
+    """The employees a file names, by each kind of identity, loaded in one query."""
+
+    by_kind: dict[str, dict[str, User]]
+    hints: dict[str, str]
+
+    @classmethod
+    def load(cls, values: dict[str, set[str]]) -> "_People":
+        from django.db.models import Q
+
+        numbers, emails, usernames = values["employee_number"], values["email"], values["username"]
+        by_kind: dict[str, dict[str, User]] = {kind: {} for kind in _IDENTITY_ORDER}
+        if numbers or emails or usernames:
+            users = User.objects.annotate(email_folded=Lower("email")).filter(
+                Q(employee_number__in=numbers) | Q(email_folded__in=emails) | Q(username__in=usernames)
+            )
+            for user in users:
+                if user.employee_number in numbers:
+                    by_kind["employee_number"][user.employee_number] = user
+                if user.email and user.email.casefold() in emails:
+                    by_kind["email"][user.email.casefold()] = user
+                if user.username in usernames:
+                    by_kind["username"][user.username] = user
+        unknown = sorted(numbers - by_kind["employee_number"].keys())
+        hints: dict[str, str] = {}
+        if unknown:
+            # Cheap enough once per file: every number, for "did you mean" on at most 20 typos.
+            known = list(User.objects.exclude(employee_number=None).values_list("employee_number", flat=True))
+            for number in unknown[:20]:
+                close = difflib.get_close_matches(number, known, n=2, cutoff=0.7)
+                # Two equally close numbers: a guess between them would mislead.
+                if close and (len(close) == 1 or _likeness(number, close[0]) > _likeness(number, close[1])):
+                    hints[number] = close[0]
+        return cls(by_kind=by_kind, hints=hints)
+
+
+def _likeness(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+# Reading the file into rows
+
+
+@dataclass
+class _Reading:
+    shape: str
+    rows: list[ResultRow] = field(default_factory=list)
+    no_grade: list[str] = field(default_factory=list)
+    columns_mapped: list[str] = field(default_factory=list)
+    columns_ignored: list[str] = field(default_factory=list)
+    employees: dict[int, User] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Column:
+    index: int
+    header: str
+    assessment: Assessment
+
+
+def _identity_columns(table: Table) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        kind = _IDENTITY_HEADERS.get(_squashed(header))
+        if kind and kind not in found:
+            found[kind] = index
+    return found
+
+
+def _identity_values(table: Table, identity: dict[str, int]) -> dict[str, set[str]]:
+    values: dict[str, set[str]] = {kind: set() for kind in _IDENTITY_ORDER}
+    for _line, row in table.lines():
+        for kind, index in identity.items():
+            text = cell_text(row[index]).strip()
+            if text:
+                values[kind].add(text.casefold() if kind == "email" else text)
+    return values
+
+
+def _row_employee(
+    *, line: int, row: list, table: Table, identity: dict[str, int], people: _People, errors: ErrorList
+) -> User | None:
+    """The employee a row is about, or None after recording why not."""
+    found: User | None = None
+    for kind in _IDENTITY_ORDER:
+        if kind not in identity:
+            continue
+        index = identity[kind]
+        text = cell_text(row[index]).strip()
+        if not text:
+            continue
+        user = people.by_kind[kind].get(text.casefold() if kind == "email" else text)
+        place = cell_place(line, index, table.headers[index])
+        if user is None:
+            hint = people.hints.get(text) if kind == "employee_number" else None
+            message = (
+                _('%(place)s: no employee "%(value)s" (did you mean "%(hint)s"?).')
+                if hint
+                else _('%(place)s: no employee "%(value)s".')
+            )
+            errors.append(message % {"place": place, "value": shorten(text, 40), "hint": hint})
+            return None
+        if found is not None and found.pk != user.pk:
+            errors.append(
+                _('%(place)s: "%(value)s" is %(other)s, but the row\'s other identity column names %(first)s.')
+                % {"place": place, "value": shorten(text, 40), "other": _person(user), "first": _person(found)}
+            )
+            return None
+        found = user
+    if found is None:
+        errors.append(
+            _("Line %(line)s: the row names no employee (employee number, email address or username).") % {"line": line}
+        )
+    return found
+
+
+def _check_own(line: int, employee: User, by: User | None, errors: ErrorList) -> bool:
+    if by is not None and by.pk == employee.pk:
+        errors.append(
+            _("Line %(line)s: this is your own result; nobody imports their own result: ask another HC member.")
+            % {"line": line}
+        )
+        return False
+    return True
+
+
+def _detect_shape(table: Table) -> str:
+    keys = {_squashed(header) for header in table.headers}
+    return ImportShape.LONG if {"assessment", "score"} <= keys else ImportShape.WIDE
+
+
+def _read_long(
+    table: Table, *, names: AssessmentNames, by: User | None, default_completed_at: datetime | None, errors: ErrorList
+) -> _Reading:
+    reading = _Reading(shape=ImportShape.LONG)
+    identity = _identity_columns(table)
+    columns: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        key = _squashed(header)
+        target = {"assessment": "assessment", "score": "score", "completedat": "completed_at"}.get(key)
+        if target and target not in columns:
+            columns[target] = index
+        elif index not in identity.values():
+            reading.columns_ignored.append(_ignored(index, header))
+    if not identity:
+        errors.append(_('Line 1: missing required column "employee_number" (or "email").'))
+    for key in _LONG_COLUMNS:
+        if key not in columns and not (key == "completed_at" and default_completed_at):
+            errors.append(_('Line 1: missing required column "%(column)s".') % {"column": key})
+    if errors:
+        return reading
+
+    people = _People.load(_identity_values(table, identity))
+    now = timezone.now()
+    for line, row in table.lines():
+        employee = _row_employee(line=line, row=row, table=table, identity=identity, people=people, errors=errors)
+        name = cell_text(row[columns["assessment"]]).strip()
+        assessment_place = cell_place(line, columns["assessment"], table.headers[columns["assessment"]])
+        assessment, why = names.find(name) if name else (None, _("the assessment is missing."))
+        if assessment is None:
+            errors.append(_("%(place)s: %(problem)s") % {"place": assessment_place, "problem": why})
+        score_index = columns["score"]
+        score_cell = row[score_index]
+        score_place = cell_place(line, score_index, table.headers[score_index])
+        score_ok, score = _score_or_error(score_cell, score_place, errors)
+        completed_at = _completion_or_error(line, row, table, columns, default_completed_at, now, errors)
+        if employee is None or assessment is None or completed_at is None or not score_ok:
+            continue
+        if not _check_own(line, employee, by, errors):
+            continue
+        if score is None:
+            reading.no_grade.append(_("%(place)s: %(person)s") % {"place": score_place, "person": _person(employee)})
+            continue
+        reading.employees[employee.pk] = employee
+        reading.rows.append(
+            ResultRow(
+                line=line,
+                column=table.headers[score_index],
+                employee_id=employee.pk,
+                assessment_id=assessment.pk,
+                score=score,
+                completed_at=completed_at,
+            )
+        )
+    return reading
+
+
+def _score_or_error(cell: Any, place: str, errors: ErrorList) -> tuple[bool, Decimal | None]:
+    """(True, the score), (True, None) for no grade, or (False, None) after recording an error."""
+    if isinstance(cell, str) and cell.strip() in _NO_GRADE:
+        return True, None
+    score = parse_score(cell)
+    if score is None:
+        errors.append(
+            _('%(place)s: "%(value)s" is not a score: write a percentage such as 80, 80.5 or 80,5 %%.')
+            % {"place": place, "value": shorten(cell_text(cell), 40)}
+        )
+        return False, None
+    if not Decimal(0) <= score <= Decimal(100):
+        errors.append(
+            _("%(place)s: a score of %(value)s is outside 0–100 %%.")
+            % {"place": place, "value": f"{score.normalize():f}"}
+        )
+        return False, None
+    return True, score
+
+
+def _completion_or_error(
+    line: int,
+    row: list,
+    table: Table,
+    columns: dict[str, int],
+    default: datetime | None,
+    now: datetime,
+    errors: ErrorList,
+) -> datetime | None:
+    index = columns.get("completed_at")
+    cell = row[index] if index is not None else ""
+    if index is None or cell_text(cell).strip() == "":
+        if default is not None:
+            return default
+        errors.append(
+            _("%(place)s: the completion date is missing.")
+            % {"place": cell_place(line, index or 0, table.headers[index] if index is not None else "")}
+        )
+        return None
+    place = cell_place(line, index, table.headers[index])
+    moment = parse_completed_at(cell)
+    if moment is None:
+        errors.append(_date_error(place, cell))
+        return None
+    if moment > now + FUTURE_TOLERANCE:
+        errors.append(_future_error(place, moment))
+        return None
+    return moment
+
+
+def _ignored(index: int, header: str, why: str = "") -> str:
+    name = (
+        _('"%(header)s" (column %(letter)s)') % {"header": shorten(header, 60), "letter": column_letter(index)}
+        if header
+        else _("column %(letter)s (no header)") % {"letter": column_letter(index)}
+    )
+    return f"{name}: {why}" if why else name
+
+
+def _read_wide(
+    table: Table,
+    *,
+    names: AssessmentNames,
+    by: User | None,
+    completed_at: datetime | None,
+    columns_given: dict[str, Assessment | None],
+    errors: ErrorList,
+) -> _Reading:
+    reading = _Reading(shape=ImportShape.WIDE)
+    identity = _identity_columns(table)
+    if not identity:
+        errors.append(
+            _(
+                'Line 1: no column names the employee: the file needs one headed "Employee number", '
+                '"ID number", "Email address" or "Username" (or, one row per result, the columns '
+                '"employee_number", "assessment", "score" and "completed_at").'
+            )
+        )
+    remembered = {
+        mapping.header_key: mapping.assessment_id
+        for mapping in ResultColumnMapping.objects.only("header_key", "assessment")
+    }
+    grade_columns: list[_Column] = []
+    for index, header in enumerate(table.headers):
+        if index in identity.values():
+            continue
+        column = _classify_column(index, header, names, columns_given, remembered, reading, errors)
+        if column is not None:
+            grade_columns.append(column)
+    grade_columns = _one_column_per_assessment(grade_columns, reading, errors)
+    if identity and not grade_columns and not errors:
+        errors.append(_("Line 1: the file has no column of grades."))
+    if completed_at is None:
+        errors.append(
+            _(
+                "This file (one row per person) has no completion dates: give the date the results were "
+                "obtained for the whole file (on the command line: --completed-at 2026-03-01)."
+            )
+        )
+    if errors and not identity:
+        return reading
+
+    people = _People.load(_identity_values(table, identity))
+    for line, row in table.lines():
+        graded = [column for column in grade_columns if cell_text(row[column.index]).strip() not in _NO_GRADE]
+        employee = _row_employee(line=line, row=row, table=table, identity=identity, people=people, errors=errors)
+        if employee is None:
+            continue
+        if graded and not _check_own(line, employee, by, errors):
+            continue
+        for column in grade_columns:
+            place = cell_place(line, column.index, column.header)
+            score_ok, score = _score_or_error(row[column.index], place, errors)
+            if not score_ok:
+                continue
+            if score is None:
+                reading.no_grade.append(_("%(place)s: %(person)s") % {"place": place, "person": _person(employee)})
+            elif completed_at is not None:
+                reading.employees[employee.pk] = employee
+                reading.rows.append(
+                    ResultRow(
+                        line=line,
+                        column=column.header,
+                        employee_id=employee.pk,
+                        assessment_id=column.assessment.pk,
+                        score=score,
+                        completed_at=completed_at,
+                    )
+                )
+    return reading
+
+
+def _classify_column(
+    index: int,
+    header: str,
+    names: AssessmentNames,
+    columns_given: dict[str, Assessment | None],
+    remembered: dict[str, int | None],
+    reading: _Reading,
+    errors: ErrorList,
+) -> _Column | None:
+    """An assessment's column, or None after listing it as ignored (or recording an error)."""
+    key = column_key(header)
+    if not header:
+        reading.columns_ignored.append(_ignored(index, header))
+        return None
+    # Who decides, strongest first: the caller, a remembered mapping, then the header itself.
+    if key in columns_given:
+        assessment = columns_given[key]
+        how = _("as asked")
+    elif key in remembered:
+        assessment_id = remembered[key]
+        assessment = names.by_id.get(assessment_id) if assessment_id is not None else None
+        how = _("as remembered")
+    else:
+        squashed = _squashed(header)
+        if squashed in _IGNORED_HEADERS or _AGGREGATE.match(key):
+            reading.columns_ignored.append(_ignored(index, header, _("not a grade")))
+            return None
+        if _LETTER_SUFFIX.search(header):
+            reading.columns_ignored.append(_ignored(index, header, _("letter grades are not scores")))
+            return None
+        found, why = names.find_in_header(header)
+        if found is None:
+            errors.append(
+                _(
+                    "%(place)s: unmapped column: %(problem)s Map it to an assessment or ignore it "
+                    '(on the command line: --column "%(header)s=CODE" or --column "%(header)s=-").'
+                )
+                % {"place": cell_place(1, index), "problem": why, "header": header}
+            )
+            return None
+        assessment, how = found, _("by its name")
+    if assessment is None:
+        reading.columns_ignored.append(_ignored(index, header, how))
+        return None
+    reading.columns_mapped.append(
+        _("%(column)s → %(assessment)s (%(how)s)")
+        % {"column": _ignored(index, header), "assessment": assessment, "how": how}
+    )
+    return _Column(index=index, header=header, assessment=assessment)
+
+
+def _one_column_per_assessment(columns: list[_Column], reading: _Reading, errors: ErrorList) -> list[_Column]:
+    """A gradebook may show one grade twice ("(Real)" and "(Percentage)"): the percentage
+    column is read and the other ignored; two other columns for one assessment are an error."""
+    by_assessment: dict[int, list[_Column]] = defaultdict(list)
+    for column in columns:
+        by_assessment[column.assessment.pk].append(column)
+    kept: list[_Column] = []
+    for same in by_assessment.values():
+        if len(same) == 1:
+            kept.append(same[0])
+            continue
+        percentages = [column for column in same if _PERCENTAGE_SUFFIX.search(column.header)]
+        if len(percentages) == 1:
+            kept.append(percentages[0])
+            for other in same:
+                if other is not percentages[0]:
+                    reading.columns_ignored.append(
+                        _ignored(other.index, other.header, _("the same grade as a percentage column"))
+                    )
+            continue
+        errors.append(
+            _("Line 1: columns %(columns)s are all %(assessment)s: map all but one to “-” (ignore).")
+            % {
+                "columns": ", ".join(column_letter(column.index) for column in same),
+                "assessment": same[0].assessment,
+            }
+        )
+    return sorted(kept, key=lambda column: column.index)
+
+
+# From rows to results and level changes
+
+
+@dataclass(frozen=True)
+class _State:
+    """What the database holds about the file's employees, read in three queries."""
+
+    recorded: dict[tuple[int, int, datetime], Decimal]  # attempt → score
+    levels: dict[tuple[int, int], int]  # (employee, competency) → level
+    last_change: dict[tuple[int, int], datetime]  # (employee, competency) → latest history row
+
+
+def _load_state(rows: list[ResultRow], competency_ids: set[int]) -> _State:
+    employee_ids = {row.employee_id for row in rows}
+    assessment_ids = {row.assessment_id for row in rows}
+    attempts = {row.attempt for row in rows}
+    recorded = {
+        (employee, assessment, completed_at): score
+        for employee, assessment, completed_at, score in AssessmentResult.objects.filter(
+            employee_id__in=employee_ids, assessment_id__in=assessment_ids
+        )
+        .order_by()
+        .values_list("employee_id", "assessment_id", "completed_at", "score")
+        if (employee, assessment, completed_at) in attempts
+    }
+    levels = {
+        (employee, competency): level
+        for employee, competency, level in CompetencyLevel.objects.filter(
+            employee_id__in=employee_ids, competency_id__in=competency_ids
+        )
+        .order_by()
+        .values_list("employee_id", "competency_id", "level")
+    }
+    last_change = {
+        (entry["employee_id"], entry["competency_id"]): entry["last"]
+        for entry in CompetencyLevelHistory.objects.filter(
+            employee_id__in=employee_ids, competency_id__in=competency_ids
+        )
+        .order_by()
+        .values("employee_id", "competency_id")
+        .annotate(last=Max("changed_at"))
+    }
+    return _State(recorded=recorded, levels=levels, last_change=last_change)
+
+
+class _Grants:
+    """levels_granted_by for every (assessment, score) of a file, with the mappings read once."""
+
+    def __init__(self, assessments: dict[int, Assessment]) -> None:
+        mappings = list(CompetencyMapping.objects.select_related("competency"))
+        self._assessments = assessments
+        # Only the mappings that match: levels_granted_by checks again, on a short list.
+        self._mappings = {pk: [m for m in mappings if m.matches(a)] for pk, a in assessments.items()}
+        self._cache: dict[tuple[int, Decimal], list[tuple[Competency, int]]] = {}
+        self.competency_ids = {m.competency_id for matching in self._mappings.values() for m in matching}
+
+    def __call__(self, assessment_id: int, score: Decimal) -> list[tuple[Competency, int]]:
+        key = (assessment_id, score)
+        if key not in self._cache:
+            granted = levels_granted_by(
+                assessment=self._assessments[assessment_id], score=score, mappings=self._mappings[assessment_id]
+            )
+            self._cache[key] = list(granted.items())
+        return self._cache[key]
+
+
+@dataclass
+class _LevelStep:
+    row: ResultRow
+    competency: Competency
+    old_level: int | None
+    new_level: int
+    changed_at: datetime
+
+
+@dataclass
+class _Outcome:
+    new_results: list[ResultRow]
+    duplicates: list[ResultRow]
+    steps: list[_LevelStep]
+
+
+def _play(rows: list[ResultRow], state: _State, grants: _Grants, errors: ErrorList) -> _Outcome:
+    """Record `rows` on paper, as result_record would one by one in completion order."""
+    new_results: list[ResultRow] = []
+    duplicates: list[ResultRow] = []
+    for row in rows:
+        recorded = state.recorded.get(row.attempt)
+        if recorded is None:
+            new_results.append(row)
+        elif recorded == row.score:
+            duplicates.append(row)
+        else:
+            errors.append(
+                _(
+                    "%(place)s: this attempt is already recorded with a score of %(recorded)s %%, "
+                    "not %(score)s %%: a recorded result cannot be changed."
+                )
+                % {
+                    "place": cell_place(row.line, 0, row.column),
+                    "recorded": f"{recorded.normalize():f}",
+                    "score": f"{row.score.normalize():f}",
+                }
+            )
+    new_results.sort(key=lambda row: (row.employee_id, row.completed_at, row.line))
+    levels = dict(state.levels)
+    last_change = dict(state.last_change)
+    steps: list[_LevelStep] = []
+    for row in new_results:
+        for competency, level in grants(row.assessment_id, row.score):
+            key = (row.employee_id, competency.pk)
+            current = levels.get(key)
+            if current is not None and current >= level:
+                continue  # an assessment never lowers a level
+            previous = last_change.get(key)
+            changed_at = max(row.completed_at, previous) if previous else row.completed_at
+            steps.append(_LevelStep(row, competency, current, level, changed_at))
+            levels[key] = level
+            last_change[key] = changed_at
+    return _Outcome(new_results=new_results, duplicates=duplicates, steps=steps)
+
+
+def _without_repeats(rows: list[ResultRow], errors: ErrorList) -> tuple[list[ResultRow], list[str]]:
+    """Each attempt once; the same attempt with two scores is an error naming both lines."""
+    first: dict[tuple[int, int, datetime], ResultRow] = {}
+    repeated: list[str] = []
+    for row in rows:
+        seen = first.get(row.attempt)
+        if seen is None:
+            first[row.attempt] = row
+        elif seen.score == row.score:
+            repeated.append(
+                _("%(place)s: the same result as line %(line)s")
+                % {"place": cell_place(row.line, 0, row.column), "line": seen.line}
+            )
+        else:
+            errors.append(
+                _(
+                    "%(place)s: a score of %(score)s %% for the same person, assessment and completion "
+                    "as line %(line)s, which says %(other)s %%."
+                )
+                % {
+                    "place": cell_place(row.line, 0, row.column),
+                    "score": f"{row.score.normalize():f}",
+                    "line": seen.line,
+                    "other": f"{seen.score.normalize():f}",
+                }
+            )
+    return list(first.values()), repeated
+
+
+def _completion_for_file(value: datetime | date | str | None, errors: ErrorList) -> datetime | None:
+    if value is None or value == "":
+        return None
+    moment = parse_completed_at(value)
+    if moment is None:
+        errors.append(_date_error(_("The completion date for the file"), value))
+    elif moment > timezone.now() + FUTURE_TOLERANCE:
+        errors.append(_future_error(_("The completion date for the file"), moment))
+        return None
+    return moment
+
+
+def _columns_given(
+    columns: dict[str, str] | None, names: AssessmentNames, errors: ErrorList
+) -> dict[str, Assessment | None]:
+    given: dict[str, Assessment | None] = {}
+    for header, target in (columns or {}).items():
+        target = target.strip()
+        if target == IGNORE:
+            given[column_key(header)] = None
+            continue
+        assessment, why = names.find(target)
+        if assessment is None:
+            errors.append(_('Column mapping "%(header)s": %(problem)s') % {"header": header, "problem": why})
+        else:
+            given[column_key(header)] = assessment
+    return given
+
+
+def results_import_plan(
+    *,
+    content: bytes,
+    fmt: str,
+    file_name: str = "",
+    by: User | None = None,
+    completed_at: datetime | date | str | None = None,
+    columns: dict[str, str] | None = None,
+) -> ResultsPlan:
+    """What importing this results file would do, written nowhere. Raises ImportFileError
+    listing every error (see the module's docstring for what the file may hold).
+
+    `completed_at` is the completion of every result of a wide file (and of a long file's
+    rows without one); `columns` maps gradebook headers to an assessment's code or title,
+    or to "-" to ignore the column, before the remembered mappings and the headers
+    themselves are asked; `by` is who imports (nobody imports their own result).
+    """
+    table = read_table(content, fmt, dialects=OTHER_SYSTEMS_CSV)
+    errors = ErrorList()
+    names = AssessmentNames(Assessment.objects.only("pk", "title", "code", "category", "pass_percentage"))
+    file_completion = _completion_for_file(completed_at, errors)
+    shape = _detect_shape(table)
+    if shape == ImportShape.LONG:
+        reading = _read_long(table, names=names, by=by, default_completed_at=file_completion, errors=errors)
+    else:
+        given = _columns_given(columns, names, errors)
+        reading = _read_wide(
+            table, names=names, by=by, completed_at=file_completion, columns_given=given, errors=errors
+        )
+    rows, repeated = _without_repeats(reading.rows, errors)
+    errors.raise_if_any()
+
+    assessments = {row.assessment_id: names.by_id[row.assessment_id] for row in rows}
+    grants = _Grants(assessments)
+    outcome = _play(rows, _load_state(rows, grants.competency_ids), grants, errors)
+    errors.raise_if_any()
+    return ResultsPlan(
+        file_name=file_name,
+        shape=shape,
+        new_results=outcome.new_results,
+        duplicates=sorted(outcome.duplicates, key=lambda row: row.line),
+        repeated=repeated,
+        no_grade=reading.no_grade,
+        columns_mapped=reading.columns_mapped,
+        columns_ignored=reading.columns_ignored,
+        level_changes=[_planned(step, reading.employees) for step in outcome.steps],
+        recorded_by_id=by.pk if by is not None else None,
+        _employees=reading.employees,
+        _assessments=names.by_id,
+    )
+
+
+def _planned(step: _LevelStep, employees: dict[int, User]) -> PlannedLevelChange:
+    return PlannedLevelChange(
+        line=step.row.line,
+        employee_id=step.row.employee_id,
+        employee=_person(employees[step.row.employee_id]),
+        competency_id=step.competency.pk,
+        competency=f"{step.competency.code} {step.competency.name}",
+        old_level=step.old_level,
+        new_level=step.new_level,
+    )
+
+
+# Remembering what gradebook columns mean
+
+
+def result_column_mappings_remember(*, mappings: dict[str, Assessment | None], by: User | None) -> None:
+    """Remember, for the next file, what each header means: an assessment, or None to ignore it."""
+    now = timezone.now()
+    with transaction.atomic():
+        for header, assessment in mappings.items():
+            ResultColumnMapping.objects.update_or_create(
+                header_key=column_key(header),
+                defaults={"assessment": assessment, "updated_by": by, "updated_at": now},
+            )
+
+
+def column_mappings_from_names(columns: dict[str, str]) -> dict[str, Assessment | None]:
+    """{header: assessment or None} for {header: code, title or "-"}; ImportFileError if one names nothing."""
+    errors = ErrorList()
+    names = AssessmentNames(Assessment.objects.only("pk", "title", "code", "category", "pass_percentage"))
+    given = _columns_given(columns, names, errors)
+    errors.raise_if_any()
+    return {header: given[column_key(header)] for header in columns}
+
+
+# Writing
+
+
+Progress = Callable[[int, int], None]
+
+
+class _ProgressReport:
+    """Tells the caller, and the batch row, how many of the new results are written.
+
+    The import runs in one transaction, so progress written there would be invisible to a
+    page polling the batch row until the very end: on PostgreSQL it is written over a
+    second connection (autocommit, at most every half second). On SQLite, which allows one
+    writer, the row shows the outcome only.
+    """
+
+    def __init__(self, batch: ResultImport, callback: Progress | None, total: int) -> None:
+        self.batch, self.callback, self.total = batch, callback, total
+        self._side = None
+        self._written_at = 0.0
+        if connection.vendor == "postgresql" and batch.pk is not None:
+            self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def __call__(self, done: int) -> None:
+        if self.callback is not None:
+            self.callback(done, self.total)
+        if self._side is not None and (time.monotonic() - self._written_at > 0.5 or done == self.total):
+            self._written_at = time.monotonic()
+            with self._side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {ResultImport._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",  # noqa: S608
+                    [done, self.total, self.batch.pk],
+                )
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+
+
+class ImportOutdated(ImportFileError):
+    """Results or levels changed between the preview and the confirmation."""
+
+
+def results_import_apply(
+    *,
+    plan: ResultsPlan,
+    by: User | None,
+    batch: ResultImport | None = None,
+    progress: Progress | None = None,
+    door: str = "",
+) -> ResultImport:
+    """Write `plan` in one transaction: the new results (pointing to `batch`), the level
+    changes and their history, one notification per employee whose levels changed, the
+    IDP items that the passes close, and one audit entry. All of it or nothing.
+
+    The involved employees' rows are locked first (in pk order, as result_record locks
+    one), and the plan is checked against the database again under the lock: if anything
+    it relied on changed since it was made, ImportOutdated says so and nothing is written.
+    `batch`, when given, is a ResultImport created (and committed) beforehand, e.g. by a
+    background task's caller, so that `progress(done, total)` also shows on its row; it is
+    marked failed if the import fails. Returns the batch, done, with its counts.
+    """
+    if (by.pk if by is not None else None) != plan.recorded_by_id:
+        raise ValueError("Apply a plan as the person it was made for (the own-result check depends on it).")
+    if batch is None:
+        batch = ResultImport(file_name=plan.file_name[:255], shape=plan.shape, imported_by=by)
+    else:
+        # Committed before the import's transaction, and never saved inside it until the end:
+        # the progress, written over a second connection, must not wait for that row's lock.
+        ResultImport.objects.filter(pk=batch.pk).update(status=ImportStatus.RUNNING)
+    report = _ProgressReport(batch, progress, len(plan.new_results))
+    try:
+        with transaction.atomic():
+            _write(plan=plan, by=by, batch=batch, report=report, door=door)
+    except Exception as error:
+        if batch.pk is not None:
+            ResultImport.objects.filter(pk=batch.pk).update(
+                status=ImportStatus.FAILED, error=str(error)[:10_000], finished_at=timezone.now()
+            )
+        raise
+    finally:
+        report.close()
+    return batch
+
+
+def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _ProgressReport, door: str) -> None:
+    rows = plan.new_results + plan.duplicates
+    employee_ids = sorted({row.employee_id for row in rows})
+    # Serialise with result_record, which locks one employee's row before reading levels.
+    list(User.objects.select_for_update().filter(pk__in=employee_ids).order_by("pk").values_list("pk"))
+    assessments = {row.assessment_id: plan._assessments[row.assessment_id] for row in rows}
+    grants = _Grants(assessments)
+    errors = ErrorList()
+    outcome = _play(rows, _load_state(rows, grants.competency_ids), grants, errors)
+    planned = [_planned(step, plan._employees) for step in outcome.steps]
+    if errors or outcome.new_results != plan.new_results or planned != plan.level_changes:
+        raise ImportOutdated(
+            [_("Results or levels of these employees changed since the file was checked: check the file again.")]
+        )
+
+    batch.status = ImportStatus.RUNNING
+    batch.rows_total = len(outcome.new_results)
+    if batch.pk is None:
+        batch.save()
+    report(0)
+    result_type = ContentType.objects.get_for_model(AssessmentResult)
+    steps_by_row: dict[int, list[_LevelStep]] = defaultdict(list)
+    for step in outcome.steps:
+        steps_by_row[id(step.row)].append(step)
+
+    created: list[AssessmentResult] = []
+    changes_by_employee: dict[int, dict[int, LevelChange]] = defaultdict(dict)
+    notes_by_employee: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(outcome.new_results), WRITE_CHUNK):
+        chunk = outcome.new_results[start : start + WRITE_CHUNK]
+        results = AssessmentResult.objects.bulk_create(
+            [
+                AssessmentResult(
+                    employee=plan._employees[row.employee_id],
+                    assessment=assessments[row.assessment_id],
+                    score=row.score,
+                    passed=result_passes(assessment=assessments[row.assessment_id], score=row.score),
+                    completed_at=row.completed_at,
+                    recorded_by=by,
+                    import_batch=batch,
+                )
+                for row in chunk
+            ]
+        )
+        levels: dict[tuple[int, int], CompetencyLevel] = {}
+        history: list[CompetencyLevelHistory] = []
+        for row, result in zip(chunk, results, strict=True):
+            row_steps = steps_by_row.get(id(row), [])
+            if not row_steps:
+                continue
+            note = result.evidence_note[:255]
+            notes_by_employee[row.employee_id].append(note)
+            for step in row_steps:
+                history.append(
+                    CompetencyLevelHistory(
+                        employee_id=row.employee_id,
+                        competency_id=step.competency.pk,
+                        old_level=step.old_level,
+                        new_level=step.new_level,
+                        source=LevelSource.ASSESSMENT,
+                        evidence_type=result_type,
+                        evidence_id=result.pk,
+                        evidence_note=note,
+                        changed_by=by,
+                        changed_at=step.changed_at,
+                    )
+                )
+                # Steps are in order: the last one per competency is the level the record keeps.
+                levels[(row.employee_id, step.competency.pk)] = CompetencyLevel(
+                    employee_id=row.employee_id,
+                    competency_id=step.competency.pk,
+                    level=step.new_level,
+                    source=LevelSource.ASSESSMENT,
+                    evidence_type=result_type,
+                    evidence_id=result.pk,
+                    evidence_note=note,
+                    achieved_at=row.completed_at,
+                    updated_by=by,
+                )
+                merged = changes_by_employee[row.employee_id].get(step.competency.pk)
+                changes_by_employee[row.employee_id][step.competency.pk] = LevelChange(
+                    competency=step.competency,
+                    old_level=merged.old_level if merged else step.old_level,
+                    new_level=step.new_level,
+                )
+        if levels:
+            # One upsert for new and raised levels alike (the unique pair decides which).
+            CompetencyLevel.objects.bulk_create(
+                levels.values(),
+                update_conflicts=True,
+                unique_fields=["employee", "competency"],
+                update_fields=[
+                    "level",
+                    "source",
+                    "evidence_type",
+                    "evidence_id",
+                    "evidence_note",
+                    "achieved_at",
+                    "updated_by",
+                ],
+            )
+            CompetencyLevelHistory.objects.bulk_create(history)
+        created += results
+        report(len(created))
+
+    with notifications_batched():
+        for employee_id, changes in changes_by_employee.items():
+            notify_level_changes(
+                employee=plan._employees[employee_id],
+                changes=list(changes.values()),
+                evidence_note="; ".join(notes_by_employee[employee_id]),
+            )
+        if created:
+            for listener in results_listeners():
+                listener(created)
+
+    batch.status = ImportStatus.DONE
+    batch.rows_done = len(created)
+    batch.results_created = len(created)
+    batch.duplicates_skipped = len(outcome.duplicates)
+    batch.level_changes = len(outcome.steps)
+    batch.finished_at = timezone.now()
+    batch.save()
+    audit_event(
+        event=AuditEvent.IMPORT,
+        obj=batch,
+        actor=by,
+        data={
+            "file": plan.file_name,
+            "shape": plan.shape,
+            "results_created": batch.results_created,
+            "duplicates_skipped": batch.duplicates_skipped,
+            "level_changes": batch.level_changes,
+            "employees_notified": len(changes_by_employee),
+            "door": door,
+        },
+    )
