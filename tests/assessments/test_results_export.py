@@ -212,3 +212,19 @@ def test_the_export_costs_a_fixed_number_of_queries(client, cast, exam, django_a
         rows = _csv(_export(client, include_voided="on"))
 
     assert len(rows) == size
+
+
+def test_an_exported_file_imports_again_as_duplicates_only(client, cast, exam):
+    """The round trip: every row of the export is a result the import finds already recorded."""
+    results_import = pytest.importorskip("assessments.results_import")
+    untitled = AssessmentFactory(title="Permit to Work", code="")
+    _record(cast.employee, exam, at=_at(1), score=85.5)
+    _record(cast.colleague, untitled, at=_at(2, 14), score=40)
+    for fmt in ("csv", "xlsx"):
+        client.force_login(cast.hc)
+        exported = client.get(reverse(EXPORT), {"format": fmt})
+
+        plan = results_import.results_import_plan(content=exported.content, fmt=fmt, by=cast.hc_employee)
+
+        assert plan.new_results == [] and plan.level_changes == []
+        assert len(plan.duplicates) == 2
