@@ -1,6 +1,6 @@
 from django.urls import path
 
-from competencies.views import career, gaps, history, reports, team
+from competencies.views import career, expiry, gaps, history, reports, team
 
 app_name = "competencies"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("career/talent/", career.talent, name="talent_search"),
     path("reports/", reports.report, name="reports"),
     path("reports/export/", reports.report_export, name="reports_export"),
+    path("reports/expiry/", expiry.expiry_report, name="expiry_report"),
 ]

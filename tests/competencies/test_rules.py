@@ -59,3 +59,39 @@ def test_the_orm_expression_agrees_with_python():
     }
     row = Competency.objects.annotate(**annotations).values(*annotations).get()
     assert [row[f"gap_{i}"] for i in range(len(CASES))] == [rules.gap(target, level) for target, level in CASES]
+
+
+@pytest.mark.django_db
+def test_an_expired_level_counts_as_none_in_python_the_orm_and_sql(cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from competencies.models import CompetencyLevel
+    from tests.competencies.factories import give_level
+
+    now = timezone.now()
+    lapsed, current, lasting = CompetencyFactory(), CompetencyFactory(), CompetencyFactory()
+    for competency, expires_at in ((lapsed, now - timedelta(seconds=1)), (current, now + timedelta(days=1))):
+        give_level(cast.employee, competency, 3)
+        CompetencyLevel.objects.filter(competency=competency).update(expires_at=expires_at)
+    give_level(cast.employee, lasting, 2)
+    levels = CompetencyLevel.objects.filter(employee=cast.employee).order_by("competency__code")
+    python = [rules.counted_level(lv.level, expires_at=lv.expires_at, now=now) for lv in levels]
+    orm = list(
+        levels.annotate(
+            counted=rules.counted_level_expression(level="level", expires_at="expires_at", now=now)
+        ).values_list("counted", flat=True)
+    )
+    table = connection.ops.quote_name(CompetencyLevel._meta.db_table)
+    competencies = connection.ops.quote_name(Competency._meta.db_table)
+    counted = rules.sql_counted_level("l.level", "l.expires_at", "%s")
+    # The rule's fragment and table names only: no input in the SQL.
+    query = f"SELECT {counted} FROM {table} l JOIN {competencies} c ON c.id = l.competency_id ORDER BY c.code"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            query,
+            [connection.ops.adapt_datetimefield_value(now)],
+        )
+        sql = [row[0] for row in cursor.fetchall()]
+    assert python == orm == sql == [None, 3, 2]
