@@ -80,24 +80,25 @@ def expiry_reminders_send(*, now: datetime | None = None) -> ReminderRun:
             "employee_id", "competency_id", "expires_at", "days_before"
         )
     )
-    due: list[tuple[CompetencyLevel, int]] = []
+    due: list[tuple[CompetencyLevel, datetime, int]] = []
     for level in levels:
-        if level.expires_at is None:  # filtered out above; for the type checker
+        expires_at = level.expires_at
+        if expires_at is None:  # filtered out above; for the type checker
             continue
-        days = due_threshold(level.expires_at, now)
-        if days is None or (level.employee_id, level.competency_id, level.expires_at, days) in sent:
+        days = due_threshold(expires_at, now)
+        if days is None or (level.employee_id, level.competency_id, expires_at, days) in sent:
             continue
         # A nearer reminder sent already (the run was missed, then made up) covers this one.
-        if any((level.employee_id, level.competency_id, level.expires_at, d) in sent for d in range(days)):
+        if any((level.employee_id, level.competency_id, expires_at, d) in sent for d in range(days)):
             continue
-        due.append((level, days))
+        due.append((level, expires_at, days))
     if not due:
         return ReminderRun(levels=0, notifications=0)
 
     own: dict[int, list[str]] = defaultdict(list)
     about_reports: dict[int, list[str]] = defaultdict(list)
     people: dict[int, User] = {}
-    for level, days in due:
+    for level, _expires_at, days in due:
         employee = level.employee
         people[employee.pk] = employee
         own[employee.pk].append(_line(level, days, about_report=False))
@@ -112,11 +113,11 @@ def expiry_reminders_send(*, now: datetime | None = None) -> ReminderRun:
                 ExpiryReminder(
                     employee_id=level.employee_id,
                     competency_id=level.competency_id,
-                    expires_at=level.expires_at,
+                    expires_at=expires_at,
                     days_before=days,
                     sent_at=now,
                 )
-                for level, days in due
+                for level, expires_at, days in due
             ],
             ignore_conflicts=True,  # a run at the same moment recorded it: the notification is sent once more at most
         )
