@@ -202,6 +202,8 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     Route("competencies:talent_search", SUPERVISORS_AND_HC),
     Route("competencies:reports", HC_ONLY),
     Route("competencies:reports_export", HC_ONLY, query="table=section&format=csv"),
+    Route("competencies:expiry_report", HC_ONLY),
+    Route("competencies:expiry_report", HC_ONLY, query="format=csv"),
     # Development plans.
     Route("idp:my_plan", S),
     Route("idp:item_new", S),
