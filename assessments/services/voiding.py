@@ -40,8 +40,9 @@ from hrportal.notifications import notify
 # transaction, after the levels fell, so a void and its consequences commit together.
 VoidListener = Callable[[AssessmentResult], None]
 
-# A result is never otherwise changed, so HC's permission to change one is the permission to
-# void it (granted to the HC group in assessments.apps).
+# A result is never otherwise changed, so HC's permission to change one is the admin's
+# permission to void it (granted to the HC group in assessments.apps). The service itself asks
+# for the HC role, as every door does (the integrity review has no admin permissions).
 VOID_PERMISSION = "assessments.change_assessmentresult"
 _void_listeners: list[VoidListener] = []
 
@@ -150,11 +151,11 @@ def result_void(*, result: AssessmentResult, reason: str, by: User) -> VoidOutco
     """HC withdraws `result`: it counts for nothing from now on, and every level it raised
     falls back to what the remaining evidence grants (never higher than it is).
 
-    Only HC with VOID_PERMISSION, never on their own result, always with a reason; a result is voided once (a
+    Only HC, never on their own result, always with a reason; a result is voided once (a
     second void, even a simultaneous one, raises ResultAlreadyVoided). The attempt behind
     an online result is marked voided; the employee is notified of the changes.
     """
-    if not by.is_hc or not by.has_perm(VOID_PERMISSION):
+    if not by.is_hc:
         raise PermissionDenied(_("Only HC staff void results."))
     if by.pk == result.employee_id:
         raise PermissionDenied(_("Nobody voids their own result: another HC member does."))

@@ -6,7 +6,6 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -195,8 +194,6 @@ def test_hc_whose_group_lacks_the_void_permission_are_refused(client, cast, gsh)
 
     assert "Void this result" not in client.get(_change_url(result)).content.decode()
     assert client.post(_void_url(result), {"reason": "Probe"}).status_code == 403
-    with pytest.raises(PermissionDenied):
-        result_void(result=result, reason="Probe", by=hc)
     result.refresh_from_db()
     assert not result.is_voided
 
