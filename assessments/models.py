@@ -415,6 +415,10 @@ class CompetencyMapping(models.Model):
         """The score a result needs for this mapping to grant its level."""
         return self.minimum_score if self.minimum_score is not None else assessment.pass_percentage
 
+    def validity_for(self, assessment: Assessment) -> int | None:
+        """How many months the level this mapping grants stays valid (None: for good)."""
+        return self.validity_months if self.validity_months is not None else assessment.validity_months
+
 
 class QuestionKind(models.TextChoices):
     SINGLE = "single", _("Single choice")

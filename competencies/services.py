@@ -64,6 +64,7 @@ def _write_level(
     evidence_note: str,
     achieved_at: datetime,
     by: User | None,
+    expires_at: datetime | None = None,
 ) -> LevelChange:
     evidence_fields = _evidence_fields(evidence)
     values = {
@@ -71,6 +72,8 @@ def _write_level(
         "source": source,
         "evidence_note": evidence_note[:255],
         "achieved_at": achieved_at,
+        # The new evidence's validity: a level raised by training or set by HC never lapses.
+        "expires_at": expires_at,
         "updated_by": by,
         **evidence_fields,
     }
@@ -118,10 +121,12 @@ def level_raise(
     evidence: models.Model | None,
     evidence_note: str,
     achieved_at: datetime | None = None,
+    expires_at: datetime | None = None,
     by: User | None,
     notify_employee: bool = True,
 ) -> LevelChange | None:
-    """Raise `employee`'s level in `competency` to `level`; never lowers it.
+    """Raise `employee`'s level in `competency` to `level`; never lowers it. `expires_at`:
+    when the evidence lapses (None: never).
 
     Returns the change, or None when the current level is already at or above `level`.
     Tells the employee unless the caller sends its own, fuller notification.
@@ -142,10 +147,46 @@ def level_raise(
             evidence_note=evidence_note,
             achieved_at=achieved_at or timezone.now(),
             by=by,
+            expires_at=expires_at,
         )
         if notify_employee:
             notify_level_changes(employee=employee, changes=[change], evidence_note=evidence_note)
         return change
+
+
+def level_renew(
+    *,
+    employee: User,
+    competency: Competency,
+    level: int,
+    expires_at: datetime | None,
+    evidence: models.Model,
+    evidence_note: str,
+    by: User | None,
+) -> bool:
+    """A new pass at the level held renews it: when `employee`'s level in `competency` is
+    `level` and its evidence lapses before `expires_at` (None: never lapses), the level
+    record points to the new `evidence` and lapses at `expires_at`. The level does not
+    change, so no history row is written (the result itself is the evidence). Returns
+    whether it renewed.
+    """
+    with transaction.atomic():
+        lock_employee_levels(employee)
+        current = _current_level(employee, competency)
+        if current is None or current.level != level or current.expires_at is None:
+            return False
+        if expires_at is not None and expires_at <= current.expires_at:
+            return False
+        values = {
+            "expires_at": expires_at,
+            "evidence_note": evidence_note[:255],
+            "updated_by": by,
+            **_evidence_fields(evidence),
+        }
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.save(update_fields=list(values))
+        return True
 
 
 def level_override(*, employee: User, competency: Competency, level: int, reason: str, by: User) -> LevelChange | None:

@@ -5,13 +5,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentResult, CompetencyMapping
 from competencies.models import Competency, LevelSource
-from competencies.services import LevelChange, level_raise, lock_employee_levels, notify_level_changes
+from competencies.services import LevelChange, level_raise, level_renew, lock_employee_levels, notify_level_changes
 from hrportal.models import User
 
 
@@ -71,23 +72,58 @@ def _clean_score(score: Decimal | int | float | str) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What a result grants in one competency: a level, valid for some months (None: for good)."""
+
+    level: int
+    validity_months: int | None = None
+
+    def expires_at(self, completed_at: datetime) -> datetime | None:
+        """When the granted level lapses: `validity_months` after the completion."""
+        if self.validity_months is None:
+            return None
+        return completed_at + relativedelta(months=self.validity_months)
+
+    def outlasts(self, other: "Grant") -> bool:
+        """Whether this grant's level lasts longer than `other`'s (for good beats any validity)."""
+        if other.validity_months is None:
+            return False
+        return self.validity_months is None or self.validity_months > other.validity_months
+
+
+def grants_by(
+    *, assessment: Assessment, score: Decimal, mappings: Iterable[CompetencyMapping]
+) -> dict[Competency, Grant]:
+    """For each competency, the highest level that a result of `score` on `assessment` grants
+    through `mappings` (any mappings: those not matching the assessment are passed over), and
+    how long it is valid.
+
+    A mapping grants when it matches the assessment and the score reaches its threshold
+    (its minimum score if set, else the assessment's pass percentage). Its validity is its
+    own, else the assessment's (None: the level never expires); among mappings granting the
+    same highest level, the longest validity counts. The one home of the rule: result_record,
+    voiding and the bulk import all take it from here; the import passes mappings it loaded
+    once for the whole file.
+    """
+    grants: dict[Competency, Grant] = {}
+    for mapping in mappings:
+        if mapping.matches(assessment) and score >= mapping.threshold_for(assessment):
+            grant = Grant(level=mapping.level_granted, validity_months=mapping.validity_for(assessment))
+            best = grants.get(mapping.competency)
+            if best is None or grant.level > best.level or (grant.level == best.level and grant.outlasts(best)):
+                grants[mapping.competency] = grant
+    return grants
+
+
 def levels_granted_by(
     *, assessment: Assessment, score: Decimal, mappings: Iterable[CompetencyMapping]
 ) -> dict[Competency, int]:
-    """For each competency, the highest level that a result of `score` on `assessment` grants
-    through `mappings` (any mappings: those not matching the assessment are passed over).
-
-    A mapping grants when it matches the assessment and the score reaches its threshold
-    (its minimum score if set, else the assessment's pass percentage). The one home of the
-    rule: result_record, voiding and the bulk import all take it from here; the import
-    passes mappings it loaded once for the whole file.
-    """
-    grants: dict[Competency, int] = {}
-    for mapping in mappings:
-        if mapping.matches(assessment) and score >= mapping.threshold_for(assessment):
-            best = grants.get(mapping.competency, 0)
-            grants[mapping.competency] = max(best, mapping.level_granted)
-    return grants
+    """grants_by's levels alone."""
+    return {
+        competency: grant.level
+        for competency, grant in grants_by(assessment=assessment, score=score, mappings=mappings).items()
+    }
 
 
 def granted_levels(*, assessment: Assessment, score: Decimal) -> dict[Competency, int]:
@@ -142,20 +178,34 @@ def result_record(
             recorded_by=recorded_by,
         )
         changes = []
-        for competency, level in granted_levels(assessment=assessment, score=score).items():
+        mappings = CompetencyMapping.objects.candidates_for(assessment)
+        for competency, grant in grants_by(assessment=assessment, score=score, mappings=mappings).items():
+            expires_at = grant.expires_at(completed_at)
             change = level_raise(
                 employee=employee,
                 competency=competency,
-                level=level,
+                level=grant.level,
                 source=LevelSource.ASSESSMENT,
                 evidence=result,
                 evidence_note=result.evidence_note,
                 achieved_at=completed_at,
+                expires_at=expires_at,
                 by=recorded_by,
                 notify_employee=False,
             )
             if change is not None:
                 changes.append(change)
+            else:
+                # A pass at the level held renews it when its evidence lapses sooner.
+                level_renew(
+                    employee=employee,
+                    competency=competency,
+                    level=grant.level,
+                    expires_at=expires_at,
+                    evidence=result,
+                    evidence_note=result.evidence_note,
+                    by=recorded_by,
+                )
         notify_level_changes(employee=employee, changes=changes, evidence_note=result.evidence_note)
         for listener in _result_listeners:
             listener(result)
