@@ -230,14 +230,15 @@ def level_fall_back(
     support_note: str,
     supported_since: datetime | None,
     by: User,
+    supported_until: datetime | None = None,
 ) -> LevelChange | None:
     """Lower `employee`'s level in `competency` to `level` because evidence was withdrawn.
 
     The history row (source "voided") names `cause`, the withdrawn evidence (a voided
     result), and `cause_note`; the level record then points to `support`, what grants the
     fallen level now (None at 0 or after an override, whose reason `support_note` keeps),
-    achieved at `supported_since`. Never raises a level (ValidationError); returns None when
-    the level is already `level` or lower. Sends no notification: the caller tells the
+    achieved at `supported_since` and lapsing at `supported_until` (None: never). Never
+    raises a level (ValidationError); returns None when the level is already `level` or lower. Sends no notification: the caller tells the
     employee about everything the withdrawal changed at once.
     """
     _validate_level(level)
@@ -266,7 +267,11 @@ def level_fall_back(
             by=by,
         )
         # The record (not the history row) names what supports the level now.
-        values = {"evidence_note": (support_note or cause_note)[:255], **_evidence_fields(support)}
+        values = {
+            "evidence_note": (support_note or cause_note)[:255],
+            "expires_at": supported_until,  # the supporting evidence's validity, if any
+            **_evidence_fields(support),
+        }
         if supported_since is not None:
             values["achieved_at"] = supported_since
         for name, value in values.items():

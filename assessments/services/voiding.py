@@ -8,7 +8,8 @@ each level that the rest no longer supports, through competencies.services.level
 
 What "the remaining evidence grants" means, in the order the portal learnt it:
 - every other non-voided result of the employee grants what the mappings grant for it now
-  (assessments.services.results.granted_levels), from when it was recorded;
+  (assessments.services.results.grants_by), from when it was recorded, and lapses when that
+  grant's validity runs out;
 - a level history row of source "training" (an IDP item verified by HC) raises to its level;
 - a row of source "manual" (an override) sets its level, up or down;
 - rows of source "voided" (earlier fall-backs) and rows naming a result (replayed as
@@ -28,8 +29,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments.models import AssessmentResult, Attempt, ReviewStatus
-from assessments.services.results import granted_levels
+from assessments.models import AssessmentResult, Attempt, CompetencyMapping, ReviewStatus
+from assessments.services.results import Grant, grants_by
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
 from competencies.services import LevelChange, level_fall_back, lock_employee_levels
 from hrportal.models import User
@@ -73,6 +74,7 @@ class RemainingGrant:
     support: models.Model | None = None
     note: str = ""
     since: datetime | None = None
+    expires_at: datetime | None = None  # when `support` (a result with a validity) lapses
 
 
 def _void_note(result: AssessmentResult, reason: str) -> str:
@@ -82,7 +84,7 @@ def _void_note(result: AssessmentResult, reason: str) -> str:
 def remaining_grant(
     *,
     competency: Competency,
-    results: list[tuple[AssessmentResult, dict[Competency, int]]],
+    results: list[tuple[AssessmentResult, dict[Competency, Grant]]],
     history: list[CompetencyLevelHistory],
     result_type: ContentType,
 ) -> RemainingGrant:
@@ -95,19 +97,25 @@ def remaining_grant(
     timeline: list[tuple[datetime, int, int, AssessmentResult | CompetencyLevelHistory, int]] = []
     for result, grants in results:
         if competency in grants:
-            timeline.append((result.recorded_at, 0, result.pk, result, grants[competency]))
+            timeline.append((result.recorded_at, 0, result.pk, result, grants[competency].level))
     for row in history:
         if row.source == LevelSource.VOIDED or row.evidence_type_id == result_type.pk:
             continue
         timeline.append((row.changed_at, 1, row.pk, row, row.new_level))
     timeline.sort(key=lambda entry: entry[:3])
 
+    grants_by_result = {result.pk: grants for result, grants in results}
     grant = RemainingGrant(level=0)
     for _at, _order, _pk, evidence, level in timeline:
         if isinstance(evidence, AssessmentResult):
             if level > grant.level:
+                expires_at = grants_by_result[evidence.pk][competency].expires_at(evidence.completed_at)
                 grant = RemainingGrant(
-                    level=level, support=evidence, note=evidence.evidence_note, since=evidence.completed_at
+                    level=level,
+                    support=evidence,
+                    note=evidence.evidence_note,
+                    since=evidence.completed_at,
+                    expires_at=expires_at,
                 )
         elif evidence.source == LevelSource.MANUAL:
             # An override sets the level, up or down; its reason is its evidence.
@@ -245,7 +253,14 @@ def _fall_back_plan(result: AssessmentResult) -> VoidPreview:
         for level in CompetencyLevel.objects.filter(employee=employee, competency__in=competencies)
     }
     remaining = [
-        (other, granted_levels(assessment=other.assessment, score=other.score))
+        (
+            other,
+            grants_by(
+                assessment=other.assessment,
+                score=other.score,
+                mappings=CompetencyMapping.objects.candidates_for(other.assessment),
+            ),
+        )
         for other in AssessmentResult.objects.filter(employee=employee, voided_at__isnull=True)
         .exclude(pk=result.pk)
         .select_related("assessment")
@@ -291,6 +306,7 @@ def _fall_back_levels(*, result: AssessmentResult, reason: str, by: User) -> tup
             support=grant.support,
             support_note=grant.note,
             supported_since=grant.since,
+            supported_until=grant.expires_at,
             by=by,
         )
         if change is not None:

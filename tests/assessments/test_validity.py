@@ -88,3 +88,18 @@ def test_a_level_raised_by_evidence_that_never_lapses_does_not_expire(cast, lice
     result_record(employee=cast.employee, assessment=lasting, score=90, recorded_by=cast.hc)
     level = _level(cast.employee, competency)
     assert (level.level, level.expires_at) == (3, None)
+
+
+def test_voiding_falls_back_to_an_earlier_pass_and_its_expiry(cast, licence):
+    from assessments.services.voiding import result_void
+
+    competency, assessment = licence
+    first = datetime(2025, 6, 1, tzinfo=JAKARTA)
+    result_record(employee=cast.employee, assessment=assessment, score=90, completed_at=first, recorded_by=cast.hc)
+    expert = AssessmentFactory(title="Forklift instructor", category="Licencor")
+    CompetencyMappingFactory(competency=competency, level_granted=3, category="", assessment=expert)
+    wrong = result_record(employee=cast.employee, assessment=expert, score=90, recorded_by=cast.hc)
+    assert _level(cast.employee, competency).expires_at is None
+    result_void(result=wrong.result, reason="Wrong person", by=cast.hc)
+    level = _level(cast.employee, competency)
+    assert (level.level, level.expires_at) == (2, datetime(2027, 6, 1, tzinfo=JAKARTA))
