@@ -238,8 +238,9 @@ def level_fall_back(
     result), and `cause_note`; the level record then points to `support`, what grants the
     fallen level now (None at 0 or after an override, whose reason `support_note` keeps),
     achieved at `supported_since` and lapsing at `supported_until` (None: never). Never
-    raises a level (ValidationError); returns None when the level is already `level` or lower. Sends no notification: the caller tells the
-    employee about everything the withdrawal changed at once.
+    raises a level (ValidationError); returns None when the level is already `level` or
+    lower. Sends no notification: the caller tells the employee about everything the
+    withdrawal changed at once.
     """
     _validate_level(level)
     with transaction.atomic():
