@@ -29,7 +29,9 @@ _SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 200
 @dataclass
 class _Batch:
     notifications: list[Notification] = field(default_factory=list)
-    emails: list[EmailMessage] = field(default_factory=list)
+    # (subject, body, url, address): the messages are built after the commit, not while
+    # the writing transaction holds its locks.
+    emails: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("notification_batch", default=None)
@@ -56,7 +58,17 @@ def notifications_batched() -> Iterator[None]:
         _batch.reset(token)
     Notification.objects.bulk_create(batch.notifications, batch_size=1000)
     if batch.emails:
-        transaction.on_commit(partial(_send_emails, batch.emails), robust=True)
+        transaction.on_commit(partial(_send_batched_emails, batch.emails), robust=True)
+
+
+def _send_batched_emails(emails: list[tuple[str, str, str, str]]) -> None:
+    footer = _email_footer()
+    _send_emails(
+        [
+            EmailMessage(subject=subject, body=_email_text(body=body, url=url, footer=footer), to=[address])
+            for subject, body, url, address in emails
+        ]
+    )
 
 
 def notify(*, recipients: Iterable[User], subject: str, body: str, url: str = "") -> list[Notification]:
@@ -85,13 +97,13 @@ def notify(*, recipients: Iterable[User], subject: str, body: str, url: str = ""
     notifications = [
         Notification(recipient=user, subject=subject, body=body, url=url, created_at=now) for user in people.values()
     ]
-    text = _email_text(body=body, url=url)
-    messages = [EmailMessage(subject=subject, body=text, to=[user.email]) for user in people.values() if user.email]
     batch = _batch.get()
     if batch is not None:
         batch.notifications += notifications
-        batch.emails += messages
+        batch.emails += [(subject, body, url, user.email) for user in people.values() if user.email]
         return notifications
+    text = _email_text(body=body, url=url)
+    messages = [EmailMessage(subject=subject, body=text, to=[user.email]) for user in people.values() if user.email]
     notifications = Notification.objects.bulk_create(notifications)
     if messages:
         transaction.on_commit(partial(_send_emails, messages), robust=True)
@@ -127,14 +139,18 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
 
 
-def _email_text(*, body: str, url: str) -> str:
-    parts = [body.strip()]
-    if url:
-        parts.append(f"Open it in HC Portal: {absolute_url(url)}")
-    parts.append(
+def _email_footer() -> str:
+    return (
         "--\nYou get this email because HC Portal also shows it as a notification. "
         f"See and manage your notifications at {absolute_url(reverse('notifications'))}"
     )
+
+
+def _email_text(*, body: str, url: str, footer: str | None = None) -> str:
+    parts = [body.strip()]
+    if url:
+        parts.append(f"Open it in HC Portal: {absolute_url(url)}")
+    parts.append(footer if footer is not None else _email_footer())
     return "\n\n".join(part for part in parts if part)
 
 
