@@ -353,6 +353,9 @@ CATEGORY_MAPPINGS = [
     (LICENCOR, "", "ENG-01", 3),
     (LICENCOR, "", "ENG-05", 2),
 ]
+# Licences lapse: the levels a Licencor pass grants are valid this many months, so the demo
+# (passes from January 2026) has expired levels and others expiring within 90 days.
+LICENCE_VALIDITY = {(LICENCOR, "", "ENG-01"): 10, (LICENCOR, "", "ENG-05"): 12}
 # Mappings of one specific assessment: (title, code, level, minimum score or None).
 ASSESSMENT_MAPPINGS = [
     ("Maintenance Fundamentals", "MNT-01", 2, None),

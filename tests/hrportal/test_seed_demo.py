@@ -1,4 +1,5 @@
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.apps import apps
@@ -33,6 +34,14 @@ def test_seed_demo_is_idempotent_and_gives_a_mixed_dashboard():
     assert report.met > 0 and report.in_gap > 0 and report.not_started > 0
     assert User.objects.get(username="demo.hc").is_hc
     assert User.objects.get(username="demo.employee").supervisor.username == "demo.supervisor"
+    # The licence mappings lapse: in December 2026 (the demo's present) some levels have
+    # expired, more expire within 90 days, and bambang.hartono's dashboard shows both.
+    december = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    licences = CompetencyLevel.objects.filter(expires_at__isnull=False)
+    assert licences.filter(expires_at__lte=december).exists()
+    assert licences.filter(expires_at__gt=december, expires_at__lte=december + timedelta(days=90)).count() > 3
+    bambang = employee_gaps(employee=User.objects.get(username="bambang.hartono"), now=december)
+    assert bambang.expired >= 1 and bambang.expiring >= 1
 
 
 @pytest.fixture

@@ -175,7 +175,13 @@ class Seeder:
                 {"pass_percentage": Decimal(pass_percentage)},
             )
         for category, pattern, code, level in data.CATEGORY_MAPPINGS:
-            self.mapping(category=category, title_pattern=pattern, competency=self.competencies[code], level=level)
+            self.mapping(
+                category=category,
+                title_pattern=pattern,
+                competency=self.competencies[code],
+                level=level,
+                validity_months=data.LICENCE_VALIDITY.get((category, pattern, code)),
+            )
         for title, code, level, minimum in data.ASSESSMENT_MAPPINGS:
             self.mapping(
                 assessment=self.assessments[title],
@@ -184,7 +190,17 @@ class Seeder:
                 minimum_score=None if minimum is None else Decimal(minimum),
             )
 
-    def mapping(self, *, competency, level, assessment=None, category="", title_pattern="", minimum_score=None):
+    def mapping(
+        self,
+        *,
+        competency,
+        level,
+        assessment=None,
+        category="",
+        title_pattern="",
+        minimum_score=None,
+        validity_months=None,
+    ):
         fields = {
             "competency": competency,
             "level_granted": level,
@@ -194,7 +210,7 @@ class Seeder:
             "minimum_score": minimum_score,
         }
         if not CompetencyMapping.objects.filter(**fields).exists():
-            mapping = CompetencyMapping(**fields)
+            mapping = CompetencyMapping(**fields, validity_months=validity_months)
             mapping.full_clean()
             mapping.save()
             self.created["competency mappings"] += 1
