@@ -34,6 +34,7 @@ its result as evidence.
 """
 
 import difflib
+import logging
 import re
 import time
 from collections import defaultdict
@@ -45,7 +46,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -80,6 +81,8 @@ from hrportal.spreadsheets import (
     read_table,
     shorten,
 )
+
+logger = logging.getLogger(__name__)
 
 IGNORE = "-"  # a column mapped to this is ignored
 # How many lines a preview lists of a long, uniform section (new results, duplicates); the
@@ -1084,15 +1087,18 @@ class _ProgressReport:
 
     The import runs in one transaction, so progress written there would be invisible to a
     page polling the batch row until the very end: on PostgreSQL it is written over a
-    second connection (autocommit, at most every half second). On SQLite, which allows one
-    writer, the row shows the outcome only.
+    second connection (autocommit, at most every half second). Only when the caller is not
+    in a transaction itself: one that had touched the batch row would hold its lock, and the
+    second connection would wait for the first, which waits for it. A progress write that
+    waits anyway gives up after a moment (the outcome is written at the end regardless). On
+    SQLite, which allows one writer, the row shows the outcome only.
     """
 
     def __init__(self, batch: ResultImport, callback: Progress | None, total: int) -> None:
         self.batch, self.callback, self.total = batch, callback, total
         self._side = None
         self._written_at = 0.0
-        if connection.vendor == "postgresql" and batch.pk is not None:
+        if connection.vendor == "postgresql" and batch.pk is not None and not connection.in_atomic_block:
             self._side = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, done: int) -> None:
@@ -1100,11 +1106,15 @@ class _ProgressReport:
             self.callback(done, self.total)
         if self._side is not None and (time.monotonic() - self._written_at > 0.5 or done == self.total):
             self._written_at = time.monotonic()
-            with self._side.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {ResultImport._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",  # noqa: S608
-                    [done, self.total, self.batch.pk],
-                )
+            try:
+                with self._side.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '200ms'")
+                    cursor.execute(
+                        f"UPDATE {ResultImport._meta.db_table} SET rows_done = %s, rows_total = %s WHERE id = %s",  # noqa: S608
+                        [done, self.total, self.batch.pk],
+                    )
+            except DatabaseError:
+                logger.warning("Could not show the progress of results import %s", self.batch.pk, exc_info=True)
 
     def close(self) -> None:
         if self._side is not None:

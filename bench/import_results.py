@@ -229,9 +229,11 @@ def time_import(content: bytes, *, completed_at: str | None, runs: int) -> list[
         _use(RUN_DB)
         connection.ensure_connection()
         hc = User.objects.get(username=_benchdb.HC_USERNAME)
-        # Start each run as a fresh command would: no garbage or query log left by the last one.
+        # Start each run as a fresh command would: no garbage or query log left by the last one,
+        # and the objects the build left alive kept out of the collector's way (gc.freeze).
         reset_queries()
         gc.collect()
+        gc.freeze()
         results_before = AssessmentResult.objects.count()
         history_before = CompetencyLevelHistory.objects.count()
         started = time.perf_counter()

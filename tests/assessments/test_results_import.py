@@ -501,3 +501,35 @@ def test_any_score_cell_is_read_or_refused_never_crashes(org, cell):
         assert error.errors
     else:
         assert all(Decimal(0) <= row.score <= Decimal(100) for row in plan.new_results)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_background_import_shows_its_progress_on_its_batch_before_it_commits(org, monkeypatch):
+    """What the admin's page polls: the batch row, read over another connection mid-import."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite allows one writer: the batch row shows the outcome only")
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    batch = ResultImport.objects.create(file_name="season.csv", shape="long", imported_by=org.hc)
+    plan = results_import_plan(
+        content=_long(["E001,GSH-1,80,2026-03-01", "E002,GSH-1,80,2026-03-01"]), fmt="csv", by=org.hc
+    )
+    seen_elsewhere: list[tuple] = []
+    observer = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:
+            with observer.cursor() as cursor:
+                cursor.execute(
+                    "SELECT status, rows_done, rows_total FROM assessments_resultimport WHERE id = %s", [batch.pk]
+                )
+                seen_elsewhere.append(cursor.fetchone())
+
+    monkeypatch.setattr("assessments.results_import.WRITE_CHUNK", 1)  # one result per round
+    try:
+        results_import_apply(plan=plan, by=org.hc, batch=batch, progress=progress)
+    finally:
+        observer.close()
+    assert seen_elsewhere == [("running", 0, 2)]
+    batch.refresh_from_db()
+    assert (batch.status, batch.rows_done, batch.results_created) == (ImportStatus.DONE, 2, 2)
