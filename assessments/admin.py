@@ -37,6 +37,7 @@ from assessments.models import (
     ReviewStatus,
 )
 from assessments.result_admin import ResultAdminPagesMixin, VoidedFilter
+from assessments.result_import_admin import ResultImportPagesMixin
 from assessments.services import result_record
 from assessments.services.question_bank import (
     MAX_OPTIONS,
@@ -886,9 +887,10 @@ class ResultRecordForm(forms.ModelForm):
 
 
 @admin.register(AssessmentResult)
-class AssessmentResultAdmin(ResultAdminPagesMixin, admin.ModelAdmin):
+class AssessmentResultAdmin(ResultImportPagesMixin, ResultAdminPagesMixin, admin.ModelAdmin):
     """Results are immutable: HC records new ones here and views old ones read-only; HC may
-    void one (or a wrong file's worth) with a reason, and export them (assessments.result_admin)."""
+    void one (or a wrong file's worth) with a reason, and export them (assessments.result_admin),
+    and import a file of them (assessments.result_import_admin)."""
 
     form = ResultRecordForm
     list_display = ("employee", "assessment", "score", "passed", "completed_at", "recorded_by", "voided")

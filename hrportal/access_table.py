@@ -70,6 +70,7 @@ class Kind(StrEnum):
     ONLINE_ASSESSMENT = "published online assessment, open to everyone"
     QUESTION = "question of an assessment's bank"
     MAPPING = "assessment–competency mapping"
+    RESULT_IMPORT = "results import (a file imported, or being imported)"
     SUPERUSER_ACCOUNT = "a superuser's account"
     APPROVER_ACCOUNT = "the account of the HC owner's own supervisor"
 
@@ -607,6 +608,29 @@ POST_PROBES: tuple[Route, ...] = (
         note="the bulk void refuses, whole, a selection holding the asker's own result",
     ),
     Route(
+        "admin:assessments_assessmentresult_import",
+        f"{NOT_STAFF} 200 200 200",
+        method="POST",
+        data={"step": "upload"},
+        note="an upload without a file: the form comes back",
+    ),
+    Route(
+        "admin:assessments_assessmentresult_import",
+        f"{NOT_STAFF} " + " ".join(["302>admin:assessments_assessmentresult_import"] * 3),
+        method="POST",
+        data={"step": "confirm", "fingerprint": "0"},
+        note="a confirmation with no previewed file: back to the upload",
+    ),
+    Route(
+        "admin:assessments_resultimport_change",
+        f"{NOT_STAFF} 403 403 403",
+        Kind.RESULT_IMPORT,
+        "object_id",
+        method="POST",
+        data={"status": "done"},
+        note="an import is written by the import only",
+    ),
+    Route(
         "admin:assessments_assessmentresult_void",
         f"{NOT_STAFF} 302>admin:assessments_assessmentresult_change 403 302>admin:assessments_assessmentresult_change",
         Kind.RESULT,
@@ -747,10 +771,22 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         NO,
         A,
         extra=(
+            AdminView("assessments_assessmentresult_import", A),
             AdminView("assessments_assessmentresult_export", A),
             AdminView("assessments_assessmentresult_void", "200 403 200", arg="object_id"),
         ),
         note="recorded, never edited; HC void others' results, never their own",
+    ),
+    AdminModel(
+        "assessments.resultimport",
+        Kind.RESULT_IMPORT,
+        A,
+        NO,
+        A,
+        NO,
+        A,
+        extra=(AdminView("assessments_resultimport_progress", A, arg="object_id"),),
+        note="read-only: an import's page shows its progress (and the JSON its script polls)",
     ),
     AdminModel("idp.idpitem", Kind.DRAFT_ITEM, A, NO, A, NO, A, note="changed by the workflow only"),
 )

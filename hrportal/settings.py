@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "auditlog",
+    "django_tasks_db",  # before the apps: assessments.result_import_admin unregisters its admin
     "hrportal",
     "competencies",
     "assessments",
@@ -132,6 +133,10 @@ EXPIRY_WARNING_DAYS = env.int("EXPIRY_WARNING_DAYS", default=90)
 EXPIRY_REMINDER_DAYS = (90, 30)
 if not 1 <= AUDIT_RETENTION_DAYS <= 1095:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be from 1 to 1095 (three years).")
+# Background tasks (django.tasks): a long results import runs as one. The database backend
+# needs no other server: `manage.py db_worker` runs the queued tasks (`make worker`; `make run`
+# starts one beside the dev server). Tests run each task at once (pyproject.toml).
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

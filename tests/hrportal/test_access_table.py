@@ -35,6 +35,8 @@ from assessments.models import (
     CompetencyMapping,
     FinishReason,
     IntegrityEvent,
+    ResultColumnMapping,
+    ResultImport,
     ReviewStatus,
 )
 from assessments.services import result_record
@@ -169,6 +171,7 @@ def _build_world() -> World:
         Kind.CAREER_PATH: CareerPath.objects.create(name="Operator track"),
         Kind.ASSESSMENT: assessment,
         Kind.MAPPING: mapping,
+        Kind.RESULT_IMPORT: ResultImport.objects.create(file_name="grades.csv", shape="wide", imported_by=cast.hc),
         Kind.ONLINE_ASSESSMENT: online[0],
         Kind.QUESTION: online[0].questions.first(),
         Kind.SUPERUSER_ACCOUNT: superuser,
@@ -258,6 +261,8 @@ SNAPSHOT_MODELS = (
     CompetencyLevel,
     CompetencyLevelHistory,
     AssessmentResult,
+    ResultImport,
+    ResultColumnMapping,
     Assessment,
     Attempt,
     AttemptQuestion,
