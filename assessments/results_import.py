@@ -62,7 +62,7 @@ from assessments.models import (
     ResultColumnMapping,
     ResultImport,
 )
-from assessments.services.results import FUTURE_TOLERANCE, levels_granted_by, result_passes, results_listeners
+from assessments.services.results import FUTURE_TOLERANCE, Grant, grants_by, result_passes, results_listeners
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
 from competencies.services import LevelChange, notify_level_changes
 from hrportal.audit import audit_event
@@ -270,6 +270,8 @@ class ResultsPlan(ImportPlan):
     columns_mapped: list[str] = field(default_factory=list)
     columns_ignored: list[str] = field(default_factory=list)
     level_changes: list[PlannedLevelChange] = field(default_factory=list)
+    # Passes at the level held that make it valid for longer (no level change).
+    renewals: list[str] = field(default_factory=list)
     recorded_by_id: int | None = None
     # What the rows refer to, loaded once for the plan and reused by apply.
     _employees: dict[int, User] = field(default_factory=dict, repr=False, compare=False)
@@ -283,6 +285,11 @@ class ResultsPlan(ImportPlan):
         return [
             PlanSection(_("New results"), _capped([self._row_line(row) for row in self.new_results])),
             PlanSection(_("Level changes"), [str(change) for change in self.level_changes]),
+            PlanSection(
+                _("Levels renewed"),
+                self.renewals,
+                note=_("A pass at the level held: the level stays, valid for longer."),
+            ),
             PlanSection(
                 _("Duplicates skipped"),
                 _capped([self._row_line(row) for row in self.duplicates]),
@@ -307,6 +314,8 @@ class ResultsPlan(ImportPlan):
             _("Level changes: %(count)s") % {"count": f"{len(self.level_changes):,}"},
             _("Duplicates skipped: %(count)s") % {"count": f"{len(self.duplicates):,}"},
         ]
+        if self.renewals:
+            parts.append(_("Levels renewed: %(count)s") % {"count": f"{len(self.renewals):,}"})
         if self.no_grade:
             parts.append(_("No grade: %(count)s") % {"count": f"{len(self.no_grade):,}"})
         return "; ".join(parts) + "."
@@ -800,8 +809,20 @@ class _State:
     """What the database holds about the file's employees, read in three queries."""
 
     recorded: dict[tuple[int, int, datetime], Decimal]  # attempt → score
-    levels: dict[tuple[int, int], int]  # (employee, competency) → level
+    levels: dict[tuple[int, int], "_Held"]  # (employee, competency) → the level record
     last_change: dict[tuple[int, int], datetime]  # (employee, competency) → latest history row
+
+
+@dataclass(frozen=True)
+class _Held:
+    """A level record as the import reads and writes it; `row` is the file's result it now
+    names as evidence (None: it names what it named before the import)."""
+
+    level: int
+    source: str
+    achieved_at: datetime
+    expires_at: datetime | None
+    row: "ResultRow | None" = None
 
 
 def _load_state(rows: list[ResultRow], competency_ids: set[int]) -> _State:
@@ -818,12 +839,12 @@ def _load_state(rows: list[ResultRow], competency_ids: set[int]) -> _State:
         if (employee, assessment, completed_at) in attempts
     }
     levels = {
-        (employee, competency): level
-        for employee, competency, level in CompetencyLevel.objects.filter(
+        (employee, competency): _Held(level, source, achieved_at, expires_at)
+        for employee, competency, level, source, achieved_at, expires_at in CompetencyLevel.objects.filter(
             employee_id__in=employee_ids, competency_id__in=competency_ids
         )
         .order_by()
-        .values_list("employee_id", "competency_id", "level")
+        .values_list("employee_id", "competency_id", "level", "source", "achieved_at", "expires_at")
     }
     last_change = {
         (entry["employee_id"], entry["competency_id"]): entry["last"]
@@ -838,28 +859,29 @@ def _load_state(rows: list[ResultRow], competency_ids: set[int]) -> _State:
 
 
 class _Grants:
-    """levels_granted_by for every (assessment, score) of a file, with the mappings read once."""
+    """grants_by for every (assessment, score) of a file, with the mappings read once."""
 
     def __init__(self, assessments: dict[int, Assessment]) -> None:
         mappings = list(CompetencyMapping.objects.select_related("competency"))
         self._assessments = assessments
-        # Only the mappings that match: levels_granted_by checks again, on a short list.
+        # Only the mappings that match: grants_by checks again, on a short list.
         self._mappings = {pk: [m for m in mappings if m.matches(a)] for pk, a in assessments.items()}
-        self._cache: dict[tuple[int, Decimal], list[tuple[Competency, int]]] = {}
+        self._cache: dict[tuple[int, Decimal], list[tuple[Competency, Grant]]] = {}
         self.competency_ids = {m.competency_id for matching in self._mappings.values() for m in matching}
         # Everything the grants depend on: a mapping or a pass mark edited meanwhile changes it.
         self.signature = (
             sorted(
                 (m.pk, m.competency_id, m.level_granted, m.minimum_score, m.assessment_id, m.category, m.title_pattern)
+                + (m.validity_months,)
                 for m in mappings
             ),
-            sorted((a.pk, a.pass_percentage, a.category, a.title) for a in assessments.values()),
+            sorted((a.pk, a.pass_percentage, a.category, a.title, a.validity_months) for a in assessments.values()),
         )
 
-    def __call__(self, assessment_id: int, score: Decimal) -> list[tuple[Competency, int]]:
+    def __call__(self, assessment_id: int, score: Decimal) -> list[tuple[Competency, Grant]]:
         key = (assessment_id, score)
         if key not in self._cache:
-            granted = levels_granted_by(
+            granted = grants_by(
                 assessment=self._assessments[assessment_id], score=score, mappings=self._mappings[assessment_id]
             )
             self._cache[key] = list(granted.items())
@@ -881,11 +903,26 @@ class _LevelStep:
     changed_at: datetime
 
 
+@dataclass(frozen=True)
+class _Renewal:
+    """A pass at the level held that extends its validity: no level change, no history row
+    (the result is the evidence), as level_renew does for one result."""
+
+    row: ResultRow
+    competency: Competency
+    level: int
+    old_expires_at: datetime
+    new_expires_at: datetime | None
+
+
 @dataclass
 class _Outcome:
     new_results: list[ResultRow]
     duplicates: list[ResultRow]
     steps: list[_LevelStep]
+    renewals: list[_Renewal]
+    # (employee, competency) → the level record to write, for every record the import touches.
+    records: dict[tuple[int, int], _Held]
 
 
 def _play(rows: list[ResultRow], state: _State, grants: _Grants, errors: ErrorList) -> _Outcome:
@@ -914,18 +951,30 @@ def _play(rows: list[ResultRow], state: _State, grants: _Grants, errors: ErrorLi
     levels = dict(state.levels)
     last_change = dict(state.last_change)
     steps: list[_LevelStep] = []
+    renewals: list[_Renewal] = []
+    records: dict[tuple[int, int], _Held] = {}
     for row in new_results:
-        for competency, level in grants(row.assessment_id, row.score):
+        for competency, grant in grants(row.assessment_id, row.score):
             key = (row.employee_id, competency.pk)
             current = levels.get(key)
-            if current is not None and current >= level:
-                continue  # an assessment never lowers a level
-            previous = last_change.get(key)
-            changed_at = max(row.completed_at, previous) if previous else row.completed_at
-            steps.append(_LevelStep(row, competency, current, level, changed_at))
-            levels[key] = level
-            last_change[key] = changed_at
-    return _Outcome(new_results=new_results, duplicates=duplicates, steps=steps)
+            expires_at = grant.expires_at(row.completed_at)
+            if current is None or current.level < grant.level:
+                previous = last_change.get(key)
+                changed_at = max(row.completed_at, previous) if previous else row.completed_at
+                steps.append(_LevelStep(row, competency, current.level if current else None, grant.level, changed_at))
+                last_change[key] = changed_at
+                held = _Held(grant.level, LevelSource.ASSESSMENT, row.completed_at, expires_at, row)
+            elif (
+                current.level == grant.level
+                and current.expires_at is not None
+                and (expires_at is None or expires_at > current.expires_at)
+            ):
+                renewals.append(_Renewal(row, competency, grant.level, current.expires_at, expires_at))
+                held = _Held(current.level, current.source, current.achieved_at, expires_at, row)
+            else:
+                continue  # an assessment never lowers a level, nor shortens its validity
+            levels[key] = records[key] = held
+    return _Outcome(new_results=new_results, duplicates=duplicates, steps=steps, renewals=renewals, records=records)
 
 
 def _without_repeats(rows: list[ResultRow], errors: ErrorList) -> tuple[list[ResultRow], list[str]]:
@@ -1033,6 +1082,7 @@ def results_import_plan(
         columns_mapped=reading.columns_mapped,
         columns_ignored=reading.columns_ignored,
         level_changes=[_planned(step, reading.employees) for step in outcome.steps],
+        renewals=[_renewal_line(renewal, reading.employees) for renewal in outcome.renewals],
         recorded_by_id=by.pk if by is not None else None,
         _employees=reading.employees,
         _assessments=names.by_id,
@@ -1051,6 +1101,24 @@ def _planned(step: _LevelStep, employees: dict[int, User]) -> PlannedLevelChange
         old_level=step.old_level,
         new_level=step.new_level,
     )
+
+
+def _renewal_line(renewal: _Renewal, employees: dict[int, User]) -> str:
+    words = {
+        "employee": _person(employees[renewal.row.employee_id]),
+        "competency": f"{renewal.competency.code} {renewal.competency.name}",
+        "level": level_label(renewal.level),
+        "old": timezone.localtime(renewal.old_expires_at).strftime("%Y-%m-%d"),
+        "line": renewal.row.line,
+    }
+    if renewal.new_expires_at is None:
+        return _("%(employee)s, %(competency)s: %(level)s, valid for good instead of until %(old)s (line %(line)s)") % (
+            words
+        )
+    return _("%(employee)s, %(competency)s: %(level)s, valid until %(new)s instead of %(old)s (line %(line)s)") % {
+        **words,
+        "new": timezone.localtime(renewal.new_expires_at).strftime("%Y-%m-%d"),
+    }
 
 
 # Remembering what gradebook columns mean
@@ -1146,6 +1214,7 @@ _LEVEL_COLUMNS = (
     "evidence_id",
     "evidence_note",
     "achieved_at",
+    "expires_at",
     "updated_by_id",
 )
 _RESULT_COLUMNS = (
@@ -1218,6 +1287,7 @@ def _upsert_levels(rows: list[tuple]) -> None:
                 "evidence_id",
                 "evidence_note",
                 "achieved_at",
+                "expires_at",
                 "updated_by",
             ],
         )
@@ -1318,6 +1388,7 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
         steps_by_row[id(step.row)].append(step)
 
     created: list[AssessmentResult] = []
+    result_of: dict[int, AssessmentResult] = {}  # id(row) → its result
     changes_by_employee: dict[int, dict[int, LevelChange]] = defaultdict(dict)
     notes_by_employee: dict[int, list[str]] = defaultdict(list)
     now = timezone.now()
@@ -1347,46 +1418,32 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
             result.assessment = assessments[result.assessment_id]
             if by is not None:
                 result.recorded_by = by
-        levels: dict[tuple[int, int], tuple] = {}
         history: list[tuple] = []
         for row, result in zip(chunk, results, strict=True):
+            result_of[id(row)] = result
             row_steps = steps_by_row.get(id(row), [])
             if not row_steps:
                 continue
             note = result.evidence_note[:255]
             notes_by_employee[row.employee_id].append(note)
             for step in row_steps:
+                old, new = step.old_level, step.new_level
                 evidence = (LevelSource.ASSESSMENT.value, result_type.pk, result.pk, note)
-                history.append(
-                    (
-                        row.employee_id,
-                        step.competency.pk,
-                        step.old_level,
-                        step.new_level,
-                        *evidence,
-                        by_id,
-                        step.changed_at,
-                    )
-                )
-                # Steps are in order: the last one per competency is the level the record keeps.
-                levels[(row.employee_id, step.competency.pk)] = (
-                    row.employee_id,
-                    step.competency.pk,
-                    step.new_level,
-                    *evidence,
-                    row.completed_at,
-                    by_id,
-                )
+                history.append((row.employee_id, step.competency.pk, old, new, *evidence, by_id, step.changed_at))
                 merged = changes_by_employee[row.employee_id].get(step.competency.pk)
                 changes_by_employee[row.employee_id][step.competency.pk] = LevelChange(
-                    competency=step.competency,
-                    old_level=merged.old_level if merged else step.old_level,
-                    new_level=step.new_level,
+                    competency=step.competency, old_level=merged.old_level if merged else old, new_level=new
                 )
-        _upsert_levels(list(levels.values()))
         _insert_history(history)
         created += results
         report(len(created))
+    # Each record once, as the last of its results left it (raised, or renewed by a pass).
+    records = []
+    for (employee_id, competency_id), held in outcome.records.items():
+        result = result_of[id(held.row)]  # every record the import writes names one of its results
+        evidence = (held.source, result_type.pk, result.pk, result.evidence_note[:255])
+        records.append((employee_id, competency_id, held.level, *evidence, held.achieved_at, held.expires_at, by_id))
+    _upsert_levels(records)
 
     with notifications_batched():
         for employee_id, changes in changes_by_employee.items():

@@ -359,6 +359,9 @@ def test_history_equals_what_recording_the_results_one_by_one_writes(org):
     """Two copies of the same person: one gets the file, the other the same results through
     result_record one by one in completion order; their histories and levels must agree."""
     twin = UserFactory(username="twin", employee_number="E009")
+    # GSH is a licence: its levels lapse after 12 months, and a pass at the level held renews it.
+    org.gsh.validity_months = 12
+    org.gsh.save()
     give_level(org.ana, org.permits, 1, note="Course")
     give_level(twin, org.permits, 1, note="Course")
     # Set-up only: the two courses at the same moment, so the copies differ in nothing else.
@@ -367,17 +370,24 @@ def test_history_equals_what_recording_the_results_one_by_one_writes(org):
     CompetencyLevel.objects.update(achieved_at=course_day)
     # Out of order in the file, and one result back-dated before the course's history row.
     past = (timezone.localtime() - timedelta(days=400)).strftime("%Y-%m-%d")
-    rows = [("GSH-1", 95, "2026-03-05 10:00"), ("PTW-1", 80, past), ("GSH-1", 72, "2026-03-01 08:00")]
-    results_import_apply(
-        plan=results_import_plan(content=_long([f"E001,{a},{s},{d}" for a, s, d in rows]), fmt="csv"), by=None
-    )
+    rows = [
+        ("GSH-1", 95, "2026-03-05 10:00"),
+        ("PTW-1", 80, past),
+        ("GSH-1", 72, "2026-03-01 08:00"),
+        ("GSH-1", 74, "2026-03-03 08:00"),  # level 2 again: renews it until 2027-03-03
+    ]
+    plan = results_import_plan(content=_long([f"E001,{a},{s},{d}" for a, s, d in rows]), fmt="csv")
+    assert plan.renewals == [
+        "Ana Lee (E001), SAF Safe work: 2 · Intermediate, valid until 2027-03-03 instead of 2027-03-01 (line 5)"
+    ]
+    results_import_apply(plan=plan, by=None)
     for code, score, day in sorted(rows, key=lambda row: _day(row[2])):
         assessment = org.gsh if code == "GSH-1" else org.ptw
         result_record(employee=twin, assessment=assessment, score=score, completed_at=_day(day), recorded_by=None)
 
     assert _history(org.ana) == _history(twin)
     assert len(_history(org.ana)) == 4
-    fields = ("competency__code", "level", "source", "evidence_note", "achieved_at")
+    fields = ("competency__code", "level", "source", "evidence_note", "achieved_at", "expires_at")
     assert list(CompetencyLevel.objects.filter(employee=org.ana).values_list(*fields).order_by("competency")) == list(
         CompetencyLevel.objects.filter(employee=twin).values_list(*fields).order_by("competency")
     )
@@ -533,3 +543,21 @@ def test_a_background_import_shows_its_progress_on_its_batch_before_it_commits(o
     assert seen_elsewhere == [("running", 0, 2)]
     batch.refresh_from_db()
     assert (batch.status, batch.rows_done, batch.results_created) == (ImportStatus.DONE, 2, 2)
+
+
+def test_a_pass_at_the_level_held_renews_a_lapsing_level_as_result_record_does(org):
+    org.gsh.validity_months = 12
+    org.gsh.save()
+    twin = UserFactory(username="twin", employee_number="E009")
+    for person in (org.ana, twin):
+        result_record(employee=person, assessment=org.gsh, score=72, completed_at=_day("2026-01-10"), recorded_by=None)
+    plan = results_import_plan(content=_long(["E001,GSH-1,75,2026-04-01"]), fmt="csv")
+    assert plan.level_changes == [] and len(plan.renewals) == 1 and not plan.is_empty
+    results_import_apply(plan=plan, by=None)
+    result_record(employee=twin, assessment=org.gsh, score=75, completed_at=_day("2026-04-01"), recorded_by=None)
+
+    fields = ("level", "source", "evidence_note", "achieved_at", "expires_at")
+    ana = CompetencyLevel.objects.filter(employee=org.ana).values_list(*fields).get()
+    assert ana == CompetencyLevel.objects.filter(employee=twin).values_list(*fields).get()
+    assert ana[-1] == _day("2027-04-01") and ana[3] == _day("2026-01-10")
+    assert _history(org.ana) and len(_history(org.ana)) == len(_history(twin)) == 1
