@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
 	&& { command -v $$p; break; }; done)
 DEV_ENV := DEBUG=True
 
-.PHONY: help venv run test lint format typecheck migrate seed check deploy-check bench clean
+.PHONY: help venv run worker test lint format typecheck migrate seed check deploy-check bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,8 +32,14 @@ migrate: venv ## Apply database migrations
 seed: migrate ## Load the demo organisation (idempotent)
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000
+run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000 (with a task worker)
+	@# The background worker (long results imports) runs beside the server and stops with it.
+	@$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+worker: migrate ## Run the background task worker alone (long results imports), reloading on code changes
+	$(DEV_ENV) $(PY) manage.py db_worker
 
 test: venv ## Run the whole test suite (browser tests included)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -460,7 +460,7 @@ class ResultImportPagesMixin(_ModelAdminBase):
         request.session.pop(SESSION_KEY, None)
         messages.info(
             request,
-            _("%(file)s is being imported in the background: this page shows how far it is.")
+            _("The import of %(file)s runs in the background: this page shows how far it is.")
             % {"file": plan.file_name},
         )
         return HttpResponseRedirect(reverse("admin:assessments_resultimport_change", args=[batch.pk]))
@@ -506,6 +506,10 @@ def _batch_query(batch: ResultImport) -> str:
 # The imports themselves: a read-only list, and each one's page with its progress
 
 
+def _count(number: int) -> str:
+    return number_format(number, force_grouping=True)
+
+
 def import_progress(batch: ResultImport) -> dict[str, Any]:
     """What the progress page shows, as its script polls it."""
     total, done = batch.rows_total, batch.rows_done
@@ -515,8 +519,7 @@ def import_progress(batch: ResultImport) -> dict[str, Any]:
         "rows_done": done,
         "rows_total": total,
         "percent": 100 if total == 0 and batch.status == ImportStatus.DONE else (done * 100 // total if total else 0),
-        "text": _("%(done)s of %(total)s results recorded")
-        % {"done": number_format(done, force_grouping=True), "total": number_format(total, force_grouping=True)},
+        "text": _("%(done)s of %(total)s results recorded") % {"done": _count(done), "total": _count(total)},
         "finished": batch.status in (ImportStatus.DONE, ImportStatus.FAILED),
     }
 
@@ -526,17 +529,7 @@ class ResultImportAdmin(admin.ModelAdmin):
     """Every results file imported: who, when, status, progress and counts; each one's page
     follows a background import as it runs and links to its results. Read-only."""
 
-    list_display = (
-        "__str__",
-        "shape",
-        "imported_by",
-        "status",
-        "progress",
-        "results_created",
-        "duplicates_skipped",
-        "level_changes",
-        "results_link",
-    )
+    list_display = ("__str__", "imported_by", "status", "progress", "results_created", "level_changes", "results_link")
     list_filter = ("status", "shape")
     list_select_related = ("imported_by",)
     search_fields = ("file_name",)
@@ -570,7 +563,7 @@ class ResultImportAdmin(admin.ModelAdmin):
 
     @admin.display(description=_lazy("progress"))
     def progress(self, obj: ResultImport) -> str:
-        return import_progress(obj)["text"]
+        return _("%(done)s of %(total)s") % {"done": _count(obj.rows_done), "total": _count(obj.rows_total)}
 
     @admin.display(description=_lazy("results"))
     def results_link(self, obj: ResultImport) -> str:
@@ -602,6 +595,11 @@ class ResultImportAdmin(admin.ModelAdmin):
             "changelist_url": reverse("admin:assessments_resultimport_changelist"),
             "history_url": reverse("admin:assessments_resultimport_history", args=[batch.pk]),
             "started": timezone.localtime(batch.created_at),
+            "counts": [
+                (_("New results"), _count(batch.results_created)),
+                (_("Duplicates skipped"), _count(batch.duplicates_skipped)),
+                (_("Level changes"), _count(batch.level_changes)),
+            ],
         }
         return TemplateResponse(request, "admin/assessments/resultimport/progress.html", context)
 
