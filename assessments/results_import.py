@@ -1389,6 +1389,7 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
 
     created: list[AssessmentResult] = []
     result_of: dict[int, AssessmentResult] = {}  # id(row) → its result
+    note_of: dict[int, str] = {}  # id(row) → its result's evidence note, made once
     changes_by_employee: dict[int, dict[int, LevelChange]] = defaultdict(dict)
     notes_by_employee: dict[int, list[str]] = defaultdict(list)
     now = timezone.now()
@@ -1424,7 +1425,7 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
             row_steps = steps_by_row.get(id(row), [])
             if not row_steps:
                 continue
-            note = result.evidence_note[:255]
+            note = note_of[id(row)] = result.evidence_note[:255]
             notes_by_employee[row.employee_id].append(note)
             for step in row_steps:
                 old, new = step.old_level, step.new_level
@@ -1441,7 +1442,8 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
     records = []
     for (employee_id, competency_id), held in outcome.records.items():
         result = result_of[id(held.row)]  # every record the import writes names one of its results
-        evidence = (held.source, result_type.pk, result.pk, result.evidence_note[:255])
+        note = note_of.get(id(held.row)) or result.evidence_note[:255]
+        evidence = (held.source, result_type.pk, result.pk, note)
         records.append((employee_id, competency_id, held.level, *evidence, held.achieved_at, held.expires_at, by_id))
     _upsert_levels(records)
 
