@@ -354,7 +354,7 @@ class ResultImportPagesMixin(_ModelAdminBase):
             return self._errors(request, stored, error)
         unmapped = any(column.how == "unmapped" for column in needs.columns)
         if unmapped or (needs.needs_date and not stored["completed_at"]):
-            return self._render_mapping(request, stored, needs, ColumnMappingForm(needs=needs, chosen={}))
+            return self._render_mapping(request, stored, needs, _mapping_form(stored, needs))
         return self._preview(request, stored)
 
     def _mapping(self, request: HttpRequest, stored: dict[str, Any], *, show_only: bool = False) -> HttpResponse:
@@ -362,11 +362,9 @@ class ResultImportPagesMixin(_ModelAdminBase):
             needs = file_needs(*self._content(stored))
         except ImportFileError as error:
             return self._errors(request, stored, error)
-        initial = {"completed_at": stored["completed_at"] or None, "remember": stored["remember"]}
         if show_only:
-            form = ColumnMappingForm(needs=needs, chosen=stored["columns"], initial=initial)
-            return self._render_mapping(request, stored, needs, form)
-        form = ColumnMappingForm(request.POST, needs=needs, chosen=stored["columns"], initial=initial)
+            return self._render_mapping(request, stored, needs, _mapping_form(stored, needs))
+        form = _mapping_form(stored, needs, request.POST)
         if not form.is_valid():
             return self._render_mapping(request, stored, needs, form)
         day = form.cleaned_data.get("completed_at")
@@ -490,6 +488,12 @@ class ResultImportPagesMixin(_ModelAdminBase):
             **context,
         }
         return TemplateResponse(request, "admin/assessments/assessmentresult/import.html", context)
+
+
+def _mapping_form(stored: dict[str, Any], needs: FileNeeds, data: Any = None) -> ColumnMappingForm:
+    """The mapping step's form, showing what was chosen so far (the upload's date included)."""
+    initial = {"completed_at": stored["completed_at"] or None, "remember": stored["remember"]}
+    return ColumnMappingForm(data, needs=needs, chosen=stored["columns"], initial=initial)
 
 
 def _is_wide(stored: dict[str, Any]) -> bool:

@@ -135,7 +135,9 @@ def test_a_remembered_mapping_takes_the_next_file_straight_to_the_preview(hc, or
 
 
 def test_not_remembering_leaves_no_mapping(hc, org):
-    field = _column_field(_text(_upload(hc, MOODLE)), FIRE_HEADER)
+    page = _text(_upload(hc, MOODLE, completed_at="2026-03-01"))
+    assert re.search(r'name="completed_at" value="2026-03-01"', page)  # the upload's date, kept
+    field = _column_field(page, FIRE_HEADER)
     preview = hc.post(IMPORT, {"step": "mapping", field: "-", "completed_at": "2026-03-01"})
     assert "Columns ignored" in _text(preview)
     _confirm(hc, preview)
