@@ -278,3 +278,31 @@ def test_a_confirmation_without_a_csrf_token_is_refused(org):
     response = client.post(IMPORT, {"step": "confirm", "fingerprint": "x"})
     assert response.status_code == 403
     assert AssessmentResult.objects.count() == 0
+
+
+def test_a_long_list_is_capped_on_the_page_with_its_whole_count(hc, org, monkeypatch):
+    import assessments.results_import as results_import
+
+    monkeypatch.setattr(results_import, "PREVIEW_LINES", 1)
+    monkeypatch.setattr(import_admin, "PREVIEW_LINES", 1)
+    carla = UserFactory(username="carla", first_name="Carla", last_name="Diaz", employee_number="E003")
+    content = (
+        "employee_number,assessment,score,completed_at\n"
+        "E001,GSH-1,80,2026-03-01\nE002,GSH-1,80,2026-03-01\nE003,GSH-1,80,2026-03-01\n"
+    )
+    text = _text(_upload(hc, content))
+    assert "New results (3)" in text and "Level changes (3)" in text
+    assert text.count("…and 2 more.") == 2
+    assert "Carla Diaz" not in text  # the third of each list: past the cap
+    assert carla.pk and "New results: 3; Level changes: 3" in text
+
+
+@pytest.mark.parametrize("imports", [1, 25])
+def test_the_list_of_imports_costs_the_same_queries_however_many(hc, org, imports, django_assert_max_num_queries):
+    ResultImport.objects.bulk_create(
+        ResultImport(file_name=f"f{n}.csv", shape="long", imported_by=org.hc) for n in range(imports)
+    )
+    # session, user, HC group check, user and group permissions, count, filtered count, the page of
+    # imports with who imported each, the date hierarchy's first and last, and its days
+    with django_assert_max_num_queries(10):
+        assert hc.get(reverse("admin:assessments_resultimport_changelist")).status_code == 200
