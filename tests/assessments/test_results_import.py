@@ -561,3 +561,26 @@ def test_a_pass_at_the_level_held_renews_a_lapsing_level_as_result_record_does(o
     assert ana == CompetencyLevel.objects.filter(employee=twin).values_list(*fields).get()
     assert ana[-1] == _day("2027-04-01") and ana[3] == _day("2026-01-10")
     assert _history(org.ana) and len(_history(org.ana)) == len(_history(twin)) == 1
+
+
+def test_a_dry_run_shows_the_plan_and_writes_nothing_and_a_real_run_shows_a_progress_bar(org, tmp_path):
+    path = tmp_path / "season.csv"
+    path.write_bytes(_long(["E001,GSH-1,80,2026-03-01", "E002,PTW-1,61,2026-03-01"]))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_results", str(path), "--dry-run", stdout=out, stderr=err)
+    assert "New results (2):" in out.getvalue() and "Dry run: nothing was written." in out.getvalue()
+    assert not AssessmentResult.objects.exists() and not ResultImport.objects.exists()
+
+    call_command("import_results", str(path), "--by", "hc.rita", stdout=out, stderr=err)
+    assert err.getvalue().endswith("] 100 %  2 / 2\n")
+    assert "Imported season.csv: New results: 2; Level changes: 2; Duplicates skipped: 0." in out.getvalue()
+
+
+def test_identity_columns_that_name_two_people_are_an_error(org):
+    errors = _errors_of(
+        b'"ID number","Email address","Quiz: GSH Basic (Real)"\nE001,budi@example.com,80\n', completed_at="2026-03-01"
+    )
+    assert errors == [
+        'Line 2, column "Email address": "budi@example.com" is Budi Santoso (E002), '
+        "but the row's other identity column names Ana Lee (E001)."
+    ]
