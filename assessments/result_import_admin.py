@@ -85,6 +85,10 @@ if admin.site.is_registered(DBTaskResult):
     admin.site.unregister(DBTaskResult)
 
 
+def _count(number: int) -> str:
+    return number_format(number, force_grouping=True)
+
+
 def _file_help() -> str:
     return _(
         "One row per result (employee_number or email, assessment (code or title), score, completed_at), "
@@ -247,7 +251,7 @@ def _by(request: HttpRequest) -> User:
 @dataclass(frozen=True)
 class PreviewSection:
     title: str
-    total: int
+    total: str  # the whole count, with thousands separators
     lines: list[str]
     note: str
     is_change: bool
@@ -274,7 +278,7 @@ def preview_sections(plan: ResultsPlan) -> list[PreviewSection]:
                 *lines[:PREVIEW_LINES],
                 ngettext("…and %(count)s more.", "…and %(count)s more.", more) % {"count": f"{more:,}"},
             ]
-        sections.append(PreviewSection(section.title, total, lines, section.note, section.is_change))
+        sections.append(PreviewSection(section.title, _count(total), lines, section.note, section.is_change))
     return sections
 
 
@@ -484,7 +488,7 @@ class ResultImportPagesMixin(_ModelAdminBase):
             "title": _("Import results"),
             "changelist_url": reverse("admin:assessments_assessmentresult_changelist"),
             "import_url": self._import_url(),
-            "in_request_max": IN_REQUEST_MAX,
+            "in_request_max": _count(IN_REQUEST_MAX),
             **context,
         }
         return TemplateResponse(request, "admin/assessments/assessmentresult/import.html", context)
@@ -508,10 +512,6 @@ def _batch_query(batch: ResultImport) -> str:
 
 
 # The imports themselves: a read-only list, and each one's page with its progress
-
-
-def _count(number: int) -> str:
-    return number_format(number, force_grouping=True)
 
 
 def import_progress(batch: ResultImport) -> dict[str, Any]:
