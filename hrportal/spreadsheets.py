@@ -692,8 +692,12 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
     # True when `apply` writes the import's audit entry itself (naming what it created).
     audits_itself = False
 
+    def file_help(self) -> str:
+        """What the FILE argument takes (an import that reads more kinds of CSV says so)."""
+        return import_file_help()
+
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help=import_file_help())
+        parser.add_argument("file", help=self.file_help())
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
         if self.remove_help:
             parser.add_argument("--remove", action="store_true", help=self.remove_help)

@@ -15,7 +15,7 @@ from assessments.results_import import (
     results_import_plan,
 )
 from hrportal.models import User
-from hrportal.spreadsheets import ImportCommand
+from hrportal.spreadsheets import MAX_IMPORT_ROWS, ImportCommand
 
 
 class ProgressBar:
@@ -48,6 +48,13 @@ class Command(ImportCommand[ResultsPlan]):
         "each result would raise them; a file with any error imports nothing; results already recorded are "
         "skipped, so importing a file twice adds nothing."
     )
+
+    def file_help(self) -> str:
+        return _(
+            "A .csv or .xlsx file of at most %(rows)s rows. CSV: UTF-8 (with or without a byte-order mark), "
+            "Windows-1252 or UTF-16 with a byte-order mark, separated by commas, semicolons or tabs; "
+            "XLSX: the first sheet, values only (no formulas)."
+        ) % {"rows": f"{MAX_IMPORT_ROWS:,}"}
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
