@@ -30,7 +30,7 @@ from assessments.models import (
     QuestionKind,
 )
 from assessments.scoring import mark, percent
-from assessments.services.results import result_record
+from assessments.services.results import result_passes, result_record
 from hrportal.models import User
 
 MAX_SHORT_ANSWER_LENGTH = 500
@@ -259,7 +259,7 @@ def attempt_finalise(*, attempt: Attempt, reason: str) -> Attempt:
         locked.points_earned = earned
         locked.points_possible = possible
         locked.score = percent(earned, possible)
-        locked.passed = locked.score >= locked.assessment.pass_percentage
+        locked.passed = result_passes(assessment=locked.assessment, score=locked.score)
         if not locked.is_preview:
             recorded = result_record(
                 employee=locked.employee,
