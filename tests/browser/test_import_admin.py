@@ -2,15 +2,26 @@
 previews and confirms, without sideways scrolling."""
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
 
-from assessments.models import Assessment, AssessmentResult, ResultColumnMapping
+from assessments.models import Assessment, AssessmentResult, ImportStatus, ResultColumnMapping, ResultImport
 from hrportal.models import User
 from tests.browser.pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HEADER = 'First name,Surname,ID number,"Quiz: Permit to Work (Percentage)","Quiz: DCS basics 2026 (Real)"'
+
+
+@pytest.fixture
+def demo():
+    """The demo organisation, with the HC group's permissions, which a flushed database (after an
+    earlier test) has lost: post_migrate grants them, as on every migrate."""
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS, apps=django_apps)
+    call_command("seed_demo", verbosity=0)
 
 
 def _no_sideways_scroll(page) -> bool:
@@ -25,8 +36,7 @@ def _tab_to(page, name: str, most: int = 6) -> None:
     pytest.fail(f"Tab never reached the {name} field")
 
 
-def test_hc_maps_a_gradebook_column_by_keyboard_and_imports_it_on_a_phone(new_page, tmp_path):
-    call_command("seed_demo", verbosity=0)
+def test_hc_maps_a_gradebook_column_by_keyboard_and_imports_it_on_a_phone(demo, new_page, tmp_path):
     numbers = list(
         User.objects.exclude(username="demo.hc")
         .exclude(employee_number=None)
@@ -71,4 +81,28 @@ def test_hc_maps_a_gradebook_column_by_keyboard_and_imports_it_on_a_phone(new_pa
     assert "Imported moodle-grades.csv" in page.locator(".messagelist").inner_text()
     assert AssessmentResult.objects.filter(import_batch__file_name="moodle-grades.csv").count() == 2
     assert ResultColumnMapping.objects.get(header_key="quiz: dcs basics 2026 (real)").assessment == dcs
+    assert watch.console_errors == [] and watch.outside_requests == []
+
+
+def test_an_import_page_follows_a_background_import_until_it_is_done(demo, new_page):
+    hc = User.objects.get(username="demo.hc")
+    batch = ResultImport.objects.create(
+        file_name="season.csv", shape="long", imported_by=hc, status=ImportStatus.RUNNING, rows_total=20_000
+    )
+    page, watch = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "demo.hc")
+    page.goto(f"/admin/assessments/resultimport/{batch.pk}/change/")
+    assert page.locator("#import-status").inner_text() == "Running"
+    assert _no_sideways_scroll(page)
+
+    ResultImport.objects.filter(pk=batch.pk).update(rows_done=8_000)
+    page.get_by_text("8,000 of 20,000 results recorded").wait_for()  # the script asked again
+    assert page.locator("#import-progress-bar").evaluate("bar => [bar.value, bar.max]") == [8000, 20000]
+
+    ResultImport.objects.filter(pk=batch.pk).update(
+        rows_done=20_000, status=ImportStatus.DONE, results_created=20_000, level_changes=311
+    )
+    page.locator("#import-counts").wait_for()  # done: the page reloads with the counts
+    assert "Level changes: 311" in page.locator("#import-counts").inner_text()
     assert watch.console_errors == [] and watch.outside_requests == []
