@@ -52,6 +52,7 @@ def test_hc_maps_a_gradebook_column_by_keyboard_and_imports_it_on_a_phone(demo, 
 
     page.goto("/admin/assessments/assessmentresult/")
     page.get_by_role("link", name="Import results").click()
+    assert _no_sideways_scroll(page)
     page.get_by_label("Results file").set_input_files(grades)
     page.get_by_label("Completion date for the whole file").fill("2026-11-30")
     page.get_by_role("button", name="Next").click()
