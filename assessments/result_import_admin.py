@@ -222,7 +222,7 @@ class ColumnMappingForm(forms.Form):
         if needs.needs_date:
             self.fields["completed_at"] = forms.DateField(
                 label=_("Completion date for the whole file"),
-                required=needs.shape == ImportShape.WIDE,
+                required=True,  # asked only when some result has no date of its own
                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 help_text=COMPLETED_AT_HELP,
             )

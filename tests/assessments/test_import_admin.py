@@ -165,6 +165,7 @@ def test_a_long_file_without_dates_asks_for_one(hc, org):
     content = "employee_number,assessment,score\nE001,GSH-1,80\n"
     page = _text(_upload(hc, content))
     assert 'for="id_completed_at"' in page and "Preview" in page and "column_" not in page
+    assert "This field is required." in _text(hc.post(IMPORT, {"step": "mapping", "completed_at": ""}))
     preview = hc.post(IMPORT, {"step": "mapping", "completed_at": "2026-03-01"})
     assert "New results: 1" in _text(preview)
 
