@@ -43,6 +43,7 @@ class Cell:
     target: int | None  # None: not applicable for this member's position
     current: int  # the level that counts (competencies.rules): 0 when none or expired
     expired: bool = False
+    stored: int = 0  # the level on record (shown when it expired)
 
     @property
     def gap(self) -> int:
@@ -69,7 +70,8 @@ class Cell:
     def title(self) -> str:
         if self.target is None:
             return "Not applicable"
-        return f"{CELL_LABELS[self.kind]}: {level_label(self.current)} of {level_label(self.target)}"
+        shown = self.stored if self.expired else self.current
+        return f"{CELL_LABELS[self.kind]}: {level_label(shown)} of {level_label(self.target)}"
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ def _cell(target: int | None, level: tuple[int, datetime | None] | None, now: da
         return Cell(target, rules.current_level(None))
     stored, expires_at = level
     counted = rules.counted_level(stored, expires_at=expires_at, now=now)
-    return Cell(target, rules.current_level(counted), expired=rules.is_expired(expires_at, now))
+    return Cell(target, rules.current_level(counted), expired=rules.is_expired(expires_at, now), stored=stored)
 
 
 def _column(competency, cells: list[Cell]) -> TeamColumn:

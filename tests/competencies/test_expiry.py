@@ -53,6 +53,7 @@ def test_a_supervisors_view_of_the_report_and_the_heatmap_count_it_as_a_gap(clie
     row = next(row for row in heatmap.rows if row.employee == cast.employee)
     codes = [column.code for column in heatmap.columns]
     assert row.cells[codes.index("LIC-A")].kind == CellKind.EXPIRED
+    assert row.cells[codes.index("LIC-A")].title == "Expired: 3 · Advanced of 3 · Advanced"
     assert row.cells[codes.index("LIC-B")].kind == CellKind.MET
     assert row.total_gap == 3
 
