@@ -15,6 +15,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
+@pytest.fixture(autouse=True)
+def _hc_group_permissions(transactional_db):
+    """Every browser test runs on a transactional database, which is flushed after each test;
+    the flush leaves the HC group without its permissions. post_migrate grants them, as on
+    every migrate, so each test starts with the HC group a real database has."""
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import DEFAULT_DB_ALIAS
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS, apps=apps)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():

@@ -2,10 +2,7 @@
 previews and confirms, without sideways scrolling."""
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
-from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS
 
 from assessments.models import Assessment, AssessmentResult, ImportStatus, ResultColumnMapping, ResultImport
 from hrportal.models import User
@@ -18,9 +15,7 @@ HEADER = 'First name,Surname,ID number,"Quiz: Permit to Work (Percentage)","Quiz
 
 @pytest.fixture
 def demo():
-    """The demo organisation, with the HC group's permissions, which a flushed database (after an
-    earlier test) has lost: post_migrate grants them, as on every migrate."""
-    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS, apps=django_apps)
+    """The demo organisation (conftest gives the HC group its permissions)."""
     call_command("seed_demo", verbosity=0)
 
 
