@@ -39,23 +39,17 @@ from django_tasks_db.models import DBTaskResult
 from assessments.models import (
     Assessment,
     AssessmentResult,
-    ImportShape,
     ImportStatus,
-    ResultColumnMapping,
     ResultImport,
 )
 from assessments.results_import import (
     IGNORE,
     PREVIEW_LINES,
-    AssessmentNames,
+    FileNeeds,
+    GradebookColumn,
     ImportOutdated,
     ResultsPlan,
-    _classify_column,
-    _detect_shape,
-    _identity_columns,
-    _Reading,
-    _squashed,
-    column_key,
+    file_needs,
     result_column_mappings_remember,
     results_import_apply,
     results_import_plan,
@@ -64,14 +58,10 @@ from assessments.tasks import mappings_to_remember, names_for_plan, results_impo
 from hrportal.admin import MAX_IMPORT_BYTES
 from hrportal.models import User
 from hrportal.spreadsheets import (
-    OTHER_SYSTEMS_CSV,
-    ErrorList,
     ImportFileError,
     SpreadsheetError,
-    column_letter,
     format_from_name,
     import_file_help,
-    read_table,
 )
 
 # The most new results imported while HC waits for the page; a larger file is a background task.
@@ -124,69 +114,6 @@ class ResultsUploadForm(forms.Form):
                 _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}
             )
         return upload
-
-
-# What the file lacks: columns that name no assessment, a completion date
-
-
-@dataclass(frozen=True)
-class GradebookColumn:
-    """A column of a gradebook file HC decides about (or sees decided)."""
-
-    index: int
-    header: str
-    how: str  # "unmapped", "remembered", "by name" or "ignored"
-    assessment_id: int | None = None  # remembered or matched; None: to ignore, or not known
-
-    @property
-    def label(self) -> str:
-        return _('Column %(letter)s: "%(header)s"') % {"letter": column_letter(self.index), "header": self.header}
-
-
-@dataclass(frozen=True)
-class FileNeeds:
-    """What the upload step could not know: the file's shape and what it still needs."""
-
-    shape: str
-    columns: list[GradebookColumn]  # a gradebook's columns other than identity ones; [] for a long file
-    needs_date: bool  # some result has no completion date of its own
-
-    @property
-    def to_decide(self) -> list[GradebookColumn]:
-        """The columns the mapping step asks about: unmapped ones, and remembered ones to confirm."""
-        return [column for column in self.columns if column.how in ("unmapped", "remembered")]
-
-
-def file_needs(content: bytes, fmt: str) -> FileNeeds:
-    """Read-only: the shape of the file, its gradebook columns as results_import_plan would take
-    them (by the same rules: its own functions), and whether it needs a completion date.
-    Raises ImportFileError if the file cannot be read at all."""
-    table = read_table(content, fmt, dialects=OTHER_SYSTEMS_CSV)
-    shape = _detect_shape(table)
-    if shape == ImportShape.LONG:
-        dated = [index for index, header in enumerate(table.headers) if _squashed(header) == "completedat"]
-        needs_date = not dated or any(str(row[dated[0]]).strip() == "" for _line, row in table.lines())
-        return FileNeeds(shape=shape, columns=[], needs_date=needs_date)
-    names = AssessmentNames(Assessment.objects.only("pk", "title", "code", "category", "pass_percentage"))
-    remembered = dict(ResultColumnMapping.objects.values_list("header_key", "assessment_id"))
-    identity = set(_identity_columns(table).values())
-    columns: list[GradebookColumn] = []
-    for index, header in enumerate(table.headers):
-        if index in identity or not header:
-            continue
-        key = column_key(header)
-        if key in remembered:
-            columns.append(GradebookColumn(index, header, "remembered", remembered[key]))
-            continue
-        reading, errors = _Reading(shape=shape), ErrorList()
-        found = _classify_column(index, header, names, {}, {}, reading, errors)
-        if found is not None:
-            columns.append(GradebookColumn(index, header, "by name", found.assessment.pk))
-        elif errors:
-            columns.append(GradebookColumn(index, header, "unmapped"))
-        else:
-            columns.append(GradebookColumn(index, header, "ignored"))
-    return FileNeeds(shape=shape, columns=columns, needs_date=True)
 
 
 def _assessment_choices() -> list[tuple[str, Any]]:

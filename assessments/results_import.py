@@ -1479,3 +1479,66 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
             "door": door,
         },
     )
+
+
+# What the admin's column step asks: read with the import's own rules, writing nothing.
+
+
+@dataclass(frozen=True)
+class GradebookColumn:
+    """A column of a gradebook file HC decides about (or sees decided)."""
+
+    index: int
+    header: str
+    how: str  # "unmapped", "remembered", "by name" or "ignored"
+    assessment_id: int | None = None  # remembered or matched; None: to ignore, or not known
+
+    @property
+    def label(self) -> str:
+        return _('Column %(letter)s: "%(header)s"') % {"letter": column_letter(self.index), "header": self.header}
+
+
+@dataclass(frozen=True)
+class FileNeeds:
+    """What the upload step could not know: the file's shape and what it still needs."""
+
+    shape: str
+    columns: list[GradebookColumn]  # a gradebook's columns other than identity ones; [] for a long file
+    needs_date: bool  # some result has no completion date of its own
+
+    @property
+    def to_decide(self) -> list[GradebookColumn]:
+        """The columns the mapping step asks about: unmapped ones, and remembered ones to confirm."""
+        return [column for column in self.columns if column.how in ("unmapped", "remembered")]
+
+
+def file_needs(content: bytes, fmt: str) -> FileNeeds:
+    """Read-only: the shape of the file, its gradebook columns as results_import_plan would take
+    them (by the same rules: its own functions), and whether it needs a completion date.
+    Raises ImportFileError if the file cannot be read at all."""
+    table = read_table(content, fmt, dialects=OTHER_SYSTEMS_CSV)
+    shape = _detect_shape(table)
+    if shape == ImportShape.LONG:
+        dated = [index for index, header in enumerate(table.headers) if _squashed(header) == "completedat"]
+        needs_date = not dated or any(str(row[dated[0]]).strip() == "" for _line, row in table.lines())
+        return FileNeeds(shape=shape, columns=[], needs_date=needs_date)
+    names = AssessmentNames(Assessment.objects.only("pk", "title", "code", "category", "pass_percentage"))
+    remembered = dict(ResultColumnMapping.objects.values_list("header_key", "assessment_id"))
+    identity = set(_identity_columns(table).values())
+    columns: list[GradebookColumn] = []
+    for index, header in enumerate(table.headers):
+        if index in identity or not header:
+            continue
+        key = column_key(header)
+        if key in remembered:
+            columns.append(GradebookColumn(index, header, "remembered", remembered[key]))
+            continue
+        reading, errors = _Reading(shape=shape), ErrorList()
+        found = _classify_column(index, header, names, {}, {}, reading, errors)
+        if found is not None:
+            columns.append(GradebookColumn(index, header, "by name", found.assessment.pk))
+        elif errors:
+            columns.append(GradebookColumn(index, header, "unmapped"))
+        else:
+            columns.append(GradebookColumn(index, header, "ignored"))
+    return FileNeeds(shape=shape, columns=columns, needs_date=True)
