@@ -49,6 +49,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -1447,12 +1448,14 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
         records.append((employee_id, competency_id, held.level, *evidence, held.achieved_at, held.expires_at, by_id))
     _upsert_levels(records)
 
+    dashboard_url = reverse("competencies:my_gaps")  # once, not once per person
     with notifications_batched():
         for employee_id, changes in changes_by_employee.items():
             notify_level_changes(
                 employee=plan._employees[employee_id],
                 changes=list(changes.values()),
                 evidence_note="; ".join(notes_by_employee[employee_id]),
+                dashboard_url=dashboard_url,
             )
         if created:
             for listener in results_listeners():

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competencies.models import (
     MAX_LEVEL,
@@ -281,8 +282,14 @@ def level_fall_back(
         return change
 
 
-def notify_level_changes(*, employee: User, changes: list[LevelChange], evidence_note: str) -> None:
-    """Tell the employee, in one notification, which of their levels changed and why."""
+def notify_level_changes(
+    *, employee: User, changes: list[LevelChange], evidence_note: str, dashboard_url: str = ""
+) -> None:
+    """Tell the employee, in one notification, which of their levels changed and why.
+
+    `dashboard_url`: the gap dashboard's path, when the caller (a bulk import telling
+    thousands of people) has worked it out once.
+    """
     if not changes:
         return
     lines = [
@@ -291,9 +298,9 @@ def notify_level_changes(*, employee: User, changes: list[LevelChange], evidence
     ]
     notify(
         recipients=[employee],
-        subject="Your competency level changed" if len(changes) == 1 else "Your competency levels changed",
-        body="\n".join(lines) + f"\nEvidence: {evidence_note}",
-        url=reverse("competencies:my_gaps"),
+        subject=ngettext("Your competency level changed", "Your competency levels changed", len(changes)),
+        body="\n".join(lines) + "\n" + _("Evidence: %(evidence)s") % {"evidence": evidence_note},
+        url=dashboard_url or reverse("competencies:my_gaps"),
     )
 
 
