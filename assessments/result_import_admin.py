@@ -55,7 +55,7 @@ from assessments.results_import import (
     results_import_plan,
 )
 from assessments.tasks import mappings_to_remember, names_for_plan, results_import_run
-from hrportal.admin import MAX_IMPORT_BYTES
+from hrportal.admin import clean_import_upload
 from hrportal.models import User
 from hrportal.spreadsheets import (
     ImportFileError,
@@ -104,16 +104,7 @@ class ResultsUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            format_from_name(upload.name)
-        except SpreadsheetError as error:
-            raise forms.ValidationError(str(error)) from None
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}
-            )
-        return upload
+        return clean_import_upload(self.cleaned_data["file"])
 
 
 def _assessment_choices() -> list[tuple[str, Any]]:

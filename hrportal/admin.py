@@ -104,14 +104,21 @@ class SpreadsheetImportForm(forms.Form):
                 del self.fields[name]
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        try:
-            format_from_name(upload.name)
-        except SpreadsheetError as error:
-            raise forms.ValidationError(str(error)) from None
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
-        return upload
+        return clean_import_upload(self.cleaned_data["file"])
+
+
+def clean_import_upload(upload):
+    """An uploaded import file, refused (ValidationError) unless it is a .csv or .xlsx of at most
+    MAX_IMPORT_BYTES: what every import form checks before reading it."""
+    try:
+        format_from_name(upload.name)
+    except SpreadsheetError as error:
+        raise forms.ValidationError(str(error)) from None
+    if upload.size > MAX_IMPORT_BYTES:
+        raise forms.ValidationError(
+            _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // (1024 * 1024)}
+        )
+    return upload
 
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.results_export import RESULT_EXPORT_COLUMNS, RESULT_IMPORT_COLUMNS
+from assessments.results_import import results_import_plan
 from assessments.services import result_record
 from assessments.services.voiding import result_void
 from tests.assessments.factories import AssessmentFactory
@@ -216,7 +217,6 @@ def test_the_export_costs_a_fixed_number_of_queries(client, cast, exam, django_a
 
 def test_an_exported_file_imports_again_as_duplicates_only(client, cast, exam):
     """The round trip: every row of the export is a result the import finds already recorded."""
-    results_import = pytest.importorskip("assessments.results_import")
     untitled = AssessmentFactory(title="Permit to Work", code="")
     _record(cast.employee, exam, at=_at(1), score=85.5)
     _record(cast.colleague, untitled, at=_at(2, 14), score=40)
@@ -224,7 +224,7 @@ def test_an_exported_file_imports_again_as_duplicates_only(client, cast, exam):
         client.force_login(cast.hc)
         exported = client.get(reverse(EXPORT), {"format": fmt})
 
-        plan = results_import.results_import_plan(content=exported.content, fmt=fmt, by=cast.hc_employee)
+        plan = results_import_plan(content=exported.content, fmt=fmt, by=cast.hc_employee)
 
         assert plan.new_results == [] and plan.level_changes == []
         assert len(plan.duplicates) == 2
