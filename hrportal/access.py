@@ -1,6 +1,15 @@
 """Who may see whose data: the one place the scope rules of PRODUCT.md live."""
 
+from django.core.exceptions import PermissionDenied
+
 from hrportal.models import User
+
+
+def require_hc(user: User, why: str) -> None:
+    """The pages for HC staff only: 403 for everyone else, saying `why` (e.g. "Organisation
+    reports are for HC staff.")."""
+    if not user.is_hc:
+        raise PermissionDenied(why)
 
 
 def can_view_employee(viewer: User, employee: User) -> bool:

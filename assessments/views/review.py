@@ -6,7 +6,7 @@ HC only (403 for everyone else); nobody reviews their own attempt (403 with the 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +27,7 @@ from assessments.selectors.review import (
 from assessments.services.integrity import attempt_review_clear
 from assessments.services.voiding import result_void
 from competencies.models import level_label
+from hrportal.access import require_hc
 from hrportal.typing import AuthenticatedRequest
 
 QUEUE_PER_PAGE = 50
@@ -62,8 +63,7 @@ class VoidForm(forms.Form):
 
 
 def _require_hc(request: AuthenticatedRequest) -> None:
-    if not request.user.is_hc:
-        raise PermissionDenied(_("Reviewing attempts is for HC staff."))
+    require_hc(request.user, _("Reviewing attempts is for HC staff."))
 
 
 def _attempt_for_reviewer(request: AuthenticatedRequest, attempt_id: int) -> Attempt:

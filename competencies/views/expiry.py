@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from competencies.models import Competency
 from competencies.selectors.expiry import expiring_levels, expiry_overview, expiry_rows
-from competencies.views.reports import _require_hc
+from competencies.views.reports import require_report_viewer
 from hrportal.models import Section
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.typing import AuthenticatedRequest
@@ -59,7 +59,7 @@ EXPORT_HEADERS = [
 @login_required
 def expiry_report(request: AuthenticatedRequest) -> HttpResponse:
     """?section=&competency= narrow it; &format=csv|xlsx downloads every listed level."""
-    _require_hc(request)
+    require_report_viewer(request)
     form = ExpiryFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         if request.GET.get("format"):

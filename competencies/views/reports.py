@@ -9,13 +9,14 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from competencies.selectors.reports import GroupFigures, competency_figures, group_figures, organisation_report
+from hrportal.access import require_hc
 from hrportal.models import Position, Section
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.typing import AuthenticatedRequest
@@ -55,10 +56,9 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _require_hc(request: AuthenticatedRequest) -> None:
-    """Organisation reports are for HC staff only: 403 for everyone else."""
-    if not request.user.is_hc:
-        raise PermissionDenied("Organisation reports are for HC staff.")
+def require_report_viewer(request: AuthenticatedRequest) -> None:
+    """Organisation reports (the expiry page too) are for HC staff only: 403 for everyone else."""
+    require_hc(request.user, _("Organisation reports are for HC staff."))
 
 
 def _filter_form(data, form_class=ReportFilterForm) -> ReportFilterForm:
@@ -70,7 +70,7 @@ def _filter_form(data, form_class=ReportFilterForm) -> ReportFilterForm:
 
 @login_required
 def report(request: AuthenticatedRequest) -> HttpResponse:
-    _require_hc(request)
+    require_report_viewer(request)
     form = _filter_form(request.GET or None)  # unbound without parameters: the whole organisation
     context: dict = {"form": form, "report": None}
     if form.is_bound and not form.is_valid():
@@ -138,7 +138,7 @@ def _dataset_rows(rows: list[GroupFigures], *, competencies: bool) -> list[list]
 def report_export(request: AuthenticatedRequest) -> HttpResponse:
     """One table of the report as CSV or XLSX: ?table=section|position|competency&format=csv|xlsx,
     plus the page's section and position filters."""
-    _require_hc(request)
+    require_report_viewer(request)
     form = _filter_form(request.GET, ReportExportForm)
     if not form.is_valid():
         errors = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in form.errors.items())
