@@ -185,8 +185,9 @@ def employee_gap_reports(
         levels = employee_levels(employee=employee)
     rows: dict[int, list[GapRow]] = {position.pk: [] for position in positions}
     targets = PositionTarget.objects.filter(position_id__in=rows).select_related("competency__group")
+    moment = now or timezone.now()
     for target in targets:
-        rows[target.position_id].append(_gap_row(target, levels.get(target.competency_id), now or timezone.now()))
+        rows[target.position_id].append(_gap_row(target, levels.get(target.competency_id), moment))
     return {
         position.pk: GapReport(employee=employee, rows=_sort_rows(rows[position.pk]), position=position)
         for position in positions

@@ -213,6 +213,13 @@ _RULE = {
     "met_old": sql_met("t.target_level", "h.old_level"),
 }
 
+# The level rows of the population's assignments (l, with their employee lu and target t),
+# which every statement below reads.
+_LEVEL_ROWS = """FROM {level} l
+    JOIN {user} lu ON lu.id = l.employee_id
+    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
+    WHERE {population_lu}"""
+
 # Per (section, position). `targets`: per position, its assignments and what they give
 # without any level; `levelled`: per employee with level rows, what those rows change.
 # Employees are inner-joined to their position's targets: one without any target has no
@@ -229,10 +236,7 @@ levelled AS (
     SELECT l.employee_id,
            SUM({met_level} - {met_t_no_level}) AS met_change,
            SUM({gap_level} - {gap_t_no_level}) AS gap_change
-    FROM {level} l
-    JOIN {user} lu ON lu.id = l.employee_id
-    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
-    WHERE {population_lu}
+    {level_rows}
     GROUP BY l.employee_id
 )
 SELECT u.section_id, s.name, u.position_id, p.name,
@@ -269,10 +273,7 @@ levelled AS (
     SELECT t.competency_id,
            SUM({met_level} - {met_t_no_level}) AS met_change,
            SUM({gap_level} - {gap_t_no_level}) AS gap_change
-    FROM {level} l
-    JOIN {user} lu ON lu.id = l.employee_id
-    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
-    WHERE {population_lu}
+    {level_rows}
     GROUP BY t.competency_id
 )
 SELECT c.id, c.code, c.name,
@@ -297,10 +298,7 @@ FROM (
     WHERE {population_lu}
     UNION ALL
     SELECT l.expires_at AS at, {met_t_no_level} - {met_stored_level} AS step
-    FROM {level} l
-    JOIN {user} lu ON lu.id = l.employee_id
-    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
-    WHERE l.expires_at IS NOT NULL AND {population_lu}
+    {level_rows} AND l.expires_at IS NOT NULL
 ) steps
 WHERE step <> 0
 """
@@ -334,7 +332,8 @@ class GroupTables:
 def _sql(section_id: int | None, position_id: int | None) -> tuple[dict, list]:
     population_u, params = _population("u", section_id, position_id)
     population_lu, _ = _population("lu", section_id, position_id)
-    return {**_tables(), **_RULE, "population_u": population_u, "population_lu": population_lu}, params
+    parts = {**_tables(), **_RULE, "population_u": population_u, "population_lu": population_lu}
+    return {**parts, "level_rows": _LEVEL_ROWS.format(**parts)}, params
 
 
 def _clock(now: datetime | None) -> list:
