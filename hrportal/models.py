@@ -4,6 +4,7 @@ from functools import cached_property
 from typing import ClassVar
 
 from auditlog.models import AbstractLogEntry, LogEntryManager
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -61,6 +62,15 @@ class User(AbstractUser):
     section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="employees")
     supervisor = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
+    )
+    # The language the portal speaks to this person, pages, emails and notifications alike.
+    # Blank until they choose: their browser's language decides meanwhile, then LANGUAGE_CODE.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the portal's pages, emails and notifications for this person."),
     )
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()

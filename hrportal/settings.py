@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -166,7 +167,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+# The portal speaks British English and Bahasa Indonesia. British, not US, English: its
+# dates read day month year ("12 May 2026"), as Indonesian ones do ("12 Mei 2026"), so each
+# locale has one date format and the two read alike. A user's own choice (User.language)
+# wins; before they choose, the browser's Accept-Language decides, then LANGUAGE_CODE.
+LANGUAGES = [
+    ("en-gb", _("English")),
+    ("id", _("Bahasa Indonesia")),
+]
+LANGUAGE_CODE = env("LANGUAGE_CODE", default="en-gb")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
