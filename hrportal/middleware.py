@@ -8,6 +8,7 @@
   `Cache-Control: private, no-store` on every response to a signed-in person (their pages and
   downloads carry personal data that no shared or browser cache should keep).
 - `SessionIdleRenewalMiddleware`: the idle timeout, renewed at most every few minutes.
+- `UserLanguageMiddleware`: a signed-in person's chosen language wins over the browser's.
 """
 
 import logging
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 
@@ -161,3 +163,76 @@ def mark_new_session_renewed(sender: object, request: HttpRequest | None, **kwar
     """user_logged_in receiver: a session just created at login needs no renewal yet."""
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_RENEWED_AT_KEY] = int(time.time())
+
+
+class UserLanguageMiddleware:
+    """Speaks a signed-in person's own language (User.language) on every request, whatever
+    their browser asks; LocaleMiddleware has already chosen for everyone else (the language
+    cookie, then Accept-Language, then LANGUAGE_CODE). Must come after AuthenticationMiddleware.
+
+    The language cookie follows the person's choice, so the login page speaks it too once
+    they sign out, and a choice made on another device reaches this browser.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = _chosen_language(request)
+        if chosen:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        # Read again: the view may just have stored another choice (and set its cookie).
+        chosen = _chosen_language(request)
+        if (
+            chosen
+            and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != chosen
+            and not _sets_language_cookie(response)
+        ):
+            language_cookie_set(response, chosen)
+        return response
+
+
+def _chosen_language(request: HttpRequest) -> str:
+    """The signed-in person's choice, or "" (anonymous, not chosen yet, or no longer offered).
+
+    Without a session cookie nobody is signed in, and the session is not read at all (the
+    health check, an anonymous page); while the database is down the view answers the 503.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return ""
+    user = getattr(request, "user", None)
+    try:
+        language = user.language if user is not None and user.is_authenticated else ""
+    except DatabaseError:
+        return ""
+    return language if language in dict(settings.LANGUAGES) else ""
+
+
+def _sets_language_cookie(response: HttpResponse) -> bool:
+    return settings.LANGUAGE_COOKIE_NAME in response.cookies
+
+
+def language_cookie_set(response: HttpResponse, language: str) -> None:
+    """Remember `language` in this browser, with the LANGUAGE_COOKIE_* settings (as Django's set_language)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+def language_cookie_delete(response: HttpResponse) -> None:
+    """Forget this browser's choice: Accept-Language decides again."""
+    response.delete_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

@@ -115,6 +115,12 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
+    @property
+    def preferred_language(self) -> str:
+        """The language to write to this person in where no request of theirs decides (emails,
+        notifications): their own choice, else the portal's default (LANGUAGE_CODE)."""
+        return self.language if self.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
     @cached_property
     def is_hc(self) -> bool:
         """HC staff: active superusers, or active staff in the HC group (cached per instance)."""

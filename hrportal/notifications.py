@@ -1,25 +1,33 @@
 """Notifications: one in-app message per person, and the same message by email.
 
 Every app tells people about events through `notify`; the navbar shows the unread count
-and /notifications/ lists them.
+and /notifications/ lists them. Each person reads them in their own language
+(User.preferred_language), whoever's request sends them: callers build the texts lazily
+(gettext_lazy, format_lazy, `lazy_text`), and `notify` renders one copy per language.
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from hrportal.models import Notification, User, UserQuerySet
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +37,9 @@ _SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 200
 @dataclass
 class _Batch:
     notifications: list[Notification] = field(default_factory=list)
-    # (subject, body, url, address): the messages are built after the commit, not while
-    # the writing transaction holds its locks.
-    emails: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (subject, body, url, address, language): the messages are built after the commit, not
+    # while the writing transaction holds its locks.
+    emails: list[tuple[str, str, str, str, str]] = field(default_factory=list)
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("notification_batch", default=None)
@@ -61,18 +69,29 @@ def notifications_batched() -> Iterator[None]:
         transaction.on_commit(partial(_send_batched_emails, batch.emails), robust=True)
 
 
-def _send_batched_emails(emails: list[tuple[str, str, str, str]]) -> None:
-    footer = _email_footer()
-    _send_emails(
-        [
-            EmailMessage(subject=subject, body=_email_text(body=body, url=url, footer=footer), to=[address])
-            for subject, body, url, address in emails
-        ]
-    )
+def _send_batched_emails(emails: list[tuple[str, str, str, str, str]]) -> None:
+    footers: dict[str, str] = {}
+    messages = []
+    for subject, body, url, address, language in emails:
+        with translation.override(language):
+            if language not in footers:
+                footers[language] = _email_footer()
+            text = _email_text(body=body, url=url, footer=footers[language])
+        messages.append(EmailMessage(subject=subject, body=text, to=[address]))
+    _send_emails(messages)
 
 
-def notify(*, recipients: Iterable[User], subject: str, body: str, url: str = "") -> list[Notification]:
-    """Give each distinct active recipient one notification and (if they have an address) one email.
+def notify(
+    *, recipients: Iterable[User], subject: "StrOrPromise", body: "StrOrPromise", url: str = ""
+) -> list[Notification]:
+    """Give each distinct active recipient one notification and (if they have an address) one email,
+    in the recipient's language.
+
+    `subject` and `body` should be lazy (gettext_lazy, ngettext_lazy, format_lazy, `lazy_text`):
+    each is rendered once per recipients' language, inside translation.override, so everyone
+    reads their copy, the notification and the email alike, in User.preferred_language,
+    whichever language the sender's request speaks. Plain text (gettext(), an f-string
+    around a translation) reaches everyone in the sender's language.
 
     `url` is the portal path of the thing the notification is about ("/idp/12/") or "";
     anything else (an absolute or scheme-relative URL) raises ValueError. The subject is
@@ -82,8 +101,7 @@ def notify(*, recipients: Iterable[User], subject: str, body: str, url: str = ""
     """
     if url and (not url.startswith("/") or url.startswith("//")):
         raise ValueError(f"A notification's url must be a path inside the portal, not {url!r}.")
-    subject = Truncator(" ".join(subject.split())).chars(_SUBJECT_MAX_LENGTH)
-    if not subject:
+    if not str(subject).strip():
         raise ValueError("A notification needs a subject.")
 
     people: dict[int, User] = {}
@@ -93,17 +111,33 @@ def notify(*, recipients: Iterable[User], subject: str, body: str, url: str = ""
     if not people:
         return []
 
-    now = timezone.now()
-    notifications = [
-        Notification(recipient=user, subject=subject, body=body, url=url, created_at=now) for user in people.values()
-    ]
     batch = _batch.get()
+    languages = {pk: user.preferred_language for pk, user in people.items()}
+    # language -> (subject, body, email text): one rendering per language, not per person.
+    texts: dict[str, tuple[str, str, str]] = {}
+    for language in set(languages.values()):
+        with translation.override(language):
+            rendered_subject = Truncator(" ".join(str(subject).split())).chars(_SUBJECT_MAX_LENGTH)
+            rendered_body = str(body)
+            # A batch writes its emails after the commit (its footer once per language).
+            email_text = "" if batch is not None else _email_text(body=rendered_body, url=url)
+        texts[language] = (rendered_subject, rendered_body, email_text)
+
+    now = timezone.now()
+    notifications = []
+    messages = []
+    for pk, user in people.items():
+        rendered_subject, rendered_body, email_text = texts[languages[pk]]
+        notifications.append(
+            Notification(recipient=user, subject=rendered_subject, body=rendered_body, url=url, created_at=now)
+        )
+        if user.email and batch is not None:
+            batch.emails.append((rendered_subject, rendered_body, url, user.email, languages[pk]))
+        elif user.email:
+            messages.append(EmailMessage(subject=rendered_subject, body=email_text, to=[user.email]))
     if batch is not None:
         batch.notifications += notifications
-        batch.emails += [(subject, body, url, user.email) for user in people.values() if user.email]
         return notifications
-    text = _email_text(body=body, url=url)
-    messages = [EmailMessage(subject=subject, body=text, to=[user.email]) for user in people.values() if user.email]
     notifications = Notification.objects.bulk_create(notifications)
     if messages:
         transaction.on_commit(partial(_send_emails, messages), robust=True)
@@ -139,17 +173,30 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
 
 
+def lazy_text(function: Callable[..., Any], *args: Any) -> "StrOrPromise":
+    """`function(*args)`, called when the text is rendered, so in the recipient's language: for
+    a part of a notification that is not a catalogue string, e.g. a translated model field
+    (`lazy_text(getattr, competency, "name")`) or a formatted date (`lazy_text(date_format, day)`)."""
+    return lazy(lambda: str(function(*args)), str)()
+
+
+def lazy_join(separator: str, parts: Iterable["StrOrPromise"]) -> "StrOrPromise":
+    """`separator.join(parts)`, rendered when the text is: lines of a notification's body."""
+    parts = list(parts)
+    return lazy_text(lambda: separator.join(str(part) for part in parts))
+
+
 def _email_footer() -> str:
-    return (
-        "--\nYou get this email because HC Portal also shows it as a notification. "
-        f"See and manage your notifications at {absolute_url(reverse('notifications'))}"
-    )
+    return "--\n" + gettext(
+        "You get this email because HC Portal also shows it as a notification. "
+        "See and manage your notifications at %(url)s"
+    ) % {"url": absolute_url(reverse("notifications"))}
 
 
 def _email_text(*, body: str, url: str, footer: str | None = None) -> str:
     parts = [body.strip()]
     if url:
-        parts.append(f"Open it in HC Portal: {absolute_url(url)}")
+        parts.append(gettext("Open it in HC Portal: %(url)s") % {"url": absolute_url(url)})
     parts.append(footer if footer is not None else _email_footer())
     return "\n\n".join(part for part in parts if part)
 

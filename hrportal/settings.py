@@ -49,12 +49,18 @@ MIDDLEWARE = [
     # Serving hardening (hrportal/middleware.py): the CSP header (SECURE_CSP), a 400 for NUL
     # characters before anything reads the parameters, the 503 page while the database is down.
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # The language from the cookie, Accept-Language or LANGUAGE_CODE. Before the refusals
+    # below, so the NUL 400 and the database-down 503 speak the visitor's language; it reads
+    # no session (Django keeps the choice in the language cookie) and must precede CommonMiddleware.
+    "django.middleware.locale.LocaleMiddleware",
     "hrportal.middleware.RejectNulMiddleware",
     "hrportal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in person's own choice of language (User.language) wins over the browser's.
+    "hrportal.middleware.UserLanguageMiddleware",
     "hrportal.middleware.SessionIdleRenewalMiddleware",
     # Permissions-Policy, and no caching of anything a signed-in person is shown.
     "hrportal.middleware.PrivateResponseMiddleware",
@@ -80,6 +86,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hrportal.context_processors.navigation",
@@ -179,7 +186,14 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", default="en-gb")
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env("TIME_ZONE", default="UTC")
+# The language cookie keeps a choice made before signing in (the login page's switch) and,
+# set again from User.language, makes the login page speak it after signing out.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True  # scripts read the page's <html lang>, never the cookie
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The organisation works in Western Indonesia Time (WIB): pages show dates and times in it,
+# and a date or time without a zone (an import's, a form's) is read in it.
+TIME_ZONE = env("TIME_ZONE", default="Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True
 
@@ -231,6 +245,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
