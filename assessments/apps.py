@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AssessmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "assessments"
-    verbose_name = "Assessments"
+    verbose_name = _("Assessments")
     hc_permissions = [
         f"{action}_{model}"
         for model in ("assessment", "competencymapping")

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CompetenciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "competencies"
-    verbose_name = "Competencies"
+    verbose_name = _("Competencies")
     hc_permissions = [
         f"{action}_{model}"
         for model in ("skillgroup", "competency", "leveldescriptor", "positiontarget", "careerpath", "careerpathstep")

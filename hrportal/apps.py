@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class HrportalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "hrportal"
-    verbose_name = "People and organisation"
+    verbose_name = _("People and organisation")
     # Permissions the HC group holds on this app's models (see hrportal.permissions).
     hc_permissions = [
         "view_user",

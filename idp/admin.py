@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
 from idp.models import OPEN_WORK_STATUSES, IdpItem, IdpItemTransition, ItemStatus
@@ -12,11 +14,11 @@ from idp.services import TransitionNotAllowed, idp_item_verify
 
 
 class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
-    parameter_name = "overdue"
+    title = gettext_lazy("overdue")
+    parameter_name = "overdue"  # in the URL: stays the same in every language
 
     def lookups(self, request, model_admin):
-        return [("yes", "Overdue"), ("no", "On time")]
+        return [("yes", _("Overdue")), ("no", _("On time"))]
 
     def queryset(self, request, queryset):
         overdue = {"status__in": OPEN_WORK_STATUSES, "target_date__lt": timezone.localdate()}
@@ -73,29 +75,40 @@ class IdpItemAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="evidence file")
+    @admin.display(description=gettext_lazy("evidence file"))
     def evidence_download(self, obj: IdpItem) -> str:
         # Through the access-checked view: evidence files have no public URL.
         if not obj.evidence_file:
             return "—"
-        return format_html('<a href="{}">Download</a>', reverse("idp:item_evidence", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("idp:item_evidence", args=[obj.pk]), _("Download"))
 
-    @admin.display(boolean=True, description="overdue")
+    @admin.display(boolean=True, description=gettext_lazy("overdue"))
     def overdue(self, obj: IdpItem) -> bool:
         return obj.is_overdue
 
-    @admin.action(description="Verify the selected completed items at their target level")
+    @admin.action(description=gettext_lazy("Verify the selected completed items at their target level"))
     def verify_selected(self, request, queryset) -> None:
         verified, skipped = 0, []
+        # Counted before verifying: a verified item is no longer "completed" either.
+        not_completed = queryset.exclude(status=ItemStatus.COMPLETED).count()
         for item in queryset.filter(status=ItemStatus.COMPLETED).select_related("employee", "competency"):
             try:
                 idp_item_verify(item=item, by=request.user)
                 verified += 1
             except (TransitionNotAllowed, PermissionDenied) as error:
-                skipped.append(f"{item}: {error}")
-        not_completed = queryset.exclude(status=ItemStatus.COMPLETED).count()
-        messages.success(request, f"{verified} item(s) verified.")
+                skipped.append(_("%(item)s: %(problem)s") % {"item": item, "problem": error})
+        messages.success(
+            request, ngettext("%(count)s item verified.", "%(count)s items verified.", verified) % {"count": verified}
+        )
         if not_completed:
-            messages.warning(request, f"{not_completed} selected item(s) were not completed and were left as they are.")
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s selected item was not completed and was left as it is.",
+                    "%(count)s selected items were not completed and were left as they are.",
+                    not_completed,
+                )
+                % {"count": not_completed},
+            )
         for line in skipped:
             messages.warning(request, line)

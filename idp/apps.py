@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _close_items_by_result(result) -> None:
@@ -22,7 +23,7 @@ def _reopen_items_by_void(result) -> None:
 class IdpConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "idp"
-    verbose_name = "Individual development plans"
+    verbose_name = _("Individual development plans")
     hc_permissions = ["view_idpitem", "change_idpitem", "view_idpitemtransition"]
 
     def ready(self) -> None:

@@ -4,7 +4,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from competencies.models import Competency, level_label
 from hrportal.models import User
@@ -22,9 +24,18 @@ class IdpItemForm(forms.ModelForm):
             "target_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 5}),
         }
+        # The model's fields have no verbose_name of their own (adding one would be a migration):
+        # the form names them, translatably.
+        labels = {
+            "competency": _("Competency"),
+            "activity_type": _("Activity type"),
+            "target_level": _("Target level"),
+            "target_date": _("Target date"),
+            "description": _("Description"),
+        }
         help_texts = {
-            "target_level": "The level this activity should bring you to.",
-            "description": "What you will do, and what will show that you reached the level.",
+            "target_level": _("The level this activity should bring you to."),
+            "description": _("What you will do, and what will show that you reached the level."),
             "assessment": _(
                 "For an item of type Assessment: passing it closes this item as verified, with the result as evidence."
             ),
@@ -58,29 +69,35 @@ class IdpItemForm(forms.ModelForm):
         target_date = self.cleaned_data["target_date"]
         unchanged = self.instance.pk and target_date == self.instance.target_date
         if target_date < timezone.localdate() and not unchanged:
-            raise forms.ValidationError("The target date is in the past.")
+            raise forms.ValidationError(_("The target date is in the past."))
         return target_date
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RejectForm(forms.Form):
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), help_text="Required: what the employee should change."
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required: what the employee should change."),
     )
 
 
 class CompleteForm(forms.Form):
     evidence_note = forms.CharField(
-        label="What did you do?", widget=forms.Textarea(attrs={"rows": 3}), help_text="Required."
+        label=_("What did you do?"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Required.")
     )
-    evidence_link = forms.URLField(label="Link to evidence", required=False, assume_scheme="https")
+    evidence_link = forms.URLField(label=_("Link to evidence"), required=False, assume_scheme="https")
     evidence_file = forms.FileField(
-        label="Evidence file",
+        label=_("Evidence file"),
         required=False,
-        help_text=f"Optional. {', '.join(EVIDENCE_EXTENSIONS).upper()}; at most {settings.IDP_EVIDENCE_MAX_MB} MB.",
+        help_text=format_lazy(
+            _("Optional. {types}; at most {size} MB."),
+            types=", ".join(EVIDENCE_EXTENSIONS).upper(),
+            size=settings.IDP_EVIDENCE_MAX_MB,
+        ),
     )
 
     def clean_evidence_file(self):
@@ -89,28 +106,40 @@ class CompleteForm(forms.Form):
             return None
         extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         if extension not in EVIDENCE_EXTENSIONS:
-            raise forms.ValidationError(f"Files of type “{extension or 'none'}” are not accepted.")
+            if extension:
+                raise forms.ValidationError(
+                    _("Files of type “%(extension)s” are not accepted.") % {"extension": extension}
+                )
+            raise forms.ValidationError(_("Files without a type (an extension such as .pdf) are not accepted."))
         if upload.size > settings.IDP_EVIDENCE_MAX_MB * 1024 * 1024:
-            raise forms.ValidationError(f"The file is larger than {settings.IDP_EVIDENCE_MAX_MB} MB.")
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB.") % {"size": settings.IDP_EVIDENCE_MAX_MB}
+            )
         return upload
 
 
 class VerifyForm(forms.Form):
-    level = forms.TypedChoiceField(coerce=int, label="Verified level")
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    level = forms.TypedChoiceField(coerce=int, label=_("Verified level"))
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, item: IdpItem, **kwargs):
         super().__init__(*args, **kwargs)
         level = cast(forms.TypedChoiceField, self.fields["level"])
         level.choices = [(lvl, level_label(lvl)) for lvl in range(item.target_level, 0, -1)]
         level.initial = item.target_level
-        level.help_text = "The item's target level, or lower if the evidence shows less."
+        level.help_text = _("The item's target level, or lower if the evidence shows less.")
 
 
 class BulkDecisionForm(forms.Form):
-    items = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": "Tick at least one item."})
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    items = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": _("Tick at least one item.")})
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("approve", pgettext_lazy("IDP action", "Approve")),
+            ("reject", pgettext_lazy("IDP action", "Reject")),
+        ],
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, item_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,5 +148,5 @@ class BulkDecisionForm(forms.Form):
     def clean(self):
         data = super().clean() or {}
         if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
-            self.add_error("comment", "Say why you reject the items, so the employees can revise them.")
+            self.add_error("comment", _("Say why you reject the items, so the employees can revise them."))
         return data

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
 
@@ -14,22 +15,22 @@ EVIDENCE_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "txt", "docx", "xlsx", "pptx
 
 
 class ActivityType(models.TextChoices):
-    TRAINING = "training", "Training"
-    ON_THE_JOB = "on_the_job", "On-the-job"
-    MENTORING = "mentoring", "Mentoring"
-    ASSESSMENT = "assessment", "Assessment"
-    SELF_STUDY = "self_study", "Self-study"
+    TRAINING = "training", _("Training")
+    ON_THE_JOB = "on_the_job", _("On-the-job")
+    MENTORING = "mentoring", _("Mentoring")
+    ASSESSMENT = "assessment", _("Assessment")
+    SELF_STUDY = "self_study", _("Self-study")
 
 
 class ItemStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    VERIFIED = "verified", "Verified"
-    CANCELLED = "cancelled", "Cancelled"
+    DRAFT = "draft", pgettext_lazy("IDP item status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("IDP item status", "Submitted")
+    APPROVED = "approved", pgettext_lazy("IDP item status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("IDP item status", "Rejected")
+    IN_PROGRESS = "in_progress", pgettext_lazy("IDP item status", "In progress")
+    COMPLETED = "completed", pgettext_lazy("IDP item status", "Completed")
+    VERIFIED = "verified", pgettext_lazy("IDP item status", "Verified")
+    CANCELLED = "cancelled", pgettext_lazy("IDP item status", "Cancelled")
 
 
 # Active: still part of the plan. Verified and cancelled items are finished.
@@ -91,7 +92,7 @@ class IdpItem(models.Model):
 
     class Meta:
         ordering = ["target_date", "pk"]
-        verbose_name = "IDP item"
+        verbose_name = _("IDP item")
         indexes = [
             # Serves an employee's plan and "which competencies have an active item".
             models.Index(fields=["employee", "status"], name="idp_item_employee_status"),

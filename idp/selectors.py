@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from competencies.models import MAX_LEVEL, CompetencyLevel, LevelDescriptor, PositionTarget, level_label
 from competencies.rules import GapStatus, counted_level_expression, gap_expression
@@ -44,7 +45,7 @@ class Suggestion:
 
     @property
     def activity_label(self) -> str:
-        return ActivityType(self.activity_type).label
+        return str(ActivityType(self.activity_type).label)
 
     @property
     def target_label(self) -> str:
@@ -53,9 +54,15 @@ class Suggestion:
 
 # When a competency has no level descriptor, the size of the gap picks the activity.
 DEFAULT_ACTIVITY_BY_GAP = {
-    1: (ActivityType.ASSESSMENT, "Take the next-level assessment for this competency."),
-    2: (ActivityType.ON_THE_JOB, "On-the-job training with a qualified colleague, or an intermediate assessment."),
-    3: (ActivityType.TRAINING, "A structured training programme covering the competency from the current level up."),
+    1: (ActivityType.ASSESSMENT, gettext_lazy("Take the next-level assessment for this competency.")),
+    2: (
+        ActivityType.ON_THE_JOB,
+        gettext_lazy("On-the-job training with a qualified colleague, or an intermediate assessment."),
+    ),
+    3: (
+        ActivityType.TRAINING,
+        gettext_lazy("A structured training programme covering the competency from the current level up."),
+    ),
 }
 WEEKS_PER_LEVEL = 12
 
@@ -67,13 +74,16 @@ def _next_level(row: GapRow) -> int:
 
 def _suggestion_for(row: GapRow, descriptor: LevelDescriptor | None, today: date) -> Suggestion:
     target_level = _next_level(row)
-    activity_type, text = DEFAULT_ACTIVITY_BY_GAP[min(row.gap, 3)]
+    activity_type, default_text = DEFAULT_ACTIVITY_BY_GAP[min(row.gap, 3)]
+    text = str(default_text)
     if row.expired:
         activity_type, text = ActivityType.ASSESSMENT, _("Renew the expired level: pass its assessment again.")
     if descriptor and (descriptor.syllabus or descriptor.deliverable):
         parts = [
-            f"Syllabus: {descriptor.syllabus}" if descriptor.syllabus else "",
-            f"Deliverable: {descriptor.deliverable}" if descriptor.deliverable else "",
+            _("Syllabus: %(syllabus)s") % {"syllabus": descriptor.syllabus} if descriptor.syllabus else "",
+            _("Deliverable: %(deliverable)s") % {"deliverable": descriptor.deliverable}
+            if descriptor.deliverable
+            else "",
         ]
         text = "\n".join(p for p in parts if p)
     return Suggestion(

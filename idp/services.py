@@ -2,19 +2,28 @@
 locks the item, records the timeline row and notifies the people concerned."""
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, AssessmentResult
 from competencies.models import MAX_LEVEL, Competency, CompetencyLevel, LevelSource, level_label
 from competencies.services import level_raise
 from hrportal.models import User
-from hrportal.notifications import hc_recipients, notify
+from hrportal.notifications import hc_recipients, lazy_join, lazy_text, notify
 from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
 from idp.workflow import ALL_TRANSITIONS, RESTORED, Actor, may_take
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class TransitionNotAllowed(Exception):
@@ -23,7 +32,9 @@ class TransitionNotAllowed(Exception):
 
 def _validate_target_level(level: int) -> None:
     if not 1 <= level <= MAX_LEVEL:
-        raise ValidationError({"target_level": f"The target level must be from 1 to {MAX_LEVEL}."})
+        raise ValidationError(
+            {"target_level": _("The target level must be from 1 to %(highest)s.") % {"highest": MAX_LEVEL}}
+        )
 
 
 def default_target_level(*, employee: User, competency: Competency) -> int:
@@ -79,12 +90,12 @@ def idp_item_create(
     employee); passing it closes the item as verified (idp_items_close_by_result).
     """
     if by.pk != employee.pk:
-        raise PermissionDenied("Only the employee drafts items in their own plan.")
+        raise PermissionDenied(_("Only the employee drafts items in their own plan."))
     if target_level is None:
         target_level = default_target_level(employee=employee, competency=competency)
     _validate_target_level(target_level)
     if activity_type not in ActivityType.values:
-        raise ValidationError({"activity_type": "Choose a type of activity."})
+        raise ValidationError({"activity_type": _("Choose a type of activity.")})
     validate_item_assessment(employee=employee, activity_type=activity_type, assessment=assessment)
     with transaction.atomic():
         item = IdpItem.objects.create(
@@ -109,14 +120,15 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     if by.pk != item.employee_id:
-        raise PermissionDenied("Only the employee edits their own items.")
+        raise PermissionDenied(_("Only the employee edits their own items."))
     if "target_level" in changes:
         _validate_target_level(changes["target_level"])
     with transaction.atomic():
         locked = IdpItem.objects.select_for_update().get(pk=item.pk)
         if not locked.is_editable:
             raise TransitionNotAllowed(
-                f"This item is {locked.get_status_display().lower()} now and can no longer be edited."
+                _("This item is %(status)s now and can no longer be edited.")
+                % {"status": locked.get_status_display().lower()}
             )
         current_assessment = locked.assessment
         for field, value in changes.items():
@@ -129,7 +141,7 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
         )
         locked.save()
         if locked.status == ItemStatus.REJECTED:
-            _apply(item=locked, action="revise", by=by, comment="Edited after rejection.")
+            _apply(item=locked, action="revise", by=by, comment=_("Edited after rejection."))
     return locked
 
 
@@ -160,11 +172,11 @@ def _apply(
         .get(pk=item.pk)
     )
     if transition.actor != Actor.SYSTEM and (by is None or not may_take(by, locked, transition)):
-        raise PermissionDenied(f"You may not {transition.label.lower()} this item.")
+        raise PermissionDenied(transition.refusal())
     if locked.status not in transition.sources:
         raise TransitionNotAllowed(
-            f"Nothing changed: this item is {locked.get_status_display().lower()} now, "
-            f"so it cannot be {transition.done}. The page showed an older state."
+            _("Nothing changed: this item is %(status)s now, so it cannot be %(done)s. The page showed an older state.")
+            % {"status": locked.get_status_display().lower(), "done": transition.done}
         )
     from_status = locked.status
     locked.status = to_status or transition.target
@@ -177,8 +189,21 @@ def _apply(
     return locked
 
 
-def _about(item: IdpItem) -> str:
-    return f"{item.competency.code} {item.competency.name} → {level_label(item.target_level)}"
+def _about(item: IdpItem) -> "StrOrPromise":
+    """The item in a few words, "GSH-02 Hazard identification → 3 · Advanced", in the language it is read in."""
+    return format_lazy(
+        "{code} {name} → {level}",
+        code=item.competency.code,
+        name=lazy_text(getattr, item.competency, "name"),
+        level=lazy_text(level_label, item.target_level),
+    )
+
+
+def _with_comment(text: "StrOrPromise", comment: str) -> "StrOrPromise":
+    """A notification's body, with the approver's comment on its own line when there is one."""
+    if not comment:
+        return text
+    return lazy_join("\n", [text, format_lazy(gettext_lazy("Comment: {comment}"), comment=comment)])
 
 
 def idp_item_submit(*, item: IdpItem, by: User) -> IdpItem:
@@ -192,8 +217,12 @@ def idp_item_submit(*, item: IdpItem, by: User) -> IdpItem:
         )
         notify(
             recipients=approvers,
-            subject=f"IDP item to approve: {employee.display_name}",
-            body=f"{employee.display_name} submitted a development item for approval: {_about(item)}.",
+            subject=format_lazy(gettext_lazy("IDP item to approve: {name}"), name=employee.display_name),
+            body=format_lazy(
+                gettext_lazy("{name} submitted a development item for approval: {item}."),
+                name=employee.display_name,
+                item=_about(item),
+            ),
             url=item.get_absolute_url(),
         )
     return item
@@ -204,9 +233,15 @@ def idp_item_approve(*, item: IdpItem, by: User, comment: str = "") -> IdpItem:
         item = _apply(item=item, action="approve", by=by, comment=comment, supervisor_comment=comment.strip())
         notify(
             recipients=[item.employee],
-            subject="Your IDP item was approved",
-            body=f"{by.display_name} approved your development item {_about(item)}."
-            + (f"\nComment: {comment.strip()}" if comment.strip() else ""),
+            subject=gettext_lazy("Your IDP item was approved"),
+            body=_with_comment(
+                format_lazy(
+                    gettext_lazy("{name} approved your development item {item}."),
+                    name=by.display_name,
+                    item=_about(item),
+                ),
+                comment.strip(),
+            ),
             url=item.get_absolute_url(),
         )
     return item
@@ -215,14 +250,26 @@ def idp_item_approve(*, item: IdpItem, by: User, comment: str = "") -> IdpItem:
 def idp_item_reject(*, item: IdpItem, by: User, comment: str) -> IdpItem:
     comment = (comment or "").strip()
     if not comment:
-        raise ValidationError({"comment": "Say why you reject the item, so the employee can revise it."})
+        raise ValidationError({"comment": _("Say why you reject the item, so the employee can revise it.")})
     with transaction.atomic():
         item = _apply(item=item, action="reject", by=by, comment=comment, supervisor_comment=comment)
         notify(
             recipients=[item.employee],
-            subject="Your IDP item needs revision",
-            body=f"{by.display_name} rejected your development item {_about(item)}.\nComment: {comment}\n"
-            "Edit the item and submit it again.",
+            subject=gettext_lazy("Your IDP item needs revision"),
+            body=lazy_join(
+                "\n",
+                [
+                    _with_comment(
+                        format_lazy(
+                            gettext_lazy("{name} rejected your development item {item}."),
+                            name=by.display_name,
+                            item=_about(item),
+                        ),
+                        comment,
+                    ),
+                    gettext_lazy("Edit the item and submit it again."),
+                ],
+            ),
             url=item.get_absolute_url(),
         )
     return item
@@ -249,7 +296,7 @@ def idp_item_complete(
     """The owner marks the item done, with evidence (a note, plus an optional link or file)."""
     evidence_note = (evidence_note or "").strip()
     if not evidence_note:
-        raise ValidationError({"evidence_note": "Describe what you did and how it shows the target level."})
+        raise ValidationError({"evidence_note": _("Describe what you did and how it shows the target level.")})
     with transaction.atomic():
         item = _apply(
             item=item, action="complete", by=by, evidence_note=evidence_note, evidence_link=evidence_link.strip()
@@ -258,9 +305,18 @@ def idp_item_complete(
             item.evidence_file.save(evidence_file.name or "evidence", evidence_file, save=True)
         notify(
             recipients=[u for u in hc_recipients() if u.pk != item.employee_id],
-            subject=f"IDP item to verify: {item.employee.display_name}",
-            body=f"{item.employee.display_name} completed a development item: {_about(item)}.\n"
-            f"Evidence: {evidence_note}",
+            subject=format_lazy(gettext_lazy("IDP item to verify: {name}"), name=item.employee.display_name),
+            body=lazy_join(
+                "\n",
+                [
+                    format_lazy(
+                        gettext_lazy("{name} completed a development item: {item}."),
+                        name=item.employee.display_name,
+                        item=_about(item),
+                    ),
+                    format_lazy(gettext_lazy("Evidence: {evidence}"), evidence=evidence_note),
+                ],
+            ),
             url=item.get_absolute_url(),
         )
     return item
@@ -271,7 +327,10 @@ def idp_item_verify(*, item: IdpItem, by: User, level: int | None = None, commen
     level = item.target_level if level is None else level
     if not 1 <= level <= item.target_level:
         raise ValidationError(
-            {"level": f"Verify a level from 1 to the item's target, {level_label(item.target_level)}."}
+            {
+                "level": _("Verify a level from 1 to the item's target, %(target)s.")
+                % {"target": level_label(item.target_level)}
+            }
         )
     with transaction.atomic():
         item = _apply(item=item, action="verify", by=by, comment=comment.strip(), verified_level=level)
@@ -285,15 +344,29 @@ def idp_item_verify(*, item: IdpItem, by: User, level: int | None = None, commen
             by=by,
             notify_employee=False,
         )
+        competency = lazy_text(getattr, item.competency, "name")
         outcome = (
-            f"Your level in {item.competency.name} is now {level_label(change.new_level)}."
+            format_lazy(
+                gettext_lazy("Your level in {competency} is now {level}."),
+                competency=competency,
+                level=lazy_text(level_label, change.new_level),
+            )
             if change
-            else f"Your level in {item.competency.name} was already at or above {level_label(level)}."
+            else format_lazy(
+                gettext_lazy("Your level in {competency} was already at or above {level}."),
+                competency=competency,
+                level=lazy_text(level_label, level),
+            )
         )
         notify(
             recipients=[item.employee],
-            subject="Your IDP item was verified",
-            body=f"{by.display_name} verified your development item {_about(item)}. {outcome}",
+            subject=gettext_lazy("Your IDP item was verified"),
+            body=format_lazy(
+                gettext_lazy("{name} verified your development item {item}. {outcome}"),
+                name=by.display_name,
+                item=_about(item),
+                outcome=outcome,
+            ),
             url=item.get_absolute_url(),
         )
     return item
@@ -400,17 +473,21 @@ def _close_by_pass(*, item: IdpItem, result: AssessmentResult, level: int) -> Id
 def _notify_closed_by_pass(*, item: IdpItem, evidence: str) -> None:
     """Tell the employee, and the supervisor who saw the item (it left the draft stage)."""
     employee = item.employee
-    words = {"result": evidence, "item": _about(item), "competency": item.competency.name}
+    words = {"result": evidence, "item": _about(item), "competency": lazy_text(getattr, item.competency, "name")}
     if item.verified_level:
-        body = _(
-            "Passing %(result)s closed your development item %(item)s as verified. "
-            "Your level in %(competency)s is now %(level)s."
-        ) % {**words, "level": level_label(item.verified_level)}
+        body = format_lazy(
+            gettext_lazy(
+                "Passing {result} closed your development item {item} as verified. "
+                "Your level in {competency} is now {level}."
+            ),
+            **words,
+            level=lazy_text(level_label, item.verified_level),
+        )
     else:
-        body = _("Passing %(result)s closed your development item %(item)s as verified.") % words
+        body = format_lazy(gettext_lazy("Passing {result} closed your development item {item} as verified."), **words)
     notify(
         recipients=[employee],
-        subject=_("Your IDP item was closed by your passed assessment"),
+        subject=gettext_lazy("Your IDP item was closed by your passed assessment"),
         body=body,
         url=item.get_absolute_url(),
     )
@@ -418,9 +495,15 @@ def _notify_closed_by_pass(*, item: IdpItem, evidence: str) -> None:
     if supervisor is not None:
         notify(
             recipients=[supervisor],
-            subject=_("IDP item closed by a passed assessment: %(name)s") % {"name": employee.display_name},
-            body=_("%(name)s passed %(result)s, which closed their development item %(item)s as verified.")
-            % {"name": employee.display_name, "result": evidence, "item": _about(item)},
+            subject=format_lazy(
+                gettext_lazy("IDP item closed by a passed assessment: {name}"), name=employee.display_name
+            ),
+            body=format_lazy(
+                gettext_lazy("{name} passed {result}, which closed their development item {item} as verified."),
+                name=employee.display_name,
+                result=evidence,
+                item=_about(item),
+            ),
             url=item.get_absolute_url(),
         )
 
@@ -491,29 +574,33 @@ def _notify_reopened_by_void(*, item: IdpItem, result: AssessmentResult) -> None
         "result": result.evidence_note,
         "reason": result.void_reason,
         "item": _about(item),
-        "status": item.get_status_display().lower(),
+        "status": lazy_text(lambda: item.get_status_display().lower()),
         "name": employee.display_name,
     }
     notify(
         recipients=[employee],
-        subject=_("Your IDP item is open again: the result that closed it was voided"),
-        body=_(
-            "HC voided your result %(result)s (reason: %(reason)s), which had closed your development item "
-            "%(item)s. The item is %(status)s again."
-        )
-        % words,
+        subject=gettext_lazy("Your IDP item is open again: the result that closed it was voided"),
+        body=format_lazy(
+            gettext_lazy(
+                "HC voided your result {result} (reason: {reason}), which had closed your development item "
+                "{item}. The item is {status} again."
+            ),
+            **words,
+        ),
         url=item.get_absolute_url(),
     )
     supervisor = _supervisor_who_saw(item)
     if supervisor is not None:
         notify(
             recipients=[supervisor],
-            subject=_("IDP item open again: %(name)s") % words,
-            body=_(
-                "HC voided %(name)s's result %(result)s (reason: %(reason)s), which had closed their development "
-                "item %(item)s. The item is %(status)s again."
-            )
-            % words,
+            subject=format_lazy(gettext_lazy("IDP item open again: {name}"), **words),
+            body=format_lazy(
+                gettext_lazy(
+                    "HC voided {name}'s result {result} (reason: {reason}), which had closed their development "
+                    "item {item}. The item is {status} again."
+                ),
+                **words,
+            ),
             url=item.get_absolute_url(),
         )
 

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from competencies.models import Competency
@@ -36,7 +38,7 @@ def _item_for_viewer(request: AuthenticatedRequest, item_id: int) -> IdpItem:
         .first()
     )
     if item is None or not can_view_employee(request.user, item.employee):
-        raise Http404("No such item.")
+        raise Http404(_("No such item."))
     return item
 
 
@@ -66,7 +68,7 @@ def employee_plan(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
         return redirect("idp:my_plan")
     employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
     if employee is None or not can_view_employee(request.user, employee):
-        raise Http404("No such employee.")
+        raise Http404(_("No such employee."))
     sections = plan_sections(plan_items(employee=employee))
     return render(request, "idp/employee_plan.html", {"employee": employee, "sections": sections})
 
@@ -82,7 +84,7 @@ def item_new(request: AuthenticatedRequest) -> HttpResponse:
         form = IdpItemForm(request.POST, employee=employee)
         if form.is_valid():
             item = services.idp_item_create(employee=employee, by=request.user, **form.cleaned_data)
-            messages.success(request, "Draft saved. Submit it for approval when it is ready.")
+            messages.success(request, _("Draft saved. Submit it for approval when it is ready."))
             return redirect(item)
     else:
         # Prefill from the dashboard's "Plan it" link; anything but a known id prefills nothing.
@@ -99,9 +101,12 @@ def item_new(request: AuthenticatedRequest) -> HttpResponse:
 def item_edit(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = _item_for_viewer(request, item_id)
     if item.employee_id != request.user.pk:
-        raise PermissionDenied("Only the employee edits their own items.")
+        raise PermissionDenied(_("Only the employee edits their own items."))
     if not item.is_editable:
-        messages.warning(request, f"This item is {item.get_status_display().lower()} and can no longer be edited.")
+        messages.warning(
+            request,
+            _("This item is %(status)s and can no longer be edited.") % {"status": item.get_status_display().lower()},
+        )
         return redirect(item)
     form = IdpItemForm(request.POST or None, instance=IdpItem.objects.get(pk=item.pk), employee=item.employee)
     if request.method == "POST" and form.is_valid():
@@ -110,7 +115,7 @@ def item_edit(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
         except services.TransitionNotAllowed as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Changes saved.")
+            messages.success(request, _("Changes saved."))
         return redirect(item)
     return _render_item_form(request, form, item)
 
@@ -190,9 +195,9 @@ def item_action(request: AuthenticatedRequest, item_id: int, action: str) -> Htt
     item = _item_for_viewer(request, item_id)
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     if not may_take(request.user, item, transition):
-        raise PermissionDenied(f"You may not {transition.label.lower()} this item.")
+        raise PermissionDenied(transition.refusal())
     try:
         error_page = _run_action(request, item, action)
     except services.TransitionNotAllowed as error:
@@ -203,7 +208,7 @@ def item_action(request: AuthenticatedRequest, item_id: int, action: str) -> Htt
         return redirect(item)
     if error_page is not None:
         return error_page
-    messages.success(request, f"Item {transition.done}.")
+    messages.success(request, transition.done_message())
     return redirect(_safe_next(request) or item.get_absolute_url())
 
 
@@ -220,7 +225,7 @@ def item_evidence(request: AuthenticatedRequest, item_id: int) -> FileResponse:
     """The uploaded evidence, for those who may see the item; never served by URL directly."""
     item = _item_for_viewer(request, item_id)
     if not item.evidence_file:
-        raise Http404("This item has no evidence file.")
+        raise Http404(_("This item has no evidence file."))
     filename = (item.evidence_file.name or "").rsplit("/", 1)[-1] or "evidence"
     return FileResponse(item.evidence_file.open("rb"), as_attachment=True, filename=filename)
 
@@ -229,10 +234,10 @@ def item_evidence(request: AuthenticatedRequest, item_id: int) -> FileResponse:
 @require_POST
 def suggestion_accept(request: AuthenticatedRequest, competency_id: int) -> HttpResponse:
     employee = _current_user(request)
-    _, _, suggestions = _suggestions_for(employee)
+    suggestions = _suggestions_for(employee)[2]
     suggestion = next((s for s in suggestions if s.row.competency_id == competency_id), None)
     if suggestion is None:
-        messages.info(request, "That suggestion is no longer open: it has an active item or the gap has closed.")
+        messages.info(request, _("That suggestion is no longer open: it has an active item or the gap has closed."))
         return redirect("idp:my_plan")
     item = services.idp_item_create(
         employee=employee,
@@ -243,7 +248,9 @@ def suggestion_accept(request: AuthenticatedRequest, competency_id: int) -> Http
         target_level=suggestion.target_level,
         by=request.user,
     )
-    messages.success(request, "Draft created from the suggestion. Adjust it if you like, then submit it for approval.")
+    messages.success(
+        request, _("Draft created from the suggestion. Adjust it if you like, then submit it for approval.")
+    )
     return redirect(item)
 
 
@@ -253,9 +260,12 @@ def suggestion_dismiss(request: AuthenticatedRequest, competency_id: int) -> Htt
     employee = _current_user(request)
     row = next((r for r in employee_gaps(employee=employee).rows if r.competency_id == competency_id), None)
     if row is None:
-        raise Http404("That competency is not part of your position.")
+        raise Http404(_("That competency is not part of your position."))
     services.suggestion_dismiss(employee=employee, competency=Competency.objects.get(pk=competency_id), gap=row.gap)
-    messages.info(request, f"Suggestion for {row.name} dismissed. It comes back if the gap changes.")
+    messages.info(
+        request,
+        _("Suggestion for %(competency)s dismissed. It comes back if the gap changes.") % {"competency": row.name},
+    )
     return redirect("idp:my_plan")
 
 
@@ -266,7 +276,7 @@ def _may_use_approvals(user: User) -> bool:
 @login_required
 def approvals(request: AuthenticatedRequest) -> HttpResponse:
     if not _may_use_approvals(request.user):
-        raise PermissionDenied("Only supervisors and HC approve development items.")
+        raise PermissionDenied(_("Only supervisors and HC approve development items."))
     queue = approval_queue(approver=request.user)
     form = BulkDecisionForm(request.POST or None, item_ids=[item.pk for item in queue])
     if request.method == "POST" and form.is_valid():
@@ -283,6 +293,13 @@ def _decide_in_bulk(request: AuthenticatedRequest, items: list[IdpItem], data: d
             decide(item=item, by=request.user, comment=data["comment"])
             done += 1
         except (services.TransitionNotAllowed, PermissionDenied) as error:
-            messages.warning(request, f"{item.employee.display_name}, {item.competency.code}: {error}")
-    verb = "approved" if data["decision"] == "approve" else "rejected"
-    messages.success(request, f"{done} item{'s' if done != 1 else ''} {verb}.")
+            messages.warning(
+                request,
+                _("%(employee)s, %(competency)s: %(problem)s")
+                % {"employee": item.employee.display_name, "competency": item.competency.code, "problem": error},
+            )
+    if data["decision"] == "approve":
+        outcome = ngettext("%(count)s item approved.", "%(count)s items approved.", done)
+    else:
+        outcome = ngettext("%(count)s item rejected.", "%(count)s items rejected.", done)
+    messages.success(request, outcome % {"count": done})

@@ -17,10 +17,16 @@ their role: no page offers them and the action URL does not know them.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext, pgettext_lazy
 
 from hrportal.access import can_approve_for
 from hrportal.models import User
 from idp.models import ACTIVE_STATUSES, IdpItem, ItemStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Actor(StrEnum):
@@ -33,11 +39,19 @@ class Actor(StrEnum):
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
-    done: str  # past tense, for messages: "This item was already approved."
+    label: "StrOrPromise"  # the button: "Approve"
+    done: "StrOrPromise"  # past tense, for messages: "This item was already approved."
     sources: frozenset[str]
     target: str  # RESTORED: back to the status before the transition it undoes (the service names it)
     actor: Actor
+
+    def refusal(self) -> str:
+        """Why someone whose role does not allow this action gets a 403."""
+        return gettext("You may not %(action)s this item.") % {"action": str(self.label).lower()}
+
+    def done_message(self) -> str:
+        """What the page says after the action: "Item approved." """
+        return gettext("Item %(done)s.") % {"done": self.done}
 
 
 # The target of a transition that undoes another: the item returns to where it was before.
@@ -49,46 +63,80 @@ ALL_TRANSITIONS: dict[str, Transition] = {
     for t in [
         Transition(
             "submit",
-            "Submit for approval",
-            "submitted",
+            pgettext_lazy("IDP action", "Submit for approval"),
+            pgettext_lazy("IDP item was", "submitted"),
             frozenset({ItemStatus.DRAFT}),
             ItemStatus.SUBMITTED,
             Actor.OWNER,
         ),
         Transition(
-            "approve", "Approve", "approved", frozenset({ItemStatus.SUBMITTED}), ItemStatus.APPROVED, Actor.APPROVER
+            "approve",
+            pgettext_lazy("IDP action", "Approve"),
+            pgettext_lazy("IDP item was", "approved"),
+            frozenset({ItemStatus.SUBMITTED}),
+            ItemStatus.APPROVED,
+            Actor.APPROVER,
         ),
         Transition(
-            "reject", "Reject", "rejected", frozenset({ItemStatus.SUBMITTED}), ItemStatus.REJECTED, Actor.APPROVER
+            "reject",
+            pgettext_lazy("IDP action", "Reject"),
+            pgettext_lazy("IDP item was", "rejected"),
+            frozenset({ItemStatus.SUBMITTED}),
+            ItemStatus.REJECTED,
+            Actor.APPROVER,
         ),
         Transition(
-            "revise", "Revise", "reopened as a draft", frozenset({ItemStatus.REJECTED}), ItemStatus.DRAFT, Actor.OWNER
+            "revise",
+            pgettext_lazy("IDP action", "Revise"),
+            pgettext_lazy("IDP item was", "reopened as a draft"),
+            frozenset({ItemStatus.REJECTED}),
+            ItemStatus.DRAFT,
+            Actor.OWNER,
         ),
-        Transition("start", "Start", "started", frozenset({ItemStatus.APPROVED}), ItemStatus.IN_PROGRESS, Actor.OWNER),
         Transition(
-            "complete", "Complete", "completed", frozenset({ItemStatus.IN_PROGRESS}), ItemStatus.COMPLETED, Actor.OWNER
+            "start",
+            pgettext_lazy("IDP action", "Start"),
+            pgettext_lazy("IDP item was", "started"),
+            frozenset({ItemStatus.APPROVED}),
+            ItemStatus.IN_PROGRESS,
+            Actor.OWNER,
         ),
-        Transition("verify", "Verify", "verified", frozenset({ItemStatus.COMPLETED}), ItemStatus.VERIFIED, Actor.HC),
+        Transition(
+            "complete",
+            pgettext_lazy("IDP action", "Complete"),
+            pgettext_lazy("IDP item was", "completed"),
+            frozenset({ItemStatus.IN_PROGRESS}),
+            ItemStatus.COMPLETED,
+            Actor.OWNER,
+        ),
+        Transition(
+            "verify",
+            pgettext_lazy("IDP action", "Verify"),
+            pgettext_lazy("IDP item was", "verified"),
+            frozenset({ItemStatus.COMPLETED}),
+            ItemStatus.VERIFIED,
+            Actor.HC,
+        ),
         Transition(
             "cancel",
-            "Cancel",
-            "cancelled",
+            pgettext_lazy("IDP action", "Cancel"),
+            pgettext_lazy("IDP item was", "cancelled"),
             frozenset({ItemStatus.DRAFT, ItemStatus.SUBMITTED, ItemStatus.APPROVED, ItemStatus.IN_PROGRESS}),
             ItemStatus.CANCELLED,
             Actor.OWNER,
         ),
         Transition(
             "close_by_pass",
-            "Close by a passed assessment",
-            "closed by a passed assessment",
+            pgettext_lazy("IDP action", "Close by a passed assessment"),
+            pgettext_lazy("IDP item was", "closed by a passed assessment"),
             frozenset(ACTIVE_STATUSES),
             ItemStatus.VERIFIED,
             Actor.SYSTEM,
         ),
         Transition(
             "reopen_by_void",
-            "Reopen: the passing result was voided",
-            "reopened because the result that closed it was voided",
+            pgettext_lazy("IDP action", "Reopen: the passing result was voided"),
+            pgettext_lazy("IDP item was", "reopened because the result that closed it was voided"),
             frozenset({ItemStatus.VERIFIED}),
             RESTORED,
             Actor.SYSTEM,

@@ -50,7 +50,7 @@ def test_bulk_verify_raises_levels_and_skips_own_and_unfinished_items(client, ca
     }
     assert CompetencyLevel.objects.get(employee=cast.employee, competency=done.competency).level == 3
     html = response.content.decode()
-    assert "1 item(s) verified." in html and "were not completed" in html
+    assert "1 item verified." in html and "1 selected item was not completed and was left as it is." in html
 
 
 def test_item_admin_is_refused_to_employees(client, cast):
