@@ -22,9 +22,6 @@ from idp.workflow import ALL_TRANSITIONS, RESTORED, Actor, may_take
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
 
 class TransitionNotAllowed(Exception):
     """The item is no longer in a status this action applies to (double click, stale page)."""
