@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hrportal.translated import unique_name_constraints
+
 MIN_LEVEL = 0
 MAX_LEVEL = 5
 
@@ -40,11 +42,13 @@ def _level_in_range(field: str, low: int = MIN_LEVEL) -> Q:
 
 
 class SkillGroup(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    # In both languages (competencies/translation.py), each unique in its own column.
+    name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = unique_name_constraints("skill_group")
 
     def __str__(self) -> str:
         return self.name

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hrportal.supervision import supervisor_cycle
+from hrportal.translated import unique_name_constraints
 
 HC_GROUP_NAME = "HC"
 
@@ -29,10 +30,12 @@ class Section(models.Model):
 
 
 class Position(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    # In both languages (hrportal/translation.py), each unique in its own column.
+    name = models.CharField(max_length=120)
 
     class Meta:
         ordering = ["name"]
+        constraints = unique_name_constraints("position")
 
     def __str__(self) -> str:
         return self.name

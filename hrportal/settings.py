@@ -25,6 +25,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # Framework content in two languages (hrportal/translation.py, competencies/translation.py);
+    # before the admin, so that its TranslationAdmin widgets and static files win.
+    "modeltranslation",
     "hrportal.admin_site.PortalAdminConfig",  # django.contrib.admin, with 403 for non-staff
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -186,6 +189,13 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", default="en-gb")
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Framework content (competency names and definitions, skill groups, descriptors, positions)
+# is data in both languages: django-modeltranslation adds a column per language, `name_en`
+# and `name_ind` (its spelling of Indonesian, so that no column ends in "_id"). English is
+# the default and the fallback: a missing Indonesian text shows the English one.
+MODELTRANSLATION_LANGUAGES = ("en", "id")
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 # The language cookie keeps a choice made before signing in (the login page's switch) and,
 # set again from User.language, makes the login page speak it after signing out.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60

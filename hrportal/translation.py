@@ -1,0 +1,10 @@
+"""Position names in both languages (django-modeltranslation); see competencies/translation.py."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from hrportal.models import Position
+
+
+@register(Position)
+class PositionTranslation(TranslationOptions):
+    fields = ("name",)
