@@ -9,12 +9,14 @@
   var timer = document.getElementById("attempt-timer");
   var announcer = document.getElementById("timer-announcement");
   var status = document.getElementById("autosave-status");
+  // The page gives these texts translated, on the form (see gap-chart.js for why scripts take
+  // their texts this way).
   var texts = {
-    saved: form.dataset.savedText || "Saved",
-    retrying: form.dataset.retryingText || "Not saved yet: retrying…",
-    closed: form.dataset.closedText || "Time is up: submitting…",
-    fiveMinutes: form.dataset.fiveMinutesText || "5 minutes left.",
-    oneMinute: form.dataset.oneMinuteText || "1 minute left."
+    saved: form.dataset.savedText,
+    retrying: form.dataset.retryingText,
+    closed: form.dataset.closedText,
+    fiveMinutes: form.dataset.fiveMinutesText,
+    oneMinute: form.dataset.oneMinuteText
   };
   var csrfInput = form.querySelector("input[name=csrfmiddlewaretoken]");
   var endsAt = Date.now() + config.secondsLeft * 1000;

@@ -2,6 +2,10 @@
 // The gap dashboard has one: canvas#gap-chart with its data in #gap-chart-data. Other pages may
 // have several: each <canvas data-gap-chart="ID"> takes its data from the json_script #ID.
 // Every page gives the scale's labels in #level-labels.
+// The legend's words come translated from the template, on the canvas (data-current-label,
+// data-target-label). Every script here takes its texts that way rather than from Django's
+// JavaScriptCatalog: one catalogue (django.po) extracted with the templates, no extra request
+// per page, and the test that keeps templates translatable checks these attributes too.
 (function () {
   "use strict";
   const labelsNode = document.getElementById("level-labels");
@@ -34,7 +38,7 @@
         labels: data.labels.map((label) => wrap(label)),
         datasets: [
           {
-            label: "Current level",
+            label: canvas.dataset.currentLabel,
             data: data.current,
             borderColor: "rgb(13, 110, 253)",
             backgroundColor: "rgba(13, 110, 253, 0.2)",
@@ -42,7 +46,7 @@
             borderWidth: 2,
           },
           {
-            label: "Target level",
+            label: canvas.dataset.targetLabel,
             data: data.target,
             borderColor: "rgb(220, 53, 69)",
             backgroundColor: "rgba(220, 53, 69, 0)",

@@ -1,5 +1,7 @@
 // Line chart of one competency's level over time (history page): a stepped line, because a
 // level holds from one change to the next. Data: #level-history-data; scale labels: #level-labels.
+// Texts come translated from the template, on the canvas: data-date-label, data-level-label (axis
+// titles) and data-today-text (see gap-chart.js for why scripts take their texts this way).
 (function () {
   "use strict";
   const canvas = document.getElementById("level-history-chart");
@@ -10,11 +12,11 @@
   }
   const data = JSON.parse(dataNode.textContent);
   const levelLabels = JSON.parse(labelsNode.textContent);
-  const points = data.points.map((point) => ({ x: point.x, y: point.y, date: point.date }));
+  const points = data.points.map((point) => ({ x: point.x, y: point.y, date: point.date, isToday: false }));
   const last = points[points.length - 1];
   if (last && data.now > last.x) {
     // Carry the current level on to today.
-    points.push({ x: data.now, y: last.y, date: "today" });
+    points.push({ x: data.now, y: last.y, date: canvas.dataset.todayText, isToday: true });
   }
   const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
   // Show at least a month, so changes made on one day still give a readable axis.
@@ -33,7 +35,7 @@
           borderColor: "rgb(13, 110, 253)",
           backgroundColor: "rgba(13, 110, 253, 0.15)",
           pointBackgroundColor: "rgb(13, 110, 253)",
-          pointRadius: points.map((point, index) => (index === points.length - 1 && point.date === "today" ? 0 : 4)),
+          pointRadius: points.map((point, index) => (point.isToday ? 0 : 4)),
           borderWidth: 2,
           fill: false,
         },
@@ -55,13 +57,13 @@
             maxRotation: 0,
             autoSkipPadding: 16,
           },
-          title: { display: true, text: "Date" },
+          title: { display: true, text: canvas.dataset.dateLabel },
         },
         y: {
           min: 0,
           max: 5,
           ticks: { stepSize: 1, callback: (value) => levelLabels[value] ?? value },
-          title: { display: true, text: "Level" },
+          title: { display: true, text: canvas.dataset.levelLabel },
         },
       },
       plugins: {

@@ -1,4 +1,7 @@
 // Organisation report: share met per month end (line, 0–100 %) and the largest gaps (horizontal bars).
+// Texts come translated from the template, on each canvas: data-dataset-label, data-x-label,
+// data-y-label, and data-tooltip-text with {named} blanks filled here (see gap-chart.js for why
+// scripts take their texts this way).
 (function () {
   "use strict";
   const dataNode = document.getElementById("report-chart-data");
@@ -8,6 +11,8 @@
   const data = JSON.parse(dataNode.textContent);
   const blue = "rgb(13, 110, 253)";
   const orange = "rgb(253, 126, 20)";
+  // "Total gap {total} · average {average}" with {total} and {average} filled in.
+  const fill = (text, values) => text.replace(/\{(\w+)\}/g, (blank, name) => (name in values ? values[name] : blank));
 
   const progressCanvas = document.getElementById("progress-chart");
   if (progressCanvas) {
@@ -17,7 +22,7 @@
         labels: data.progress.labels,
         datasets: [
           {
-            label: "Share of assignments met",
+            label: progressCanvas.dataset.datasetLabel,
             data: data.progress.share_met,
             borderColor: blue,
             backgroundColor: "rgba(13, 110, 253, 0.15)",
@@ -37,13 +42,15 @@
             min: 0,
             max: 100,
             ticks: { stepSize: 20, callback: (value) => `${value} %` },
-            title: { display: true, text: "Share met" },
+            title: { display: true, text: progressCanvas.dataset.yLabel },
           },
-          x: { title: { display: true, text: "Month end" } },
+          x: { title: { display: true, text: progressCanvas.dataset.xLabel } },
         },
         plugins: {
           legend: { display: false },
-          tooltip: { callbacks: { label: (ctx) => `Share met: ${ctx.parsed.y} %` } },
+          tooltip: {
+            callbacks: { label: (ctx) => fill(progressCanvas.dataset.tooltipText, { percent: `${ctx.parsed.y} %` }) },
+          },
         },
       },
     });
@@ -58,7 +65,7 @@
         labels: largest.labels,
         datasets: [
           {
-            label: "Total gap",
+            label: gapsCanvas.dataset.datasetLabel,
             data: largest.gap_total,
             backgroundColor: "rgba(253, 126, 20, 0.75)",
             borderColor: orange,
@@ -71,7 +78,7 @@
         responsive: true,
         animation: false,
         scales: {
-          x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Total gap (levels)" } },
+          x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: gapsCanvas.dataset.xLabel } },
           // Long names are shortened on the axis (the tooltip and the table have them in full),
           // so the bars keep their room and no label is cut off at the edge.
           y: {
@@ -88,7 +95,11 @@
           legend: { display: false },
           tooltip: {
             callbacks: {
-              label: (ctx) => `Total gap ${ctx.parsed.x} · average ${largest.average_gap[ctx.dataIndex]}`,
+              label: (ctx) =>
+                fill(gapsCanvas.dataset.tooltipText, {
+                  total: ctx.parsed.x,
+                  average: largest.average_gap[ctx.dataIndex],
+                }),
             },
           },
         },

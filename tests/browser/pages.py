@@ -31,3 +31,21 @@ def wait_for_chart(page, canvas_id: str = "gap-chart") -> None:
 def drawn_pixels(page, canvas_id: str = "gap-chart") -> int:
     """How many pixels of the canvas are not transparent: 0 means nothing was drawn."""
     return page.evaluate(_COUNT_DRAWN_PIXELS, canvas_id)
+
+
+_CHART_TEXTS = """
+(id) => {
+  const chart = Chart.getChart(id);
+  const titled = Object.entries(chart.options.scales || {}).filter(([, scale]) => scale.title && scale.title.display);
+  return {
+    datasets: chart.data.datasets.map((dataset) => dataset.label),
+    axes: Object.fromEntries(titled.map(([axis, scale]) => [axis, scale.title.text])),
+  };
+}
+"""
+
+
+def chart_texts(page, canvas_id: str = "gap-chart") -> dict:
+    """The words a chart shows, as Chart.js holds them: its datasets' labels (the legend and
+    tooltips) and its titled axes. They come from the page, translated (static/js/gap-chart.js)."""
+    return page.evaluate(_CHART_TEXTS, canvas_id)

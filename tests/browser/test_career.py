@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from competencies.models import CareerPath, CareerPathStep
 from hrportal.models import Position
-from tests.browser.pages import drawn_pixels, log_in, wait_for_chart
+from tests.browser.pages import chart_texts, drawn_pixels, log_in, wait_for_chart
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,6 +28,7 @@ def test_career_page_draws_radar_of_next_position_offline(new_page):
     assert page.locator(f"#{canvas_id}-gaps tbody tr").count() > 0
     assert page.locator("#ranking-table tbody tr").count() >= 5
     assert drawn_pixels(page, canvas_id) > 1000, "the career radar chart canvas is blank"
+    assert chart_texts(page, canvas_id)["datasets"] == ["Current level", "Target level of Senior Operator"]
 
     # Compare with another position: a second radar on the same page.
     page.select_option("#id_compare", label="Shift Supervisor")
@@ -52,5 +53,6 @@ def test_history_page_draws_the_level_line_chart_offline(new_page):
 
     assert page.locator("#history-table tbody tr").count() > 0
     assert drawn_pixels(page, "level-history-chart") > 500, "the level history chart is blank"
+    assert chart_texts(page, "level-history-chart")["axes"] == {"x": "Date", "y": "Level"}
     assert watch.console_errors == []
     assert watch.outside_requests == []

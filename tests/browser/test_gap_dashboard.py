@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from tests.browser.pages import drawn_pixels, log_in, wait_for_chart
+from tests.browser.pages import chart_texts, drawn_pixels, log_in, wait_for_chart
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,5 +17,6 @@ def test_demo_employee_sees_radar_chart_drawn_offline(new_page):
     assert page.locator("h1").inner_text() == "My competency gaps"
     assert page.locator("#gap-table tbody tr").count() > 0
     assert drawn_pixels(page) > 1000, "the radar chart canvas is blank"
+    assert chart_texts(page)["datasets"] == ["Current level", "Target level"]  # the legend, from the page
     assert watch.console_errors == []
     assert watch.outside_requests == []

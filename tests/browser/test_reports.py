@@ -1,10 +1,11 @@
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from competencies.models import CompetencyLevelHistory
-from tests.browser.pages import drawn_pixels, log_in
+from tests.browser.pages import chart_texts, drawn_pixels, log_in
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
 from tests.hrportal.factories import PASSWORD, HcUserFactory, PositionFactory, SectionFactory, UserFactory
 
@@ -45,5 +46,15 @@ def test_hc_sees_both_report_charts_drawn_offline(new_page):
     assert page.locator("#progress-table tbody tr").count() == 12
     assert drawn_pixels(page, "progress-chart") > 1000, "the progress chart canvas is blank"
     assert drawn_pixels(page, "largest-gaps-chart") > 1000, "the largest-gaps chart canvas is blank"
+    # The charts' words come from the page (translated there), the figures from the data.
+    assert chart_texts(page, "progress-chart") == {
+        "datasets": ["Share of assignments met"],
+        "axes": {"x": "Month end", "y": "Share met"},
+    }
+    assert chart_texts(page, "largest-gaps-chart") == {"datasets": ["Total gap"], "axes": {"x": "Total gap (levels)"}}
+    tooltip = """(id) => { const chart = Chart.getChart(id);
+      return chart.options.plugins.tooltip.callbacks.label({ parsed: { x: 7, y: 62.5 }, dataIndex: 0 }); }"""
+    assert page.evaluate(tooltip, "progress-chart") == "Share met: 62.5 %"
+    assert re.fullmatch(r"Total gap 7 · average [\d.]+", page.evaluate(tooltip, "largest-gaps-chart"))
     assert watch.console_errors == []
     assert watch.outside_requests == []

@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from tests.browser.pages import drawn_pixels, log_in, wait_for_chart
+from tests.browser.pages import chart_texts, drawn_pixels, log_in, wait_for_chart
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,4 +23,5 @@ def test_supervisor_sees_the_team_heatmap_and_radar(new_page):
     )
     assert colours >= 3, "the heatmap should show several gap classes in different colours"
     assert drawn_pixels(page) > 1000
+    assert chart_texts(page)["datasets"] == ["Average current level", "Average target level"]
     assert watch.console_errors == [] and watch.outside_requests == []

@@ -97,7 +97,7 @@ def test_history_lists_every_change_newest_first_with_evidence(client, cast, his
     ]
     html = response.content.decode()
     assert "3 · Advanced → 1 · Basic" in html
-    assert "No level → 1 · Basic" in html
+    assert "0 · None → 1 · Basic" in html  # no earlier level reads as the scale's 0, as on every page
     assert "Override: Licence withdrawn" in html and "Manual override" in html
     assert cast.hc.display_name in html  # who changed it
     assert "2026-04-20" in html
