@@ -18,7 +18,8 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # The log-in form's own button: the language switch on the same page has submit buttons too.
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
     page.wait_for_url("**/gap/")
 
 
