@@ -155,3 +155,19 @@ def test_template_has_no_untranslated_text(path):
 )
 def test_untranslated_text_is_found(source, expected):
     assert untranslated(source) == expected
+
+
+# makemessages writes a translators' comment out as a Python comment without ending its line,
+# so whatever follows {% endcomment %} on that line drops out of the catalogue unseen.
+TRANSLATORS_COMMENT = re.compile(r"\{% comment %\}\s*Translators:.*?\{% endcomment %\}(?P<after>[^\n]*)", re.S)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda path: str(path.relative_to(TEMPLATES_DIR)))
+def test_translators_comment_ends_its_line(path):
+    source = path.read_text(encoding="utf-8")
+    late = [
+        source.count("\n", 0, match.start("after")) + 1
+        for match in TRANSLATORS_COMMENT.finditer(source)
+        if match["after"].strip()
+    ]
+    assert not late, f"{path.relative_to(settings.BASE_DIR)}: text after a translators' comment on line(s) {late}"
