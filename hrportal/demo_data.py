@@ -949,3 +949,213 @@ DEMO_EMPLOYEE_ASSESSMENT_ITEM = (
     2,
     "Pass the online Safe Work assessment to show I can request and work under permits on my own.",
 )
+
+# --- The demo's present ---------------------------------------------------------------------
+# The demo is written as of DEMO_PRESENT: its history (results from 2022 to November 2026)
+# ends the month before, so in December 2026 some licences have lapsed and more lapse soon.
+# Seeded in another month, every demo date moves by whole months (seed_demo's month_shift),
+# so the history always ends the month before the first seeding; a second run reads the shift
+# back from the data and changes nothing. Dates of IDP items and notifications are today's.
+DEMO_PRESENT = datetime(2026, 12, 3, 12, 0, tzinfo=WIB)
+
+# --- Levels built up over the years ---------------------------------------------------------
+# Besides the 2026 results above, the plant's earlier records come in as one results import:
+# on-the-job sign-offs, one Assessment OJ per competency and level, that each person passed
+# on their way to their level in every competency of their position. The licence
+# competencies are raised by Licencor passes only, so their levels lapse.
+OJ_PASS_PERCENTAGE = 75
+OJ_TITLE = "OJ sign-off {code} level {level}: {name}"
+OJ_CODE = "OJ-{code}-L{level}"
+LICENCE_COMPETENCIES = ("ENG-01", "ENG-05")
+HISTORY_FILE = "kkj-records-2022-2026.csv"
+# An incumbent's level in a competency of their position, against its target: (chance,
+# difference from the target; None for no level at all). Most meet it, some exceed it, a
+# few are one or two levels short or have not started.
+LEVEL_SPREAD: list[tuple[float, int | None]] = [(0.05, 1), (0.72, 0), (0.13, -1), (0.06, -2), (0.04, None)]
+# People ready for their next position on a career path: measured against the higher of the
+# two targets, which they nearly all meet.
+READY_SPREAD: list[tuple[float, int | None]] = [(0.12, 1), (0.82, 0), (0.06, -1)]
+READY_FOR_NEXT = ["andi.saputra", "wulan.safitri", "eko.prasetyo", "dedi.kurniawan", "ratna.sari"]
+# The last sign-off of a competency falls between these dates; earlier levels of it 8 to 16
+# months apart before it; some sign-offs were failed once, 4 to 10 weeks before the pass.
+HISTORY_FROM = datetime(2022, 7, 1, tzinfo=WIB)
+HISTORY_DAYS = 1610  # to late November 2026
+LEVEL_STEP_DAYS = (240, 480)
+FAILED_FIRST_CHANCE = 0.12
+FAILED_BEFORE_DAYS = (28, 70)
+# Those whose position targets a licence competency hold a Licencor pass with this chance,
+# taken between these dates: the older ones have lapsed (10 and 12 months' validity).
+LICENCE_HOLD_CHANCE = 0.6
+LICENCE_FROM = datetime(2025, 11, 1, tzinfo=WIB)
+LICENCE_DAYS = 360
+LICENCE_TITLES = ["Gas Sweetening Unit Operation", "Sulphur Recovery Unit Operation"]
+# bambang.hartono keeps the licences of the 2026 results above: one lapsed, one lapsing.
+LICENCE_KEPT = ["bambang.hartono"]
+# demo.employee meets most targets; these are their gaps (level held; 0: not started), each
+# one an online assessment, a suggestion or an IDP item can close.
+DEMO_EMPLOYEE_GAPS = {"GSH-01": 2, "GSH-02": 1, "POP-04": 2, "MNT-06": 0}
+
+# --- Career paths -------------------------------------------------------------------------
+# (name, description, positions in order)
+CAREER_PATHS = [
+    (
+        "Operations",
+        "From the field and the control room to leading a production section.",
+        [OPERATOR, SENIOR_OPERATOR, SHIFT_SUPERVISOR, SR_SUPERVISOR, SECTION_HEAD],
+    ),
+    (
+        "Maintenance",
+        "From the workshop to leading the maintenance section.",
+        [TECHNICIAN, SHIFT_SUPERVISOR, SR_SUPERVISOR, SECTION_HEAD],
+    ),
+]
+
+# --- IDP items ----------------------------------------------------------------------------
+# Each goes through the workflow services up to its status, every step taken by the person
+# the workflow names (the employee; their supervisor, or HC for a section head; HC verifies).
+# (username, competency code, activity type, description, weeks to the target date,
+#  status, the approver's or canceller's comment, evidence when completed)
+DRAFT, SUBMITTED, APPROVED, REJECTED = "draft", "submitted", "approved", "rejected"
+IN_PROGRESS, COMPLETED, VERIFIED, CANCELLED = "in_progress", "completed", "verified", "cancelled"
+IDP_ITEMS = [
+    (
+        DEMO_EMPLOYEE,
+        "POP-04",
+        "on_the_job",
+        "OJT di unit utilitas bersama operator senior: boiler, cooling water dan instrument air, 6 minggu.",
+        10,
+        APPROVED,
+        "Setuju. Mulai setelah shift pagi minggu depan, koordinasi dengan Pak Eko.",
+        "",
+    ),
+    (
+        DEMO_EMPLOYEE,
+        "MNT-06",
+        "self_study",
+        "Belajar RCFA sendiri.",
+        8,
+        REJECTED,
+        "Terlalu umum. Sebutkan materi dan kasusnya, misalnya 5-why untuk trip pompa P-101 bulan lalu.",
+        "",
+    ),
+    (
+        DEMO_EMPLOYEE,
+        "GSH-01",
+        "training",
+        "Ikut pelatihan JSA & risk assessment (IHT HSE, 2 hari) dan buat 3 JSA untuk pekerjaan rutin di area.",
+        12,
+        DRAFT,
+        "",
+        "",
+    ),
+    (
+        "andi.saputra",
+        "POP-04",
+        "training",
+        "Boiler & steam system training (IHT), lalu OJT di utilitas dua minggu.",
+        8,
+        SUBMITTED,
+        "",
+        "",
+    ),
+    (
+        "putri.maharani",
+        "GSH-04",
+        "self_study",
+        "Pelajari barrier management dan bow-tie untuk unit amine; presentasikan di safety meeting.",
+        6,
+        SUBMITTED,
+        "",
+        "",
+    ),
+    (
+        "eko.prasetyo",
+        "LDR-01",
+        "mentoring",
+        "Mentoring by the shift supervisor: lead the night shift twice a month and review each shift together.",
+        16,
+        IN_PROGRESS,
+        "Bagus, ini persiapan untuk posisi shift supervisor.",
+        "",
+    ),
+    (
+        "eko.prasetyo",
+        "LDR-03",
+        "on_the_job",
+        "Bimbing dua operator baru sampai checklist OJT Gas Treating mereka selesai.",
+        4,
+        COMPLETED,
+        "Setuju.",
+        "Checklist OJT Fajar dan Nur sudah ditandatangani shift supervisor (terlampir di logbook unit).",
+    ),
+    (
+        "fitri.handayani",
+        "POP-05",
+        "training",
+        "Lab & sampling training with the QC team: H2S, water dew point and hydrocarbon dew point analysis.",
+        4,
+        VERIFIED,
+        "Setuju, jadwalkan dengan QC.",
+        "Training certificate from the QC lab; ran 12 sample analyses on my own, checked by the lab analyst.",
+    ),
+    (
+        "rizky.pratama",
+        "GSH-03",
+        "training",
+        "Pelatihan pemadam kebakaran tingkat lanjut (fire team) di training ground.",
+        6,
+        VERIFIED,
+        "Setuju.",
+        "Sertifikat fire team dan daftar hadir drill bulan lalu.",
+    ),
+    (
+        "joko.susilo",
+        "ENG-04",
+        "self_study",
+        "Belajar mass balance unit dehidrasi dari modul e-learning.",
+        8,
+        CANCELLED,
+        "Diganti dengan OJT bersama process engineer, lebih praktis.",
+        "",
+    ),
+    (
+        DEMO_SUPERVISOR,
+        "LDR-04",
+        "training",
+        "Supervisory leadership (IHT): planning & work organisation module, then plan the turnaround shifts.",
+        12,
+        IN_PROGRESS,
+        "Setuju, sekalian untuk persiapan turnaround.",
+        "",
+    ),
+    (
+        "yusuf.maulana",
+        "LDR-06",
+        "training",
+        "Cost awareness for managers: operating budget and the cost of downtime (2-day course, Jakarta).",
+        10,
+        APPROVED,
+        "Approved: budget available in the HC training plan.",
+        "",
+    ),
+    (
+        DEMO_HC,
+        "GSH-05",
+        "training",
+        "Lead investigator training (root cause analysis of incidents), lalu pimpin satu investigasi near miss.",
+        14,
+        SUBMITTED,
+        "",
+        "",
+    ),
+    (
+        "dedi.kurniawan",
+        "MNT-05",
+        "on_the_job",
+        "Susun jadwal preventive maintenance kompresor K-201 di CMMS bersama planner.",
+        6,
+        COMPLETED,
+        "Setuju.",
+        "PM schedule K-201 sudah aktif di CMMS (WO template dan spare parts list), direview planner.",
+    ),
+]

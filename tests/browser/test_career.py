@@ -1,7 +1,6 @@
 import pytest
 from django.core.management import call_command
 
-from competencies.models import CareerPath, CareerPathStep
 from hrportal.models import Position
 from tests.browser.pages import chart_texts, drawn_pixels, log_in, wait_for_chart
 
@@ -10,10 +9,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_career_page_draws_radar_of_next_position_offline(new_page):
     call_command("seed_demo", verbosity=0)
-    # The demo data has no career paths: the operators' one.
-    path = CareerPath.objects.create(name="Operations")
-    for order, name in enumerate(["Operator", "Senior Operator", "Shift Supervisor"], start=1):
-        CareerPathStep.objects.create(path=path, position=Position.objects.get(name=name), order=order)
+    # The demo's Operations career path: Operator → Senior Operator → Shift Supervisor → …
     senior = Position.objects.get(name="Senior Operator")
     page, watch = new_page()
 

@@ -1,18 +1,21 @@
+import statistics
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from assessments.models import Assessment, AttemptQuestion, FinishReason, QuestionKind
+from assessments.models import Assessment, AssessmentResult, AttemptQuestion, FinishReason, QuestionKind
 from assessments.selectors.raising import raising_assessments_by_competency
 from assessments.services.attempts import attempt_answers_save, attempt_finalise, attempt_start
 from competencies.models import CompetencyLevel
-from competencies.selectors.gaps import employee_gaps
+from competencies.selectors.career import Match, path_place
+from competencies.selectors.gaps import employee_gap_reports, employee_gaps
 from hrportal import demo_data
-from hrportal.models import User
-from idp.models import IdpItem, ItemStatus
+from hrportal.management.commands.seed_demo import demo_present
+from hrportal.models import Notification, User
+from idp.models import IdpItem, IdpItemTransition, ItemStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +37,14 @@ def test_seed_demo_is_idempotent_and_gives_a_mixed_dashboard():
     assert report.met > 0 and report.in_gap > 0 and report.not_started > 0
     assert User.objects.get(username="demo.hc").is_hc
     assert User.objects.get(username="demo.employee").supervisor.username == "demo.supervisor"
-    # The licence mappings lapse: in December 2026 (the demo's present) some levels have
-    # expired, more expire within 90 days, and bambang.hartono's dashboard shows both.
-    december = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    # The licence mappings lapse: at the demo's present (December 2026, or the month it was
+    # first seeded in) some levels have expired, more expire within 90 days, and
+    # bambang.hartono's dashboard shows both.
+    present = demo_present()
     licences = CompetencyLevel.objects.filter(expires_at__isnull=False)
-    assert licences.filter(expires_at__lte=december).exists()
-    assert licences.filter(expires_at__gt=december, expires_at__lte=december + timedelta(days=90)).count() > 3
-    bambang = employee_gaps(employee=User.objects.get(username="bambang.hartono"), now=december)
+    assert licences.filter(expires_at__lte=present).exists()
+    assert licences.filter(expires_at__gt=present, expires_at__lte=present + timedelta(days=90)).count() > 3
+    bambang = employee_gaps(employee=User.objects.get(username="bambang.hartono"), now=present)
     assert bambang.expired >= 1 and bambang.expiring >= 1
 
 
@@ -103,3 +107,89 @@ def test_demo_employee_takes_the_safe_work_assessment_and_their_level_rises(seed
     assert CompetencyLevel.objects.get(employee=employee, competency__code="GSH-01").level == 3  # the 85 % band
     item.refresh_from_db()
     assert item.status == ItemStatus.VERIFIED and item.verified_level == 2
+
+
+def _employees():
+    return list(User.objects.filter(employee_number__isnull=False).select_related("position").order_by("pk"))
+
+
+def test_a_first_look_shows_a_healthy_organisation_with_real_gaps(seeded):
+    now = demo_present()
+    reports = [employee_gaps(employee=person, now=now) for person in _employees()]
+
+    # Incumbents mostly meet their own position's targets...
+    matches = [report.met / report.total for report in reports]
+    assert 0.70 <= statistics.median(matches) <= 0.95
+    # ...a few meet every one, most have something to work on, and some gaps are large.
+    everything_met = sum(1 for report in reports if report.met == report.total)
+    assert 1 <= everything_met < len(reports) / 2
+    assert sum(1 for report in reports for gap in report.gaps if gap >= 2) >= 10
+    assert sum(1 for report in reports if report.not_started) >= 3
+    # Levels lapse: some have expired and more expire within 90 days.
+    assert sum(report.expired for report in reports) >= 3
+    assert sum(report.expiring for report in reports) >= 3
+
+    # demo.employee's radar has a real shape: at least three different current levels on it.
+    employee = User.objects.get(username=demo_data.DEMO_EMPLOYEE)
+    radar = employee_gaps(employee=employee, now=now).chart_rows
+    assert len({row.current for row in radar}) >= 3 and len(radar) >= 6
+
+
+def test_several_people_are_recommended_for_their_next_position(seeded):
+    recommended = []
+    for person in _employees():
+        following = [nxt.position for nxt in path_place(position_id=person.position_id).next_positions]
+        for report in employee_gap_reports(employee=person, positions=following).values():
+            if Match.from_report(report).is_recommended:
+                recommended.append(person.username)
+    assert len(recommended) >= 3
+    # Everyone but the section heads has a next step: both career paths lead up to them.
+    tops = [p for p in _employees() if not path_place(position_id=p.position_id).next_positions]
+    assert {p.position.name for p in tops} == {demo_data.SECTION_HEAD}
+
+
+def test_idp_items_in_every_status_moved_by_the_people_the_workflow_names(seeded):
+    assert set(IdpItem.objects.values_list("status", flat=True)) == set(ItemStatus.values)
+    transitions = IdpItemTransition.objects.select_related("item__employee__supervisor", "by")
+    for transition in transitions:
+        employee, by = transition.item.employee, transition.by
+        if transition.to_status in (ItemStatus.APPROVED, ItemStatus.REJECTED):
+            # Their supervisor, or HC for those who have none; never themselves.
+            assert by != employee and (by == employee.supervisor if employee.supervisor else by.is_hc)
+        elif transition.to_status == ItemStatus.VERIFIED:
+            assert by != employee and by.is_hc
+        else:
+            assert by == employee, transition
+        if by != employee:
+            # Whoever acted on an item had opened its notifications first.
+            assert not Notification.objects.unread().filter(recipient=by, url=transition.item.get_absolute_url())
+    # A section head (no supervisor) has an item that HC approved.
+    assert transitions.filter(to_status=ItemStatus.APPROVED, item__employee__supervisor__isnull=True).exists()
+    # demo.supervisor has items to approve.
+    waiting = IdpItem.objects.filter(
+        status=ItemStatus.SUBMITTED, employee__supervisor__username=demo_data.DEMO_SUPERVISOR
+    )
+    assert waiting.count() >= 2
+
+    # A few unread notifications wait for each demo login.
+    for username in (demo_data.DEMO_EMPLOYEE, demo_data.DEMO_SUPERVISOR, demo_data.DEMO_HC):
+        unread = Notification.objects.unread().filter(recipient__username=username).count()
+        assert 1 <= unread <= 6, username
+
+
+def test_seeded_in_a_later_month_the_demo_moves_with_it_and_a_second_run_changes_nothing(time_machine):
+    time_machine.move_to(datetime(2027, 5, 20, 10, 0, tzinfo=demo_data.WIB), tick=False)
+    call_command("seed_demo", verbosity=0)
+    first = _row_counts()
+
+    # The history ends the month before: its last result in April 2027, none in the future.
+    latest = AssessmentResult.objects.latest("completed_at").completed_at.astimezone(demo_data.WIB)
+    assert (latest.year, latest.month) == (2027, 4)
+    present = demo_present()
+    assert (present.year, present.month) == (2027, 5)
+    bambang = employee_gaps(employee=User.objects.get(username="bambang.hartono"), now=present)
+    assert bambang.expired >= 1 and bambang.expiring >= 1
+
+    time_machine.move_to(datetime(2027, 8, 2, 10, 0, tzinfo=demo_data.WIB), tick=False)
+    call_command("seed_demo", verbosity=0)
+    assert _row_counts() == first

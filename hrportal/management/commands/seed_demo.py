@@ -1,10 +1,14 @@
 """Load a believable demo organisation (see hrportal/demo_data.py). Safe to run again: it changes nothing."""
 
+import calendar
+import csv
+import io
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import cast
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -22,9 +26,12 @@ from assessments.models import (
     Question,
     QuestionKind,
 )
-from assessments.services import result_record
+from assessments.results_import import results_import_apply, results_import_plan
 from assessments.services.question_bank import assessment_publish_problems
+from assessments.services.results import result_passes
 from competencies.models import (
+    CareerPath,
+    CareerPathStep,
     Competency,
     CompetencyLevel,
     CompetencyLevelHistory,
@@ -35,7 +42,8 @@ from competencies.models import (
 )
 from competencies.services import level_override, target_set
 from hrportal import demo_data as data
-from hrportal.models import HC_GROUP_NAME, Position, Section, User
+from hrportal.models import HC_GROUP_NAME, Notification, Position, Section, User
+from hrportal.notifications import notification_mark_read, notifications_mark_all_read
 from idp import services as idp_services
 from idp.models import ActivityType, IdpItem
 
@@ -51,17 +59,22 @@ class Seeder:
         self.competencies: dict[str, Competency] = {}
         self.users: dict[str, User] = {}
         self.assessments: dict[str, Assessment] = {}
+        self.oj_titles: dict[tuple[str, int], str] = {}  # (competency code, level) → its OJ sign-off
+        self.months = 0  # the demo's month shift (month_shift)
 
     def run(self) -> None:
+        self.months = month_shift()
         self.seed_organisation()
         self.seed_framework()
         self.seed_matrix()
         self.seed_employees()
         self.seed_assessments()
+        self.seed_career_paths()
         self.seed_results()
         self.seed_overrides()
         self.seed_online_assessments()
         self.seed_assessment_item()
+        self.seed_idp_items()
 
     @cached_property
     def password_hash(self) -> str:
@@ -189,6 +202,40 @@ class Seeder:
                 level=level,
                 minimum_score=None if minimum is None else Decimal(minimum),
             )
+        self.seed_oj_sign_offs()
+
+    def seed_oj_sign_offs(self) -> None:
+        """One Assessment OJ per competency and level, granting that level; none for the licence
+        competencies, which only a licence raises. Two queries when they are all in place (a
+        hundred and forty, one at a time, made every run noticeably slower)."""
+        held = {a.code: a for a in Assessment.objects.filter(category=data.ASSESSMENT_OJ).exclude(code="")}
+        granting = set(
+            CompetencyMapping.objects.filter(assessment__in=list(held.values())).values_list(
+                "assessment_id", "competency_id", "level_granted"
+            )
+        )
+        for code, competency in self.competencies.items():
+            if code in data.LICENCE_COMPETENCIES:
+                continue
+            for level in range(1, 6):
+                oj_code = data.OJ_CODE.format(code=code, level=level)
+                values = {
+                    "category": data.ASSESSMENT_OJ,
+                    "title": data.OJ_TITLE.format(code=code, level=level, name=competency.name),
+                    "pass_percentage": Decimal(data.OJ_PASS_PERCENTAGE),
+                }
+                assessment = held.get(oj_code)
+                if assessment is None or any(getattr(assessment, name) != value for name, value in values.items()):
+                    assessment = self.upsert(Assessment, {"code": oj_code}, values)
+                self.oj_titles[(code, level)] = assessment.title
+                if (assessment.pk, competency.pk, level) not in granting:
+                    self.mapping(assessment=assessment, competency=competency, level=level)
+
+    def seed_career_paths(self) -> None:
+        for name, description, positions in data.CAREER_PATHS:
+            path = self.upsert(CareerPath, {"name": name}, {"description": description})
+            for order, position in enumerate(positions, start=1):
+                self.upsert(CareerPathStep, {"path": path, "order": order}, {"position": self.positions[position]})
 
     def mapping(
         self,
@@ -216,11 +263,40 @@ class Seeder:
             self.created["competency mappings"] += 1
 
     def seed_results(self) -> None:
-        recorder = self.users[data.DEMO_HC]
+        """Every demo result comes in as one results import (as the plant's earlier records
+        would): the 2026 results and the sign-offs of the years before. The import replays each
+        person's results in completion order through the same rules as result_record, so levels,
+        history (naming each result), expiry and notifications are the product's own."""
+        rows = self.results_2026() + self.results_before()
+        content = io.StringIO()
+        writer = csv.writer(content)
+        writer.writerow(["employee_number", "assessment", "score", "completed_at"])
+        for employee, title, score, completed_at in rows:
+            writer.writerow([employee.employee_number, title, score, completed_at.isoformat(timespec="minutes")])
+        # Unattended (by nobody), as an import from another system: nobody imports their own
+        # result, and demo.hc, the only HC member, has results of her own.
+        plan = results_import_plan(content=content.getvalue().encode(), fmt="csv", file_name=data.HISTORY_FILE, by=None)
+        if not plan.new_results:
+            return
+        results_import_apply(plan=plan, by=None, door="seed_demo")
+        self.created["assessment results"] += len(plan.new_results)
+        self.created["level changes"] += len(plan.level_changes)
+        # Old news by now: everyone has read the notification of their imported levels.
+        for user in User.objects.filter(pk__in=Notification.objects.unread().values("recipient")):
+            notifications_mark_all_read(user=user)
+
+    def at(self, moment: datetime) -> datetime:
+        """A demo date moved by the demo's month shift (see data.DEMO_PRESENT)."""
+        return shift_months(moment, self.months)
+
+    def results_2026(self) -> list[tuple[User, str, int, datetime]]:
+        """demo.employee's fixed results and the others' drawn from their position's pool."""
+        rows = [
+            (self.users[data.DEMO_EMPLOYEE], title, score, self.at(completed_at))
+            for title, score, completed_at in data.DEMO_EMPLOYEE_RESULTS
+        ]
         # From the data, not the database, so an edited pass mark cannot shift the random sequence.
         pass_marks = {title: pass_percentage for _, title, pass_percentage in data.ASSESSMENTS}
-        for title, score, completed_at in data.DEMO_EMPLOYEE_RESULTS:
-            self.record(self.users[data.DEMO_EMPLOYEE], title, score, completed_at, recorder)
         for _, username, *_, position, _ in data.EMPLOYEES:
             if username == data.DEMO_EMPLOYEE:
                 continue
@@ -229,7 +305,7 @@ class Seeder:
                 taken = self.rng.random() < data.ASSESSMENT_TAKE_CHANCE
                 score = self.rng.randint(*data.SCORE_RANGE)
                 day = self.rng.randint(0, data.FIRST_ATTEMPT_DAYS)
-                at = data.FIRST_ATTEMPT_FROM + timedelta(
+                at = self.at(data.FIRST_ATTEMPT_FROM) + timedelta(
                     days=day, hours=self.rng.randint(8, 15), minutes=self.rng.choice([0, 15, 30, 45])
                 )
                 retake = self.rng.random() < data.ASSESSMENT_RETAKE_CHANCE
@@ -237,22 +313,74 @@ class Seeder:
                 retake_at = at + timedelta(days=self.rng.randint(*data.RETAKE_AFTER_DAYS))
                 if not taken:
                     continue
-                result = self.record(self.users[username], title, score, at, recorder)
-                if not result.passed and retake:
-                    self.record(self.users[username], title, retake_score, retake_at, recorder)
+                rows.append((self.users[username], title, score, at))
+                if retake and not result_passes(assessment=self.assessments[title], score=Decimal(score)):
+                    rows.append((self.users[username], title, retake_score, retake_at))
+        return rows
 
-    def record(self, employee, title, score, completed_at, recorder) -> AssessmentResult:
-        recorded = result_record(
-            employee=employee,
-            assessment=self.assessments[title],
-            score=score,
-            completed_at=completed_at,
-            # Nobody records their own result: demo.hc's own come in as an unattended import.
-            recorded_by=recorder if recorder != employee else None,
+    def results_before(self) -> list[tuple[User, str, int, datetime]]:
+        """The sign-offs that brought each person to their level in each competency of their
+        position (data.LEVEL_SPREAD around its target; the ready ones measured against their
+        next position too), and the Licencor passes of some. Drawn from their own Random, in a
+        fixed order, so the 2026 results above keep their sequence."""
+        rng = random.Random(f"{data.SEED}-history")
+        targets: dict[int, dict[str, int]] = {}
+        for position_id, code, level in PositionTarget.objects.values_list(
+            "position_id", "competency__code", "target_level"
+        ):
+            targets.setdefault(position_id, {})[code] = level
+        next_position = {
+            positions[index].pk: positions[index + 1].pk
+            for _, _, names in data.CAREER_PATHS
+            for positions in [[self.positions[name] for name in names]]
+            for index in range(len(positions) - 1)
+        }
+        overridden = {(username, code) for username, code, *_ in data.OVERRIDES}
+        rows: list[tuple[User, str, int, datetime]] = []
+        for _, username, *_ in data.EMPLOYEES:
+            employee = self.users[username]
+            position_id = cast(int, employee.position_id)  # every demo employee holds one
+            own = targets.get(position_id, {})
+            aim, spread = dict(own), data.LEVEL_SPREAD
+            if username in data.READY_FOR_NEXT:
+                spread = data.READY_SPREAD
+                for code, level in targets.get(next_position[position_id], {}).items():
+                    aim[code] = max(aim.get(code, 0), level)
+            for code in sorted(aim):
+                difference = pick(spread, rng.random())
+                if code in data.LICENCE_COMPETENCIES or (username, code) in overridden:
+                    continue
+                if username == data.DEMO_EMPLOYEE:
+                    level = data.DEMO_EMPLOYEE_GAPS.get(code, aim[code])
+                else:
+                    level = 0 if difference is None else min(5, max(0, aim[code] + difference))
+                rows += self.sign_offs(rng, employee, code, level)
+            holds_licence = rng.random() < data.LICENCE_HOLD_CHANCE
+            title = rng.choice(data.LICENCE_TITLES)
+            at = self.at(data.LICENCE_FROM) + timedelta(
+                days=rng.randint(0, data.LICENCE_DAYS), hours=rng.randint(8, 15)
+            )
+            score = rng.randint(80, 97)
+            targets_licence = any(code in own for code in data.LICENCE_COMPETENCIES)
+            if holds_licence and targets_licence and username not in (data.DEMO_EMPLOYEE, *data.LICENCE_KEPT):
+                rows.append((employee, title, score, at))
+        return rows
+
+    def sign_offs(self, rng: random.Random, employee: User, code: str, level: int) -> list:
+        """The OJ sign-offs of one competency up to `level`, the last one at a random date."""
+        last = self.at(data.HISTORY_FROM) + timedelta(
+            days=rng.randint(0, data.HISTORY_DAYS), hours=rng.randint(8, 15), minutes=rng.choice([0, 15, 30, 45])
         )
-        self.created["assessment results"] += recorded.created
-        self.created["level changes"] += len(recorded.level_changes)
-        return recorded.result
+        first_level = max(1, level - rng.choice([0, 1, 1, 2]))
+        rows, at = [], last
+        for step in range(level, first_level - 1, -1):
+            title = self.oj_titles[(code, step)]
+            rows.append((employee, title, rng.randint(data.OJ_PASS_PERCENTAGE + 1, 97), at))
+            if rng.random() < data.FAILED_FIRST_CHANCE:
+                failed_at = at - timedelta(days=rng.randint(*data.FAILED_BEFORE_DAYS))
+                rows.append((employee, title, rng.randint(55, data.OJ_PASS_PERCENTAGE - 1), failed_at))
+            at -= timedelta(days=rng.randint(*data.LEVEL_STEP_DAYS))
+        return rows
 
     def seed_overrides(self) -> None:
         for username, code, level, reason in data.OVERRIDES:
@@ -341,11 +469,97 @@ class Seeder:
             by=employee,
         )
         item = idp_services.idp_item_submit(item=item, by=employee)
+        self.read_about(item, self.users[data.DEMO_SUPERVISOR])
         item = idp_services.idp_item_approve(
             item=item, by=self.users[data.DEMO_SUPERVISOR], comment="Good first step: take it this week."
         )
         idp_services.idp_item_start(item=item, by=employee)
         self.created["IDP items"] += 1
+
+    def seed_idp_items(self) -> None:
+        """data.IDP_ITEMS, each taken through the workflow services to its status by the people
+        the workflow names: the employee drafts, submits, starts and completes; their approver
+        (supervisor, or HC for those without one) approves or rejects; HC verifies."""
+        hc = self.users[data.DEMO_HC]
+        steps = [data.SUBMITTED, data.APPROVED, data.IN_PROGRESS, data.COMPLETED, data.VERIFIED]
+        for username, code, activity_type, description, weeks, status, comment, evidence in data.IDP_ITEMS:
+            employee, competency = self.users[username], self.competencies[code]
+            if IdpItem.objects.filter(employee=employee, competency=competency, description=description).exists():
+                continue
+            item = idp_services.idp_item_create(
+                employee=employee,
+                competency=competency,
+                activity_type=activity_type,
+                description=description,
+                target_date=timezone.localdate() + timedelta(weeks=weeks),
+                by=employee,
+            )
+            self.created["IDP items"] += 1
+            approver = employee.approving_supervisor or hc
+            # A cancelled item was approved first; a rejected one stops at the approver.
+            last = {data.CANCELLED: data.APPROVED, data.REJECTED: data.SUBMITTED}.get(status, status)
+            for step in steps[: steps.index(last) + 1] if last != data.DRAFT else []:
+                if step == data.SUBMITTED:
+                    item = idp_services.idp_item_submit(item=item, by=employee)
+                elif step == data.APPROVED:
+                    self.read_about(item, approver)
+                    item = idp_services.idp_item_approve(item=item, by=approver, comment=comment)
+                elif step == data.IN_PROGRESS:
+                    item = idp_services.idp_item_start(item=item, by=employee)
+                elif step == data.COMPLETED:
+                    item = idp_services.idp_item_complete(item=item, by=employee, evidence_note=evidence)
+                else:
+                    self.read_about(item, hc)
+                    item = idp_services.idp_item_verify(item=item, by=hc, comment="Bukti lengkap, level dikonfirmasi.")
+            if status == data.REJECTED:
+                self.read_about(item, approver)
+                idp_services.idp_item_reject(item=item, by=approver, comment=comment)
+            elif status == data.CANCELLED:
+                idp_services.idp_item_cancel(item=item, by=employee, comment=comment)
+
+    def read_about(self, item: IdpItem, user: User) -> None:
+        """`user` opened the notifications about `item` before acting on it, as the page's link does."""
+        for notification in Notification.objects.unread().filter(recipient=user, url=item.get_absolute_url()):
+            notification_mark_read(notification=notification, user=user)
+
+
+def pick(spread: list[tuple[float, int | None]], draw: float) -> int | None:
+    """The difference whose share of `spread` (chances adding up to 1) the draw 0–1 falls in."""
+    for chance, difference in spread:
+        if draw < chance:
+            return difference
+        draw -= chance
+    return spread[-1][1]
+
+
+def shift_months(moment: datetime, months: int) -> datetime:
+    """`moment` moved by whole months, the day kept (or the month's last, if shorter)."""
+    if not months:
+        return moment
+    year, month = divmod(moment.year * 12 + moment.month - 1 + months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def month_shift() -> int:
+    """How many months the demo's dates move (see data.DEMO_PRESENT): read back from the
+    demo's first fixed result if it is seeded already, so a second run moves nothing;
+    otherwise from today's month, so the history ends the month before it."""
+    title, _, written_at = data.DEMO_EMPLOYEE_RESULTS[0]
+    seeded_at = (
+        AssessmentResult.objects.filter(employee__username=data.DEMO_EMPLOYEE, assessment__title=title)
+        .order_by("completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    then, now = (written_at, seeded_at) if seeded_at else (data.DEMO_PRESENT, timezone.now())
+    now = now.astimezone(data.WIB)
+    return (now.year - then.year) * 12 + now.month - then.month
+
+
+def demo_present() -> datetime:
+    """The seeded demo's present: data.DEMO_PRESENT moved by its month shift."""
+    return shift_months(data.DEMO_PRESENT, month_shift())
 
 
 SILENT_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
