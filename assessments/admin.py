@@ -54,6 +54,7 @@ from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, ImportOptions, SpreadsheetImp
 from hrportal.audit import audit_event
 from hrportal.models import AuditEvent, User
 from hrportal.spreadsheets import FORMATS, ImportFileError, download_response, format_from_name
+from hrportal.translated import search_columns
 from hrportal.typing import AuthenticatedRequest
 
 # Who may replace a bank from a file, and who may download one.
@@ -815,7 +816,13 @@ class CompetencyMappingAdmin(admin.ModelAdmin):
     form = CompetencyMappingForm
     list_display = ("competency", "level_granted", "source_description", "minimum_score", "matching_count")
     list_filter = ("level_granted", "category", "competency__group")
-    search_fields = ("competency__code", "competency__name", "category", "title_pattern", "assessment__title")
+    search_fields = (
+        "competency__code",
+        *search_columns("competency__name"),
+        "category",
+        "title_pattern",
+        "assessment__title",
+    )
     autocomplete_fields = ("competency", "assessment")
     list_select_related = ("competency", "assessment")
     readonly_fields = ("matching_assessments",)

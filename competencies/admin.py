@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from competencies.models import (
     CareerPath,
@@ -29,6 +30,7 @@ from competencies.spreadsheets import (
 )
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, SpreadsheetAdminMixin, SpreadsheetExport, SpreadsheetImporter
 from hrportal.models import User
+from hrportal.translated import search_columns
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,10 +46,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# The framework's texts are edited in both languages side by side (a tabbed form would need
+# jQuery UI from a CDN, which the CSP refuses); lists show the reader's language, search finds either.
 @admin.register(SkillGroup)
-class SkillGroupAdmin(admin.ModelAdmin):
+class SkillGroupAdmin(TranslationAdmin):
     list_display = ("name", "competency_count")
-    search_fields = ("name",)
+    search_fields = search_columns("name")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(competency_count=Count("competencies"))
@@ -57,7 +61,7 @@ class SkillGroupAdmin(admin.ModelAdmin):
         return obj.competency_count
 
 
-class LevelDescriptorInline(admin.StackedInline):
+class LevelDescriptorInline(TranslationStackedInline):
     model = LevelDescriptor
     extra = 0
     max_num = 5
@@ -132,7 +136,7 @@ DESCRIPTORS_IMPORT = SpreadsheetImporter(
 
 
 @admin.register(Competency)
-class CompetencyAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class CompetencyAdmin(SpreadsheetAdminMixin, TranslationAdmin):
     spreadsheet_imports = (MATRIX_IMPORT, DESCRIPTORS_IMPORT)
     spreadsheet_exports = (
         SpreadsheetExport(
@@ -152,7 +156,7 @@ class CompetencyAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     )
     list_display = ("code", "name", "group", "position_count")
     list_filter = ("group",)
-    search_fields = ("code", "name", "definition")
+    search_fields = ("code", *search_columns("name"), *search_columns("definition"))
     autocomplete_fields = ("group",)
     list_select_related = ("group",)
     inlines = (PositionTargetInline, LevelDescriptorInline)
@@ -176,7 +180,7 @@ class PositionTargetAdmin(admin.ModelAdmin):
     list_display = ("position", "competency", "target_level")
     list_editable = ("target_level",)
     list_filter = ("position", "competency__group")
-    search_fields = ("position__name", "competency__code", "competency__name")
+    search_fields = (*search_columns("position__name"), "competency__code", *search_columns("competency__name"))
     autocomplete_fields = ("position", "competency")
     list_select_related = ("position", "competency")
 
@@ -207,7 +211,7 @@ class PositionTargetAdmin(admin.ModelAdmin):
 class PositionTargetHistoryAdmin(ReadOnlyAdmin):
     list_display = ("changed_at", "position", "competency", "old_level", "new_level", "changed_by", "note")
     list_filter = ("position", "competency__group")
-    search_fields = ("position__name", "competency__code", "competency__name")
+    search_fields = (*search_columns("position__name"), "competency__code", *search_columns("competency__name"))
     list_select_related = ("position", "competency", "changed_by")
     date_hierarchy = "changed_at"
 
@@ -248,7 +252,7 @@ class CompetencyLevelAdmin(admin.ModelAdmin):
     search_fields = (
         *EMPLOYEE_SEARCH_FIELDS,
         "competency__code",
-        "competency__name",
+        *search_columns("competency__name"),
     )
     autocomplete_fields = ("employee", "competency")
     list_select_related = ("employee", "competency", "updated_by")
@@ -323,7 +327,7 @@ class CareerPathStepInline(admin.TabularInline):
 @admin.register(CareerPath)
 class CareerPathAdmin(admin.ModelAdmin):
     list_display = ("name", "step_count")
-    search_fields = ("name", "steps__position__name")
+    search_fields = ("name", *search_columns("steps__position__name"))
     inlines = (CareerPathStepInline,)
 
     def get_queryset(self, request):

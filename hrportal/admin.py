@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from hrportal.access import account_readonly_fields, can_manage_account
 from hrportal.accounts import account_change_notify
@@ -37,6 +38,7 @@ from hrportal.spreadsheets import (
     format_from_name,
     import_file_help,
 )
+from hrportal.translated import search_columns
 from hrportal.typing import AuthenticatedRequest
 
 # For admins of models with an `employee` foreign key: find rows by the person's name or number.
@@ -507,8 +509,9 @@ class SectionAdmin(_NamedWithEmployeesAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(_NamedWithEmployeesAdmin):
-    pass
+class PositionAdmin(_NamedWithEmployeesAdmin, TranslationAdmin):
+    # The name in both languages side by side (competencies/admin.py says why not tabs).
+    search_fields = search_columns("name")
 
 
 @admin.register(Notification)

@@ -196,6 +196,15 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_LANGUAGES = ("en", "id")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+
+
+def _translated_field_label(verbose_name: str, language: str) -> str:
+    # The admin's label of one language's field: "name (Bahasa Indonesia)" rather than the
+    # library's "name [ind]"; worked out lazily, in the admin reader's language.
+    return f"{verbose_name} ({_('English') if language == 'en' else _('Bahasa Indonesia')})"
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _translated_field_label
 # The language cookie keeps a choice made before signing in (the login page's switch) and,
 # set again from User.language, makes the login page speak it after signing out.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60

@@ -60,6 +60,13 @@ def localized_sql(alias: str, field: str) -> str:
     return f"COALESCE(NULLIF({alias}.{column(field, language)}, ''), {english})"
 
 
+def search_columns(path: str) -> tuple[str, ...]:
+    """An admin's search fields for `path` ("name", "competency__name"): every language's column."""
+    *relations, field = path.split("__")
+    prefix = "".join(f"{relation}__" for relation in relations)
+    return tuple(prefix + column(field, language) for language in LANGUAGES)
+
+
 def unique_name_constraints(prefix: str) -> list[UniqueConstraint]:
     """A name (skill group, position) used once per language; an empty Indonesian name is no name.
 

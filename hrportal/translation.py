@@ -8,3 +8,4 @@ from hrportal.models import Position
 @register(Position)
 class PositionTranslation(TranslationOptions):
     fields = ("name",)
+    required_languages = ("en",)

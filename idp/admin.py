@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
+from hrportal.translated import search_columns
 from idp.models import OPEN_WORK_STATUSES, IdpItem, IdpItemTransition, ItemStatus
 from idp.services import TransitionNotAllowed, idp_item_verify
 
@@ -46,7 +47,7 @@ class IdpItemAdmin(admin.ModelAdmin):
 
     list_display = ("employee", "competency", "activity_type", "target_level", "target_date", "status", "overdue")
     list_filter = ("status", OverdueFilter, "activity_type", "employee__section", "competency__group", "competency")
-    search_fields = (*EMPLOYEE_SEARCH_FIELDS, "competency__code", "competency__name", "description")
+    search_fields = (*EMPLOYEE_SEARCH_FIELDS, "competency__code", *search_columns("competency__name"), "description")
     list_select_related = ("employee", "competency")
     date_hierarchy = "target_date"
     inlines = (TransitionInline,)

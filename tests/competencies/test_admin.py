@@ -72,8 +72,8 @@ def test_targets_edited_inline_on_a_competency_are_dated_in_history(client, cast
     url = reverse("admin:competencies_competency_change", args=[competency.pk])
     data = {
         "code": competency.code,
-        "name": competency.name,
-        "definition": "",
+        "name_en": competency.name,
+        "definition_en": "",
         "group": competency.group.pk,
         "targets-TOTAL_FORMS": 1,
         "targets-INITIAL_FORMS": 0,
