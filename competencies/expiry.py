@@ -12,18 +12,22 @@ their levels (or their reports' levels) that reached a reminder.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from competencies.models import CompetencyLevel, ExpiryReminder, level_label
 from hrportal.models import User
-from hrportal.notifications import notifications_batched, notify
+from hrportal.notifications import lazy_join, lazy_text, notifications_batched, notify
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def reminder_days() -> list[int]:
@@ -43,26 +47,32 @@ class ReminderRun:
     notifications: int
 
 
-def _line(level: CompetencyLevel, days: int, *, about_report: bool) -> str:
+def _line(level: CompetencyLevel, days: int, *, about_report: bool) -> "StrOrPromise":
+    """One level's line of a reminder, lazy: the competency's name, the level's label and the
+    date are written in the recipient's language (notify renders it)."""
     words = {
         "name": level.employee.get_full_name() or level.employee.username,
-        "competency": f"{level.competency.code} {level.competency.name}",
-        "level": level_label(level.level),
-        "date": date_format(timezone.localtime(level.expires_at), "DATE_FORMAT"),
+        "competency": format_lazy(
+            "{code} {name}", code=level.competency.code, name=lazy_text(getattr, level.competency, "name")
+        ),
+        "level": lazy_text(level_label, level.level),
+        "date": lazy_text(lambda: date_format(timezone.localtime(level.expires_at), "DATE_FORMAT")),
     }
     if days == 0:
         text = (
-            _("%(name)s: %(competency)s (%(level)s) expired on %(date)s.")
+            gettext_lazy("{name}: {competency} ({level}) expired on {date}.")
             if about_report
-            else _("%(competency)s (%(level)s) expired on %(date)s: it counts as a gap until a new pass renews it.")
+            else gettext_lazy(
+                "{competency} ({level}) expired on {date}: it counts as a gap until a new pass renews it."
+            )
         )
     else:
         text = (
-            _("%(name)s: %(competency)s (%(level)s) expires on %(date)s.")
+            gettext_lazy("{name}: {competency} ({level}) expires on {date}.")
             if about_report
-            else _("%(competency)s (%(level)s) expires on %(date)s: renew it by passing its assessment again.")
+            else gettext_lazy("{competency} ({level}) expires on {date}: renew it by passing its assessment again.")
         )
-    return text % words
+    return format_lazy(text, **words)
 
 
 def expiry_reminders_send(*, now: datetime | None = None) -> ReminderRun:
@@ -95,8 +105,8 @@ def expiry_reminders_send(*, now: datetime | None = None) -> ReminderRun:
     if not due:
         return ReminderRun(levels=0, notifications=0)
 
-    own: dict[int, list[str]] = defaultdict(list)
-    about_reports: dict[int, list[str]] = defaultdict(list)
+    own: dict[int, list[StrOrPromise]] = defaultdict(list)
+    about_reports: dict[int, list[StrOrPromise]] = defaultdict(list)
     people: dict[int, User] = {}
     for level, _expires_at, days in due:
         employee = level.employee
@@ -124,24 +134,28 @@ def expiry_reminders_send(*, now: datetime | None = None) -> ReminderRun:
         for person_id, lines in own.items():
             notify(
                 recipients=[people[person_id]],
-                subject=ngettext(
-                    "A competency level of yours expires", "%(count)d competency levels of yours expire", len(lines)
-                )
-                % {"count": len(lines)},
-                body="\n".join(lines),
+                subject=format_lazy(
+                    ngettext_lazy(
+                        "A competency level of yours expires", "{count} competency levels of yours expire", len(lines)
+                    ),
+                    count=len(lines),
+                ),
+                body=lazy_join("\n", lines),
                 url=reverse("competencies:my_gaps"),
             )
             count += 1
         for person_id, lines in about_reports.items():
             notify(
                 recipients=[people[person_id]],
-                subject=ngettext(
-                    "A level of someone you supervise expires",
-                    "%(count)d levels of people you supervise expire",
-                    len(lines),
-                )
-                % {"count": len(lines)},
-                body="\n".join(lines),
+                subject=format_lazy(
+                    ngettext_lazy(
+                        "A level of someone you supervise expires",
+                        "{count} levels of people you supervise expire",
+                        len(lines),
+                    ),
+                    count=len(lines),
+                ),
+                body=lazy_join("\n", lines),
                 url=reverse("competencies:team"),
             )
             count += 1

@@ -193,6 +193,10 @@ PORTAL_ROUTES: tuple[Route, ...] = (
         note="an invalid link: the page says so",
     ),
     Route("password_reset_complete", PUBLIC),
+    Route("account", S),
+    Route(
+        "language_set", "405 405 405 405 405 405 405 405", note="POST only, for everyone (the login page's switch too)"
+    ),
     # Gaps, history, team, career, reports.
     Route("competencies:my_gaps", S),
     Route("competencies:employee_gaps", OWNER_SCOPE, Kind.EMPLOYEE, "user_id"),
@@ -271,6 +275,13 @@ POST_PROBES: tuple[Route, ...] = (
     ),
     Route("notifications_read_all", "login " + " ".join(["302>notifications"] * 7), method="POST"),
     Route("logout", " ".join(["302>login"] * 8), method="POST"),
+    Route(
+        "language_set",
+        " ".join(["302>home"] * 8),
+        method="POST",
+        data={"language": "id"},
+        note="back to the page it came from (here none: home); stored on a signed-in person",
+    ),
     Route(
         "idp:item_edit",
         "login 302>idp:item 404 403 404 403 302>idp:item 403",

@@ -4,13 +4,13 @@ from functools import partial
 
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from hrportal.models import User
-from hrportal.notifications import _send_emails, notify
+from hrportal.notifications import _send_emails, lazy_join, lazy_text, notify
 
 # What an admin may change that the owner must be told about, with the words used for it.
 NOTIFIED_ACCOUNT_CHANGES = {
@@ -31,16 +31,20 @@ def account_change_notify(*, account: User, changed: list[str], by: User, old_em
     cannot hide itself by changing where the warning goes. Changes to one's own account
     are not announced.
     """
-    what = [str(NOTIFIED_ACCOUNT_CHANGES[name]) for name in changed if name in NOTIFIED_ACCOUNT_CHANGES]
+    what = [NOTIFIED_ACCOUNT_CHANGES[name] for name in changed if name in NOTIFIED_ACCOUNT_CHANGES]
     if not what or by.pk == account.pk:
         return
-    subject = _("Your HC Portal account was changed")
-    body = _("%(who)s changed your %(what)s on %(when)s. If you did not expect this, tell HC or IT at once.") % {
-        "who": by.display_name,
-        "what": ", ".join(what),
-        "when": date_format(timezone.localtime(), "DATETIME_FORMAT"),
-    }
+    # Lazy: written in the account owner's language, whoever changed it.
+    subject = gettext_lazy("Your HC Portal account was changed")
+    moment = timezone.localtime()
+    body = format_lazy(
+        gettext_lazy("{who} changed your {what} on {when}. If you did not expect this, tell HC or IT at once."),
+        who=by.display_name,
+        what=lazy_join(", ", what),
+        when=lazy_text(date_format, moment, "DATETIME_FORMAT"),
+    )
     notify(recipients=[account], subject=subject, body=body)
     if old_email and old_email.casefold() != (account.email or "").casefold():
-        message = EmailMessage(subject=subject, body=body, to=[old_email])
+        with translation.override(account.preferred_language):
+            message = EmailMessage(subject=str(subject), body=str(body), to=[old_email])
         transaction.on_commit(partial(_send_emails, [message]), robust=True)

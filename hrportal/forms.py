@@ -2,14 +2,22 @@
 
 import unicodedata
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.http import HttpRequest
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from hrportal.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PortalPasswordResetForm(PasswordResetForm):
@@ -48,6 +56,22 @@ class PortalPasswordResetForm(PasswordResetForm):
             extra_email_context=extra_email_context,
         )
 
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict,
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        # In the account's language, not in the language of whoever asked (HC in the admin, or
+        # a browser set to another language).
+        with translation.override(context["user"].preferred_language):
+            super().send_mail(
+                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
+            )
+
     def get_users(self, email: str) -> Iterator[User]:
         # Django's matching (case-insensitive, active people only), without the password test.
         for user in User._default_manager.filter(email__iexact=email, is_active=True):
@@ -58,3 +82,30 @@ class PortalPasswordResetForm(PasswordResetForm):
 def _same_email(given: str, stored: str) -> bool:
     # As Django compares: NFKC-normalised and case-folded, so a look-alike address does not match.
     return unicodedata.normalize("NFKC", given).casefold() == unicodedata.normalize("NFKC", stored).casefold()
+
+
+def _named_in_itself(code: str, name: "StrOrPromise") -> "StrOrPromise":
+    """A language's name in that language ("English", "Bahasa Indonesia"), whichever the page
+    speaks: someone who cannot read the page still finds their own language."""
+
+    def render() -> str:
+        with translation.override(code):
+            return str(name)
+
+    return lazy(render, str)()
+
+
+class LanguageForm(forms.Form):
+    """A person's choice of language (the navbar's switch, the account page): one of
+    settings.LANGUAGES, or nothing, which lets the browser's Accept-Language decide again."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[
+            ("", _("The one my browser asks for")),
+            *((code, _named_in_itself(code, name)) for code, name in settings.LANGUAGES),
+        ],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("The portal's pages, emails and notifications use it."),
+    )

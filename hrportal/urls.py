@@ -23,6 +23,8 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
         name="password_reset",
     ),
+    path("accounts/profile/", views.account, name="account"),
+    path("language/", views.language_set, name="language_set"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("competencies.urls")),
     path("idp/", include("idp.urls")),

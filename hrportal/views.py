@@ -5,11 +5,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from hrportal.middleware import database_unavailable_response, is_database_unavailable
+from hrportal.forms import LanguageForm
+from hrportal.middleware import (
+    database_unavailable_response,
+    is_database_unavailable,
+    language_cookie_delete,
+    language_cookie_set,
+)
 from hrportal.models import Notification
 from hrportal.notifications import notification_mark_read, notifications_mark_all_read
 from hrportal.typing import AuthenticatedRequest
@@ -27,7 +35,7 @@ def _notification_for_viewer(request: AuthenticatedRequest, notification_id: int
     """The viewer's own notification `notification_id`; 404 for anyone else's, so ids leak nothing."""
     notification = Notification.objects.for_recipient(request.user).filter(pk=notification_id).first()
     if notification is None:
-        raise Http404("No such notification.")
+        raise Http404(gettext("No such notification."))
     return notification
 
 
@@ -56,8 +64,54 @@ def notification_read(request: AuthenticatedRequest, notification_id: int) -> Ht
 def notifications_read_all(request: AuthenticatedRequest) -> HttpResponse:
     count = notifications_mark_all_read(user=request.user)
     if count:
-        messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} as read.")
+        messages.success(
+            request,
+            ngettext("Marked %(count)s notification as read.", "Marked %(count)s notifications as read.", count)
+            % {"count": count},
+        )
     return redirect("notifications")
+
+
+@login_required
+def account(request: AuthenticatedRequest) -> HttpResponse:
+    """The signed-in person's own account: who they are in the organisation (read-only: HC
+    keeps it) and their choice of language."""
+    form = LanguageForm(initial={"language": request.user.language})
+    return render(request, "hrportal/account.html", {"account": request.user, "language_form": form})
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the portal's language, then back to `next` (a page of the portal).
+
+    Everyone's browser keeps the choice in the language cookie (the login page's switch
+    included); a signed-in person's is stored on them too (User.language), so it follows
+    them to other devices and into their emails and notifications. An empty choice forgets
+    it: the browser's Accept-Language decides again. A language not offered changes nothing.
+    """
+    response = redirect(_next_page(request))
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return response
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    if language:
+        language_cookie_set(response, language)
+    else:
+        language_cookie_delete(response)
+    return response
+
+
+def _next_page(request: HttpRequest) -> str:
+    """Where to go after a POST: its `next`, else the page it came from, when inside the portal."""
+    for candidate in (request.POST.get("next"), request.headers.get("referer")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return reverse("home")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

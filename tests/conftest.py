@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from hrportal.models import User
 from tests.hrportal.factories import HcUserFactory, PositionFactory, SectionFactory, UserFactory
@@ -19,6 +20,16 @@ def _fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the portal's default language. A request in another one
+    leaves it active in the thread (LocaleMiddleware activates, nothing deactivates), and the
+    next test would build its data in it (a position's name in the Indonesian column)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @dataclass

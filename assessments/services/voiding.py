@@ -27,14 +27,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import AssessmentResult, Attempt, CompetencyMapping, ReviewStatus
 from assessments.services.results import Grant, grants_by
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
 from competencies.services import LevelChange, level_fall_back, lock_employee_levels
 from hrportal.models import User
-from hrportal.notifications import notify
+from hrportal.notifications import lazy_join, lazy_text, notify
 
 # Apps above this one react to a void the way they react to a recording (on_result_recorded):
 # idp may reopen an item that the voided result closed. Listeners run inside result_void's
@@ -128,29 +130,32 @@ def remaining_grant(
 
 
 def _notify_void(*, result: AssessmentResult, reason: str, changes: list[LevelChange], had_raised: bool) -> None:
+    # Lazy, so that the employee reads it in their language, not in the voiding HC member's.
     lines = [
-        _("HC voided your result %(result)s. Reason: %(reason)s") % {"result": result.evidence_note, "reason": reason}
+        format_lazy(
+            gettext_lazy("HC voided your result {result}. Reason: {reason}"), result=result.evidence_note, reason=reason
+        )
     ]
     if changes:
-        lines.append(_("Your levels now:"))
+        lines.append(gettext_lazy("Your levels now:"))
         lines += [
-            _("%(code)s %(name)s: %(old)s → %(new)s")
-            % {
-                "code": change.competency.code,
-                "name": change.competency.name,
-                "old": level_label(change.old_level or 0),
-                "new": level_label(change.new_level),
-            }
+            format_lazy(
+                gettext_lazy("{code} {name}: {old} → {new}"),
+                code=change.competency.code,
+                name=lazy_text(getattr, change.competency, "name"),
+                old=lazy_text(level_label, change.old_level or 0),
+                new=lazy_text(level_label, change.new_level),
+            )
             for change in changes
         ]
     elif had_raised:
-        lines.append(_("None of your levels changed: other evidence supports them."))
+        lines.append(gettext_lazy("None of your levels changed: other evidence supports them."))
     else:
-        lines.append(_("It had raised none of your levels, so none changed."))
+        lines.append(gettext_lazy("It had raised none of your levels, so none changed."))
     notify(
         recipients=[result.employee],
-        subject=_("Your result in %(assessment)s was voided") % {"assessment": result.assessment.title},
-        body="\n".join(lines),
+        subject=format_lazy(gettext_lazy("Your result in {assessment} was voided"), assessment=result.assessment.title),
+        body=lazy_join("\n", lines),
         url=reverse("competencies:my_gaps"),
     )
 

@@ -79,7 +79,7 @@ def test_queue_lists_flagged_finished_attempts_with_their_integrity_figures(clie
     assert [(k.kind, k.count) for k in row.summary.by_kind] == [("tab_hidden", 2), ("paste", 1)]
     html = response.content.decode()
     assert cast.employee.display_name in html and attempt.assessment.title in html
-    assert "85 %" in html and "Switched tab or app × 2" in html and "Pasted text × 1" in html
+    assert "85%" in html and "Switched tab or app × 2" in html and "Pasted text × 1" in html
     assert _review(attempt) in html
     assert _review(quiet) not in html and _review(in_progress) not in html
 
@@ -177,7 +177,7 @@ def test_review_page_shows_the_summary_the_timeline_and_the_score(client, cast):
     detail = response.context["detail"]
     assert [entry.event.kind for entry in detail.timeline] == ["tab_hidden", "tab_hidden", "paste"]
     assert detail.summary.event_count == 3
-    assert "72.50 %" in html and "Switched tab or app" in html and "Pasted text" in html
+    assert "72.5%" in html and "Switched tab or app" in html and "Pasted text" in html
     assert 'id="clear-form"' in html and 'id="void-form"' in html
 
 

@@ -96,7 +96,7 @@ def test_employee_takes_an_assessment_and_sees_the_level_rise(new_page):
 
     page.get_by_role("button", name="Submit my answers").click()
     page.wait_for_url("**/result/")
-    assert page.locator("#result-score").inner_text() == "100 %"
+    assert page.locator("#result-score").inner_text() == "100%"
     assert "GSH General safety" in page.locator("#level-changes").inner_text()
     assert AssessmentResult.objects.get(employee=employee).passed
     assert CompetencyLevel.objects.get(employee=employee, competency=safety).level == 3

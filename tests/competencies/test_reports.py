@@ -263,7 +263,7 @@ def test_hc_sees_the_report_with_definitions_charts_data_and_tables(client, org,
     html = response.content.decode()
     assert "Average gap = the average of max(gap, 0)" in html
     assert "current positions and current targets" in html
-    assert '<div class="display-6 text-success" id="total-share-met">70.0 %</div>' in html
+    assert '<div class="display-6 text-success" id="total-share-met">70.0%</div>' in html
     for table_id in ("progress-table", "largest-gaps-table", "section-table", "position-table", "competency-table"):
         assert f'id="{table_id}"' in html
     assert 'id="progress-chart"' in html and 'id="largest-gaps-chart"' in html

@@ -82,7 +82,7 @@ def test_dashboard_shows_figures_for_a_known_employee(client, known_employee):
     ]
     assert (report.total, report.met, report.in_gap, report.not_started, report.progress_percent) == (5, 3, 1, 1, 60)
     html = response.content.decode()
-    assert '<div class="display-6" id="progress">60 %</div>' in html
+    assert '<div class="display-6" id="progress">60%</div>' in html
     assert "4 · Expert" in html and "Course A" in html
     assert "Not applicable here" not in html  # no target: not on the dashboard
 
