@@ -11,10 +11,10 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
 	&& { command -v $$p; break; }; done)
 DEV_ENV := DEBUG=True
 
-.PHONY: help venv run worker test lint format typecheck migrate seed check deploy-check bench clean
+.PHONY: help venv run worker test lint format typecheck migrate seed check deploy-check bench clean messages messages-check
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found (install it, or set PYTHON=/path/to/python3.12)"; exit 1; }
@@ -44,10 +44,21 @@ worker: migrate ## Run the background task worker alone (long results imports), 
 test: venv ## Run the whole test suite (browser tests included)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff lint and format check, Django checks
+lint: venv ## ruff lint and format check, Django checks, the Indonesian catalogue complete and compiled
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) messages-check
+
+# Tests and benchmarks hold no user's text; .venv is other people's code.
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=media --ignore=docs
+
+messages: venv ## Update locale/id/*.po from the code and templates, and compile the .mo files
+	$(DEV_ENV) $(PY) manage.py makemessages --locale id $(MESSAGES_IGNORE)
+	$(DEV_ENV) $(PY) manage.py compilemessages --locale id $(MESSAGES_IGNORE)
+
+messages-check: venv ## Fail on a string the Indonesian catalogue lacks, leaves untranslated or fuzzy, or a stale .mo
+	$(DEV_ENV) $(PY) manage.py messages_check
 
 format: venv ## Format the code with ruff
 	$(PY) -m ruff check --fix .
