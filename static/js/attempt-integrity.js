@@ -171,23 +171,25 @@
     var requestFullscreen = root.requestFullscreen || root.webkitRequestFullscreen;
     if (!requestFullscreen) return; // e.g. an iPhone: nothing to ask for, nothing to report
     // The page's own prompt (#fullscreen-prompt with #fullscreen-button, in the user's
-    // language); a plain button of ours where the page has none.
+    // language); a plain button of ours where the page has none but gives its text
+    // (labels.returnToFullscreen, translated by the page: no English is written here). With
+    // neither, leaving full screen is still reported.
     var button = document.getElementById("fullscreen-button");
     var prompt = document.getElementById("fullscreen-prompt");
-    if (!button) {
+    if (!button && labels.returnToFullscreen) {
       button = document.createElement("button");
       button.type = "button";
       button.className = "btn btn-warning attempt-fullscreen-button";
-      button.textContent = labels.returnToFullscreen || "Full screen";
+      button.textContent = labels.returnToFullscreen;
       var form = document.querySelector("form");
       var host = (form && form.parentNode) || document.body;
       host.insertBefore(button, form && form.parentNode === host ? form : host.firstChild);
     }
     var shown = prompt || button;
     var wasFullscreen = !!fullscreenElement();
-    shown.classList.toggle("d-none", wasFullscreen);
+    if (shown) shown.classList.toggle("d-none", wasFullscreen);
 
-    button.addEventListener("click", function () {
+    if (button) button.addEventListener("click", function () {
       try {
         var pending = requestFullscreen.call(root);
         if (pending && typeof pending.catch === "function") pending.catch(function () {});
@@ -200,7 +202,7 @@
       var isFullscreen = !!fullscreenElement();
       if (!isFullscreen && wasFullscreen) record("fullscreen_exit");
       wasFullscreen = isFullscreen;
-      shown.classList.toggle("d-none", isFullscreen);
+      if (shown) shown.classList.toggle("d-none", isFullscreen);
     }
     document.addEventListener("fullscreenchange", changed);
     document.addEventListener("webkitfullscreenchange", changed);
