@@ -221,7 +221,7 @@ class Seeder:
                 oj_code = data.OJ_CODE.format(code=code, level=level)
                 values = {
                     "category": data.ASSESSMENT_OJ,
-                    "title": data.OJ_TITLE.format(code=code, level=level, name=competency.name),
+                    "title": data.OJ_TITLE.format(code=code, level=level),
                     "pass_percentage": Decimal(data.OJ_PASS_PERCENTAGE),
                 }
                 assessment = held.get(oj_code)
@@ -342,6 +342,8 @@ class Seeder:
             position_id = cast(int, employee.position_id)  # every demo employee holds one
             own = targets.get(position_id, {})
             aim, spread = dict(own), data.LEVEL_SPREAD
+            if username in data.ALL_MET:
+                spread = data.ALL_MET_SPREAD
             if username in data.READY_FOR_NEXT:
                 spread = data.READY_SPREAD
                 for code, level in targets.get(next_position[position_id], {}).items():
@@ -355,10 +357,11 @@ class Seeder:
                 else:
                     level = 0 if difference is None else min(5, max(0, aim[code] + difference))
                 rows += self.sign_offs(rng, employee, code, level)
-            holds_licence = rng.random() < data.LICENCE_HOLD_CHANCE
+            holds_licence = rng.random() < data.LICENCE_HOLD_CHANCE or username in data.ALL_MET
             title = rng.choice(data.LICENCE_TITLES)
+            earliest = data.LICENCE_DAYS - data.LICENCE_RECENT_DAYS if username in data.ALL_MET else 0
             at = self.at(data.LICENCE_FROM) + timedelta(
-                days=rng.randint(0, data.LICENCE_DAYS), hours=rng.randint(8, 15)
+                days=rng.randint(earliest, data.LICENCE_DAYS), hours=rng.randint(8, 15)
             )
             score = rng.randint(80, 97)
             targets_licence = any(code in own for code in data.LICENCE_COMPETENCIES)
