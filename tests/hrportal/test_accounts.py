@@ -75,6 +75,7 @@ def test_repeated_wrong_passwords_lock_the_login_for_a_while(client, cast, setti
     assert response.status_code == 429
     assert "Too many failed log-in attempts" in response.content.decode()
     assert "Try again in 15 minutes." in response.content.decode()
+    assert "If you need to log in sooner, HC can lift the pause." in response.content.decode()
 
     # Even the right password is refused until the pause is over or HC lifts it.
     response = client.post(reverse("login"), {"username": "employee", "password": PASSWORD})
