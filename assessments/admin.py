@@ -811,11 +811,22 @@ class CompetencyMappingForm(forms.ModelForm):
         cast(forms.CharField, self.fields["title_pattern"]).strip = False
 
 
+class MappingCategoryFilter(admin.AllValuesFieldListFilter):
+    """The mappings by category; those naming one assessment have none, and their choice says so
+    (Django's would be a link without text)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["display"] == "" or choice["display"].startswith(" ("):  # " (3)" with facets
+                choice = {**choice, "display": _("None: one assessment") + choice["display"]}
+            yield choice
+
+
 @admin.register(CompetencyMapping)
 class CompetencyMappingAdmin(admin.ModelAdmin):
     form = CompetencyMappingForm
     list_display = ("competency", "level_granted", "source_description", "minimum_score", "matching_count")
-    list_filter = ("level_granted", "category", "competency__group")
+    list_filter = ("level_granted", ("category", MappingCategoryFilter), "competency__group")
     search_fields = (
         "competency__code",
         *search_columns("competency__name"),

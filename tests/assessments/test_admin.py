@@ -176,3 +176,15 @@ def test_hc_cannot_record_their_own_result_in_the_admin(client, cast, framework)
     response = client.post(reverse("admin:assessments_assessmentresult_add"), data)
     assert "Nobody records their own result" in response.content.decode()
     assert not AssessmentResult.objects.exists()
+
+
+def test_the_mapping_category_filter_names_the_mappings_without_a_category(client, cast, framework):
+    """A mapping naming one assessment has no category; Django's filter would link it with no text."""
+    competency, assessment = framework
+    CompetencyMappingFactory(competency=competency, assessment=assessment, category="")
+    client.force_login(cast.hc)
+
+    page = client.get(reverse("admin:assessments_competencymapping_changelist")).content.decode()
+
+    assert '<a href="?category=">None: one assessment</a>' in page
+    assert '<a href="?category=Assessment+OJ">Assessment OJ</a>' in page
