@@ -5,10 +5,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 
-# How a language puts the sign after a percentage's number, a no-break space keeping the two
-# on one line: English "87.5%", Indonesian "87,5 %" (the number's decimal separator comes
-# from Django's locale formats). A language not listed writes it the English way.
-PERCENT_SIGN_AFTER = {"id": "\N{NO-BREAK SPACE}%"}
+# How a language writes a percentage around its number, a no-break space keeping number and
+# sign on one line: English "87.5%", Indonesian "87,5 %" (the number's decimal separator comes
+# from the locale's formats). A language not listed writes it the English way.
+PERCENT_PATTERNS = {"id": "{number}\N{NO-BREAK SPACE}%"}
+DEFAULT_PERCENT_PATTERN = "{number}%"
+
+
+def percent_pattern() -> str:
+    """The active language's way of writing a percentage, "{number}%" or "{number} %": for
+    scripts (charts), which put in a number they format with Intl for the page's language."""
+    return PERCENT_PATTERNS.get((get_language() or "").split("-")[0], DEFAULT_PERCENT_PATTERN)
 
 
 def format_percent(value: float | Decimal | int | str | None, decimal_places: int = -2) -> str:
@@ -24,6 +31,4 @@ def format_percent(value: float | Decimal | int | str | None, decimal_places: in
     decimals = abs(decimal_places)
     if decimal_places < 0:
         decimals = max(0, -number.normalize().as_tuple().exponent)  # type: ignore[operator]
-    text = number_format(number, decimal_pos=decimals, use_l10n=True)
-    language = (get_language() or "").split("-")[0]
-    return text + PERCENT_SIGN_AFTER.get(language, "%")
+    return percent_pattern().format(number=number_format(number, decimal_pos=decimals, use_l10n=True))

@@ -2,12 +2,13 @@
 // level holds from one change to the next. Data: #level-history-data; scale labels: #level-labels.
 // Texts come translated from the template, on the canvas: data-date-label, data-level-label (axis
 // titles) and data-today-text (see gap-chart.js for why scripts take their texts this way).
+// The axis writes its days as the page does (window.portalFormat, chart-locale.js).
 (function () {
   "use strict";
   const canvas = document.getElementById("level-history-chart");
   const dataNode = document.getElementById("level-history-data");
   const labelsNode = document.getElementById("level-labels");
-  if (!canvas || !dataNode || !labelsNode || typeof Chart === "undefined") {
+  if (!canvas || !dataNode || !labelsNode || typeof Chart === "undefined" || typeof portalFormat === "undefined") {
     return;
   }
   const data = JSON.parse(dataNode.textContent);
@@ -18,7 +19,6 @@
     // Carry the current level on to today.
     points.push({ x: data.now, y: last.y, date: canvas.dataset.todayText, isToday: true });
   }
-  const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
   // Show at least a month, so changes made on one day still give a readable axis.
   const DAY = 24 * 60 * 60 * 1000;
   const end = points.length ? Math.max(data.now, points[points.length - 1].x) : data.now;
@@ -53,7 +53,9 @@
           ticks: {
             // Dates only; a tick on the same day as the one before it stays unlabelled.
             callback: (value, index, ticks) =>
-              index > 0 && isoDate(ticks[index - 1].value) === isoDate(value) ? "" : isoDate(value),
+              index > 0 && portalFormat.day(ticks[index - 1].value) === portalFormat.day(value)
+                ? ""
+                : portalFormat.day(value),
             maxRotation: 0,
             autoSkipPadding: 16,
           },

@@ -1,11 +1,12 @@
 // Organisation report: share met per month end (line, 0–100 %) and the largest gaps (horizontal bars).
 // Texts come translated from the template, on each canvas: data-dataset-label, data-x-label,
 // data-y-label, and data-tooltip-text with {named} blanks filled here (see gap-chart.js for why
-// scripts take their texts this way).
+// scripts take their texts this way). Numbers and percentages as the page writes them:
+// window.portalFormat (chart-locale.js).
 (function () {
   "use strict";
   const dataNode = document.getElementById("report-chart-data");
-  if (!dataNode || typeof Chart === "undefined") {
+  if (!dataNode || typeof Chart === "undefined" || typeof portalFormat === "undefined") {
     return;
   }
   const data = JSON.parse(dataNode.textContent);
@@ -41,7 +42,7 @@
           y: {
             min: 0,
             max: 100,
-            ticks: { stepSize: 20, callback: (value) => `${value} %` },
+            ticks: { stepSize: 20, callback: (value) => portalFormat.percent(value) },
             title: { display: true, text: progressCanvas.dataset.yLabel },
           },
           x: { title: { display: true, text: progressCanvas.dataset.xLabel } },
@@ -49,7 +50,9 @@
         plugins: {
           legend: { display: false },
           tooltip: {
-            callbacks: { label: (ctx) => fill(progressCanvas.dataset.tooltipText, { percent: `${ctx.parsed.y} %` }) },
+            callbacks: {
+              label: (ctx) => fill(progressCanvas.dataset.tooltipText, { percent: portalFormat.percent(ctx.parsed.y) }),
+            },
           },
         },
       },
@@ -97,8 +100,8 @@
             callbacks: {
               label: (ctx) =>
                 fill(gapsCanvas.dataset.tooltipText, {
-                  total: ctx.parsed.x,
-                  average: largest.average_gap[ctx.dataIndex],
+                  total: portalFormat.number(ctx.parsed.x),
+                  average: portalFormat.number(largest.average_gap[ctx.dataIndex]),
                 }),
             },
           },

@@ -54,7 +54,18 @@ def test_hc_sees_both_report_charts_drawn_offline(new_page):
     assert chart_texts(page, "largest-gaps-chart") == {"datasets": ["Total gap"], "axes": {"x": "Total gap (levels)"}}
     tooltip = """(id) => { const chart = Chart.getChart(id);
       return chart.options.plugins.tooltip.callbacks.label({ parsed: { x: 7, y: 62.5 }, dataIndex: 0 }); }"""
-    assert page.evaluate(tooltip, "progress-chart") == "Share met: 62.5 %"
+    assert page.evaluate(tooltip, "progress-chart") == "Share met: 62.5%"
     assert re.fullmatch(r"Total gap 7 · average [\d.]+", page.evaluate(tooltip, "largest-gaps-chart"))
+    y_tick = "(id) => Chart.getChart(id).options.scales.y.ticks.callback(40)"
+    assert page.evaluate(y_tick, "progress-chart") == "40%"
+
+    # In Indonesian (the navbar's switch), the charts write numbers as the page does: "62,5 %".
+    page.get_by_role("button", name=re.compile("Bahasa Indonesia")).click()
+    page.wait_for_function("document.documentElement.lang === 'id'")
+    page.wait_for_function("Chart.getChart('progress-chart') !== undefined")
+    assert page.evaluate("Chart.defaults.locale") == "id"
+    assert page.evaluate(tooltip, "progress-chart").endswith(": 62,5\N{NO-BREAK SPACE}%")
+    assert page.evaluate(y_tick, "progress-chart") == "40\N{NO-BREAK SPACE}%"
+    assert page.locator("#total-share-met").inner_text().endswith("\N{NO-BREAK SPACE}%")
     assert watch.console_errors == []
     assert watch.outside_requests == []
