@@ -56,7 +56,7 @@ class SkillGroupAdmin(TranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(competency_count=Count("competencies"))
 
-    @admin.display(description="competencies", ordering="competency_count")
+    @admin.display(description=_("competencies"), ordering="competency_count")
     def competency_count(self, obj) -> int:
         return obj.competency_count
 
@@ -84,8 +84,8 @@ class PositionTargetInline(admin.TabularInline):
     form = PositionTargetInlineForm
     extra = 0
     autocomplete_fields = ("position",)
-    verbose_name = "target level of a position"
-    verbose_name_plural = "target levels by position (a position not listed: not applicable)"
+    verbose_name = _("target level of a position")
+    verbose_name_plural = _("target levels by position (a position not listed: not applicable)")
 
 
 def _save_targets_through_service(request, formset, competency: Competency | None = None) -> None:
@@ -105,8 +105,9 @@ def _save_targets_through_service(request, formset, competency: Competency | Non
 
 MATRIX_IMPORT = SpreadsheetImporter(
     key="matrix",
-    title="Import matrix",
-    columns=(
+    title=_("Import matrix"),
+    # The column names stay as they are in every language: they are the headers the file must have.
+    columns=_(
         "Columns: skill_group, code, name, definition, then one column per position, headed by its name. "
         "Each cell: a target level 0–5, “-” for not applicable, or empty to leave that target as it is. "
         "Missing skill groups and competencies are created; a column that names no existing position is an "
@@ -118,13 +119,13 @@ MATRIX_IMPORT = SpreadsheetImporter(
         content=content, fmt=fmt, remove=options.remove, create_missing=options.create_missing, by=options.by
     ),
     apply=lambda plan, by, note: matrix_import_apply(plan=plan, by=by, note=note),
-    remove_label="Remove targets whose cell is “-” (make them not applicable)",
+    remove_label=_("Remove targets whose cell is “-” (make them not applicable)"),
     create_missing_label=_("Create the positions this file's columns name that do not exist yet"),
 )
 DESCRIPTORS_IMPORT = SpreadsheetImporter(
     key="descriptors",
-    title="Import level descriptors",
-    columns=(
+    title=_("Import level descriptors"),
+    columns=_(
         "Columns: code, level (1–5), behaviour_indicators, syllabus, deliverable. One row per competency and "
         "level, stating the descriptor in full; the competencies must exist already. Descriptors the file "
         "does not mention are left alone."
@@ -141,14 +142,14 @@ class CompetencyAdmin(SpreadsheetAdminMixin, TranslationAdmin):
     spreadsheet_exports = (
         SpreadsheetExport(
             key="matrix",
-            label="Export matrix",
+            label=_("Export matrix"),
             filename="competency-matrix",
             permissions=("competencies.view_positiontarget",),
             dataset=matrix_dataset,
         ),
         SpreadsheetExport(
             key="descriptors",
-            label="Export descriptors",
+            label=_("Export descriptors"),
             filename="level-descriptors",
             permissions=("competencies.view_leveldescriptor",),
             dataset=descriptors_dataset,
@@ -164,7 +165,7 @@ class CompetencyAdmin(SpreadsheetAdminMixin, TranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(position_count=Count("targets"))
 
-    @admin.display(description="positions targeting it", ordering="position_count")
+    @admin.display(description=_("positions targeting it"), ordering="position_count")
     def position_count(self, obj) -> int:
         return obj.position_count
 
@@ -218,8 +219,9 @@ class PositionTargetHistoryAdmin(ReadOnlyAdmin):
 
 class LevelOverrideForm(forms.ModelForm):
     reason = forms.CharField(
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required. Recorded in the level history as the evidence for this change.",
+        help_text=_("Required. Recorded in the level history as the evidence for this change."),
     )
 
     class Meta:
@@ -232,13 +234,13 @@ class LevelOverrideForm(forms.ModelForm):
     def clean_employee(self):
         employee = self.cleaned_data["employee"]
         if self.current_user is not None and employee == self.current_user:
-            raise forms.ValidationError("Nobody overrides their own level: ask another HC member.")
+            raise forms.ValidationError(_("Nobody overrides their own level: ask another HC member."))
         return employee
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("Give a reason for overriding the level.")
+            raise forms.ValidationError(_("Give a reason for overriding the level."))
         return reason
 
 
@@ -272,7 +274,7 @@ class CompetencyLevelAdmin(admin.ModelAdmin):
             return ("employee", "competency", "level", "reason", "source", "evidence_note", "achieved_at", "updated_by")
         return ("employee", "competency", "level", "reason")
 
-    @admin.display(description="level", ordering="level")
+    @admin.display(description=_("level"), ordering="level")
     def level_display(self, obj: CompetencyLevel) -> str:
         return level_label(obj.level)
 
@@ -290,7 +292,7 @@ class CompetencyLevelAdmin(admin.ModelAdmin):
         )
         obj.pk = CompetencyLevel.objects.get(employee=obj.employee, competency=obj.competency).pk
         if change_made is None:
-            messages.info(request, "The level was already at that value: nothing changed.")
+            messages.info(request, _("The level was already at that value: nothing changed."))
 
 
 @admin.register(CompetencyLevelHistory)
@@ -320,8 +322,8 @@ class CareerPathStepInline(admin.TabularInline):
     extra = 1
     ordering = ("order",)
     autocomplete_fields = ("position",)
-    verbose_name = "step"
-    verbose_name_plural = "steps, in order (1 for the first position on the path)"
+    verbose_name = _("step")
+    verbose_name_plural = _("steps, in order (1 for the first position on the path)")
 
 
 @admin.register(CareerPath)
@@ -333,6 +335,6 @@ class CareerPathAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(step_count=Count("steps"))
 
-    @admin.display(description="number of steps", ordering="step_count")
+    @admin.display(description=_("number of steps"), ordering="step_count")
     def step_count(self, obj) -> int:
         return obj.step_count

@@ -6,7 +6,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hrportal.translated import unique_name_constraints
 
@@ -17,12 +19,12 @@ MAX_LEVEL = 5
 class Proficiency(models.IntegerChoices):
     """The portal's one proficiency scale; labels are shown wherever a level is."""
 
-    NONE = 0, "None"
-    BASIC = 1, "Basic"
-    INTERMEDIATE = 2, "Intermediate"
-    ADVANCED = 3, "Advanced"
-    EXPERT = 4, "Expert"
-    MASTER = 5, "Master"
+    NONE = 0, pgettext_lazy("proficiency", "None")
+    BASIC = 1, pgettext_lazy("proficiency", "Basic")
+    INTERMEDIATE = 2, pgettext_lazy("proficiency", "Intermediate")
+    ADVANCED = 3, pgettext_lazy("proficiency", "Advanced")
+    EXPERT = 4, pgettext_lazy("proficiency", "Expert")
+    MASTER = 5, pgettext_lazy("proficiency", "Master")
 
 
 def level_label(level: int | None) -> str:
@@ -32,8 +34,12 @@ def level_label(level: int | None) -> str:
     return f"{level} · {Proficiency(level).label}"
 
 
+# The same label, worked out only when shown, in the language active then: for what is built
+# at import time (the choices below) or rendered later for someone else (a notification).
+level_label_lazy = lazy(level_label, str)
+
 # Choices as shown everywhere a level is: "3 · Advanced".
-LEVEL_CHOICES = [(value, level_label(value)) for value in Proficiency.values]
+LEVEL_CHOICES = [(value, level_label_lazy(value)) for value in Proficiency.values]
 GRANTABLE_LEVEL_CHOICES = LEVEL_CHOICES[1:]
 
 
@@ -62,7 +68,7 @@ class Competency(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name_plural = "competencies"
+        verbose_name_plural = _("competencies")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -75,7 +81,7 @@ class LevelDescriptor(models.Model):
     level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES)
     behaviour_indicators = models.TextField(blank=True)
     syllabus = models.TextField(blank=True)
-    deliverable = models.TextField("target deliverable", blank=True)
+    deliverable = models.TextField(_("target deliverable"), blank=True)
 
     class Meta:
         ordering = ["competency", "level"]
@@ -128,7 +134,7 @@ class PositionTargetHistory(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
-        verbose_name_plural = "position target history"
+        verbose_name_plural = _("position target history")
         indexes = [
             # Serves "the target of position P in competency C on date D".
             models.Index(fields=["position", "competency", "changed_at"], name="target_history_lookup"),
@@ -146,11 +152,11 @@ class PositionTargetHistory(models.Model):
 
 
 class LevelSource(models.TextChoices):
-    ASSESSMENT = "assessment", "Assessment"
-    MANUAL = "manual", "Manual override"
-    TRAINING = "training", "Training"
+    ASSESSMENT = "assessment", _("Assessment")
+    MANUAL = "manual", _("Manual override")
+    TRAINING = "training", _("Training")
     # HC voided the result that supported the level; it fell back to the remaining evidence.
-    VOIDED = "voided", "Result voided"
+    VOIDED = "voided", _("Result voided")
 
 
 class CompetencyLevelQuerySet(models.QuerySet):
@@ -221,7 +227,7 @@ class CompetencyLevelHistory(models.Model):
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
-        verbose_name_plural = "competency level history"
+        verbose_name_plural = _("competency level history")
         indexes = [
             # Serves an employee's history page and "which result granted this".
             models.Index(fields=["employee", "competency", "changed_at"], name="level_history_lookup"),
@@ -254,7 +260,7 @@ class CareerPath(models.Model):
 class CareerPathStep(models.Model):
     path = models.ForeignKey(CareerPath, on_delete=models.CASCADE, related_name="steps")
     position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="career_steps")
-    order = models.PositiveSmallIntegerField(help_text="1 for the first position on the path, then 2, 3, …")
+    order = models.PositiveSmallIntegerField(help_text=_("1 for the first position on the path, then 2, 3, …"))
 
     class Meta:
         ordering = ["path", "order"]

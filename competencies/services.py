@@ -36,7 +36,12 @@ class LevelChange:
 
 def _validate_level(level: int, field: str = "level") -> None:
     if isinstance(level, bool) or not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL:
-        raise ValidationError({field: f"Level must be a whole number from {MIN_LEVEL} to {MAX_LEVEL}, not {level!r}."})
+        raise ValidationError(
+            {
+                field: _("Level must be a whole number from %(lowest)s to %(highest)s, not %(level)r.")
+                % {"lowest": MIN_LEVEL, "highest": MAX_LEVEL, "level": level}
+            }
+        )
 
 
 def lock_employee_levels(employee: User) -> None:
@@ -193,12 +198,12 @@ def level_renew(
 def level_override(*, employee: User, competency: Competency, level: int, reason: str, by: User) -> LevelChange | None:
     """HC sets a level up or down; the reason is the evidence. None if the level is unchanged."""
     if not by.is_hc:
-        raise PermissionDenied("Only HC staff can override a level.")
+        raise PermissionDenied(_("Only HC staff can override a level."))
     if by.pk == employee.pk:
-        raise PermissionDenied("Nobody overrides their own level: ask another HC member.")
+        raise PermissionDenied(_("Nobody overrides their own level: ask another HC member."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give a reason for overriding the level."})
+        raise ValidationError({"reason": _("Give a reason for overriding the level.")})
     _validate_level(level)
     with transaction.atomic():
         lock_employee_levels(employee)

@@ -73,19 +73,19 @@ class SpreadsheetImporter[PlanT: ImportPlan]:
     """One kind of file a ModelAdmin imports, planned as a PlanT."""
 
     key: str  # in the URL and the session: "matrix"
-    title: str  # "Import the competency matrix"
-    columns: str  # what the file holds, shown above the upload form
+    title: "str | Promise"  # "Import the competency matrix"
+    columns: "str | Promise"  # what the file holds, shown above the upload form
     permissions: tuple[str, ...]
     plan: Callable[[bytes, str, ImportOptions], PlanT]  # (content, format, options); raises ImportFileError
     apply: Callable[[PlanT, User, str], None]  # (plan, by, note)
-    remove_label: str = ""  # the checkbox of a remove option; "" when there is none
+    remove_label: "str | Promise" = ""  # the checkbox of a remove option; "" when there is none
     create_missing_label: "str | Promise" = ""  # the checkbox allowing new sections / positions; "" when none
 
 
 @dataclass(frozen=True)
 class SpreadsheetExport:
     key: str
-    label: str  # "Export matrix"
+    label: "str | Promise"  # "Export matrix"
     filename: str  # without date and extension
     permissions: tuple[str, ...]
     dataset: Callable[[], tablib.Dataset]
@@ -174,7 +174,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
         if not request.user.has_perms(export.permissions):
             raise PermissionDenied
         if fmt not in FORMATS:
-            raise Http404("Unknown format.")
+            raise Http404(_("Unknown format."))
         filename = f"{export.filename}-{timezone.localdate():%Y-%m-%d}"
         return download_response(export.dataset(), filename=filename, fmt=fmt)
 
@@ -240,7 +240,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
         import_url = reverse(f"admin:{self._url_name('import', importer.key)}")
         stored = request.session.get(self._session_key(importer))
         if stored is None:
-            messages.warning(request, "There is no previewed file to import: upload it again.")
+            messages.warning(request, _("There is no previewed file to import: upload it again."))
             return redirect(import_url)
         try:
             plan = self._plan(request, importer, stored)
@@ -248,7 +248,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
             return self._import_preview(request, importer, stored)
         if plan.fingerprint() != request.POST["fingerprint"]:
             messages.warning(
-                request, "What this file would change is different now from what you previewed. Check it again."
+                request, _("What this file would change is different now from what you previewed. Check it again.")
             )
             return self._import_preview(request, importer, stored)
         try:
@@ -256,7 +256,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
         except IntegrityError:
             # Someone else (or a second click) created the same rows a moment ago; the import
             # rolled back whole. Planning again against what is there now is the honest answer.
-            messages.warning(request, "The data changed while importing, so nothing was imported. Check it again.")
+            messages.warning(request, _("The data changed while importing, so nothing was imported. Check it again."))
             return self._import_preview(request, importer, stored)
         request.session.pop(self._session_key(importer), None)
         audit_event(
@@ -266,7 +266,9 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
             request=request,
             data={"import": importer.key, "file": stored["name"], "summary": str(plan.summary()), "door": "admin"},
         )
-        messages.success(request, f"Imported {stored['name']}: {plan.summary()}")
+        messages.success(
+            request, _("Imported %(file)s: %(summary)s") % {"file": stored["name"], "summary": plan.summary()}
+        )
         return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
     def _render_import(
@@ -289,8 +291,9 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
 
 EMPLOYEES_IMPORT = SpreadsheetImporter(
     key="employees",
-    title="Import employees",
-    columns=(
+    title=_("Import employees"),
+    # The column names stay as they are in every language: they are the headers the file must have.
+    columns=_(
         "Columns: employee_number, first_name, last_name, email, section, position, supervisor_employee_number "
         "and, optionally, username. One row per employee, found by employee number: new people are created "
         "without a usable password (they choose one with “Forgotten your password?”), existing ones are "
@@ -307,7 +310,7 @@ EMPLOYEES_IMPORT = SpreadsheetImporter(
 )
 EMPLOYEES_EXPORT = SpreadsheetExport(
     key="employees",
-    label="Export employees",
+    label=_("Export employees"),
     filename="employees",
     permissions=("hrportal.view_user",),
     dataset=employees_dataset,
@@ -366,15 +369,15 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
     list_select_related = ("position", "section", "supervisor")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Organisation", {"fields": ("employee_number", "position", "section", "supervisor")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Organisation"), {"fields": ("employee_number", "position", "section", "supervisor")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
         (
-            "Organisation",
+            _("Organisation"),
             {"fields": ("first_name", "last_name", "email", "employee_number", "position", "section", "supervisor")},
         ),
     )
@@ -486,7 +489,7 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
                 old_email=form.initial.get("email", "") if "email" in form.changed_data else "",
             )
 
-    @admin.display(description="name", ordering="last_name")
+    @admin.display(description=_("name"), ordering="last_name")
     def display_name(self, obj: User) -> str:
         return obj.display_name
 
@@ -498,7 +501,7 @@ class _NamedWithEmployeesAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(employee_count=Count("employees"))
 
-    @admin.display(description="employees", ordering="employee_count")
+    @admin.display(description=_("employees"), ordering="employee_count")
     def employee_count(self, obj) -> int:
         return obj.employee_count
 
@@ -575,6 +578,8 @@ class AuditEntryAdmin(LogEntryAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         queryset = self.get_changelist_instance(request).get_queryset(request)
+        # Machine-facing column keys (the same in every language), so that the auditors' tools
+        # read every export alike; the values (an action's name) are in the reader's language.
         dataset = tablib.Dataset(
             headers=[
                 "timestamp",

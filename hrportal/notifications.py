@@ -147,7 +147,7 @@ def notify(
 def notification_mark_read(*, notification: Notification, user: User) -> Notification:
     """Mark `user`'s own notification read (again is a no-op); anyone else's raises PermissionDenied."""
     if notification.recipient_id != user.pk:
-        raise PermissionDenied("Only its recipient can mark a notification read.")
+        raise PermissionDenied(gettext("Only its recipient can mark a notification read."))
     if notification.read_at is None:
         now = timezone.now()
         # Conditional update: a second tab or a double click keeps the first read time.

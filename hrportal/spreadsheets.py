@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 import tablib
@@ -27,6 +27,9 @@ from openpyxl.utils import get_column_letter
 
 from hrportal.audit import audit_event
 from hrportal.models import AuditEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -61,9 +64,13 @@ def unescape_cell(value):
     return value
 
 
-def build_dataset(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Sheet1") -> tablib.Dataset:
+def build_dataset(
+    headers: Sequence["StrOrPromise"], rows: Iterable[Sequence], title: "StrOrPromise" = "Sheet1"
+) -> tablib.Dataset:
+    """A sheet to export. `headers` and `title` may be lazy translations: they are rendered here,
+    in the language of whoever downloads the file."""
     # Headers are escaped too: a position may be named anything.
-    dataset = tablib.Dataset(headers=[escape_cell(header) for header in headers], title=title[:31])
+    dataset = tablib.Dataset(headers=[escape_cell(str(header)) for header in headers], title=str(title)[:31])
     for row in rows:
         dataset.append([escape_cell(value) for value in row])
     return dataset
@@ -679,6 +686,11 @@ def shorten(text: str, width: int = 60) -> str:
 class ImportCommand[PlanT: ImportPlan](BaseCommand):
     """`import_<thing> FILE [--dry-run]`: prints the plan, then applies it unless --dry-run.
 
+    A command's `help`, `remove_help` and `create_help` are translated with gettext (not
+    gettext_lazy: argparse takes only a real str), which is fine at class level because a
+    command's module is imported only when the command runs, in the language active then
+    (LANGUAGE_CODE).
+
     Subclasses name their plan type, as in `ImportCommand[MatrixPlan]`, and give `plan` and
     `apply`, `remove_help` if they take --remove and `create_help` if they take --create-missing.
     Any error in the file raises CommandError (exit status 1) listing the errors (at most
@@ -698,7 +710,7 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help=self.file_help())
-        parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing.")
+        parser.add_argument("--dry-run", action="store_true", help=_("Show what would change; write nothing."))
         if self.remove_help:
             parser.add_argument("--remove", action="store_true", help=self.remove_help)
         if self.create_help:
@@ -731,7 +743,7 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
             ) % {"file": path.name, "count": f"{error.total:,}"}
             raise CommandError(heading + "\n" + str(error)) from None
         except (SpreadsheetError, OSError) as error:
-            raise CommandError(f"{path.name}: {error}") from None
+            raise CommandError(_("%(file)s: %(problem)s") % {"file": path.name, "problem": error}) from None
         self._print_plan(plan)
         if plan.is_empty:
             self.stdout.write(self.style.SUCCESS(_("No changes: the database already matches the file.")))
@@ -753,9 +765,8 @@ class ImportCommand[PlanT: ImportPlan](BaseCommand):
     def _print_plan(self, plan: ImportPlan) -> None:
         for section in plan.sections():
             if section.lines:
-                self.stdout.write(
-                    f"{section.title} ({len(section.lines)}):" + (f" {section.note}" if section.note else "")
-                )
+                heading = _("%(title)s (%(count)s):") % {"title": section.title, "count": len(section.lines)}
+                self.stdout.write(heading + (f" {section.note}" if section.note else ""))
                 for line in section.lines:
                     self.stdout.write(f"  {line}")
 
@@ -764,7 +775,7 @@ class ExportCommand(BaseCommand):
     """`export_<thing> FILE`: writes CSV (UTF-8) or XLSX, as the file's extension says."""
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="Where to write: a .csv or .xlsx file name.")
+        parser.add_argument("file", help=_("Where to write: a .csv or .xlsx file name."))
 
     def dataset(self) -> tablib.Dataset:
         raise NotImplementedError
@@ -778,5 +789,8 @@ class ExportCommand(BaseCommand):
         dataset = self.dataset()
         path.write_bytes(export_bytes(dataset, fmt))
         self.stdout.write(
-            self.style.SUCCESS(_("Wrote %(count)s rows to %(path)s.") % {"count": dataset.height, "path": path})
+            self.style.SUCCESS(
+                ngettext("Wrote %(count)s row to %(path)s.", "Wrote %(count)s rows to %(path)s.", dataset.height)
+                % {"count": f"{dataset.height:,}", "path": path}
+            )
         )

@@ -21,6 +21,8 @@ from fractions import Fraction
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competencies import rules
 from competencies.models import CareerPath, CareerPathStep, CompetencyLevel, PositionTarget
@@ -53,8 +55,8 @@ def estimated_months(gaps: Iterable[int]) -> int:
 
 def estimate_text(months: int) -> str:
     if months == 0:
-        return "ready now"
-    return f"about {months} months"
+        return _("ready now")
+    return ngettext("about %(months)s month", "about %(months)s months", months) % {"months": months}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from competencies import rules
 from competencies.models import CompetencyLevel, PositionTarget, level_label
@@ -28,13 +30,13 @@ class CellKind(StrEnum):
 
 
 CELL_LABELS = {
-    CellKind.MET: "Met",
-    CellKind.GAP_1: "Gap of 1",
-    CellKind.GAP_2: "Gap of 2",
-    CellKind.GAP_3: "Gap of 3 or more",
-    CellKind.EXPIRED: "Expired",
-    CellKind.NOT_STARTED: "Not started",
-    CellKind.NOT_APPLICABLE: "Not applicable",
+    CellKind.MET: gettext_lazy("Met"),
+    CellKind.GAP_1: gettext_lazy("Gap of 1"),
+    CellKind.GAP_2: gettext_lazy("Gap of 2"),
+    CellKind.GAP_3: gettext_lazy("Gap of 3 or more"),
+    CellKind.EXPIRED: gettext_lazy("Expired"),
+    CellKind.NOT_STARTED: gettext_lazy("Not started"),
+    CellKind.NOT_APPLICABLE: gettext_lazy("Not applicable"),
 }
 
 
@@ -67,11 +69,20 @@ class Cell:
         return {1: CellKind.GAP_1, 2: CellKind.GAP_2}.get(self.gap, CellKind.GAP_3)
 
     @property
+    def label(self) -> str:
+        """The cell's status in words, as the legend names it (the heatmap says it beside the colour)."""
+        return str(CELL_LABELS[self.kind])
+
+    @property
     def title(self) -> str:
         if self.target is None:
-            return "Not applicable"
+            return str(CELL_LABELS[CellKind.NOT_APPLICABLE])
         shown = self.stored if self.expired else self.current
-        return f"{CELL_LABELS[self.kind]}: {level_label(shown)} of {level_label(self.target)}"
+        return _("%(kind)s: %(level)s of %(target)s") % {
+            "kind": CELL_LABELS[self.kind],
+            "level": level_label(shown),
+            "target": level_label(self.target),
+        }
 
 
 @dataclass(frozen=True)

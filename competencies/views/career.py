@@ -14,6 +14,8 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from competencies.models import CareerPath
 from competencies.selectors.career import (
@@ -35,20 +37,23 @@ from competencies.selectors.gaps import (
 )
 from hrportal.models import Position, Section, User
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
+from hrportal.translated import localized
 from hrportal.typing import AuthenticatedRequest
 
+# Column titles for people reading the file (nothing imports it), so in their language.
 TALENT_EXPORT_HEADERS = [
-    "Employee number",
-    "Name",
-    "Section",
-    "Position",
-    "Match score %",
-    "Competencies met",
-    "Competencies targeted",
+    gettext_lazy("Employee number"),
+    gettext_lazy("Name"),
+    gettext_lazy("Section"),
+    gettext_lazy("Position"),
+    gettext_lazy("Match score %"),
+    gettext_lazy("Competencies met"),
+    gettext_lazy("Competencies targeted"),
 ]
 
 
 def _choices(objects: Sequence, blank: str) -> list[tuple[str, str]]:
+    """The objects as choices, after an empty one labelled `blank` (already translated)."""
     return [("", blank)] + [(str(obj.pk), obj.name) for obj in objects]
 
 
@@ -57,42 +62,48 @@ class CompareForm(forms.Form):
     so validating and rendering cost no further query."""
 
     compare = forms.TypedChoiceField(
-        label="Position",
+        label=gettext_lazy("Position"),
         coerce=int,
         error_messages={
-            "required": "Choose a position to compare with.",
-            "invalid_choice": "There is no such position: choose one from the list.",
+            "required": gettext_lazy("Choose a position to compare with."),
+            "invalid_choice": gettext_lazy("There is no such position: choose one from the list."),
         },
     )
 
     def __init__(self, *args, positions: Sequence[Position], **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.TypedChoiceField, self.fields["compare"]).choices = _choices(positions, "Choose a position…")
+        cast(forms.TypedChoiceField, self.fields["compare"]).choices = _choices(positions, _("Choose a position…"))
 
 
 class TalentSearchForm(forms.Form):
     position = forms.TypedChoiceField(
+        label=gettext_lazy("Position"),
         coerce=int,
         error_messages={
-            "required": "Choose the position to find people for.",
-            "invalid_choice": "There is no such position: choose one from the list.",
+            "required": gettext_lazy("Choose the position to find people for."),
+            "invalid_choice": gettext_lazy("There is no such position: choose one from the list."),
         },
     )
     section = forms.TypedChoiceField(
+        label=gettext_lazy("Section"),
         coerce=int,
         required=False,
         empty_value=None,
-        error_messages={"invalid_choice": "There is no such section: choose one from the list."},
+        error_messages={"invalid_choice": gettext_lazy("There is no such section: choose one from the list.")},
     )
     min_score = forms.IntegerField(
-        label="Minimum match score (%)", min_value=0, max_value=100, required=False, initial=0
+        label=gettext_lazy("Minimum match score (%)"), min_value=0, max_value=100, required=False, initial=0
     )
-    format = forms.ChoiceField(choices=[("", "page"), *[(fmt, fmt) for fmt in FORMATS]], required=False)
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=[("", gettext_lazy("page")), *[(fmt, fmt) for fmt in FORMATS]],
+        required=False,
+    )
 
     def __init__(self, *args, positions: Sequence[Position], sections: Sequence[Section], **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.TypedChoiceField, self.fields["position"]).choices = _choices(positions, "Choose a position…")
-        cast(forms.TypedChoiceField, self.fields["section"]).choices = _choices(sections, "All sections")
+        cast(forms.TypedChoiceField, self.fields["position"]).choices = _choices(positions, _("Choose a position…"))
+        cast(forms.TypedChoiceField, self.fields["section"]).choices = _choices(sections, _("All sections"))
 
 
 @dataclass(frozen=True)
@@ -123,7 +134,7 @@ def career(request: AuthenticatedRequest) -> HttpResponse:
     the ranking, and the targets with competencies of the positions shown in full.
     """
     employee = request.user
-    positions = list(Position.objects.order_by("name"))
+    positions = list(Position.objects.order_by(localized("name")))
     by_id = {position.pk: position for position in positions}
     form = CompareForm(request.GET if "compare" in request.GET else None, positions=positions)
     compare = by_id[form.cleaned_data["compare"]] if form.is_bound and form.is_valid() else None
@@ -171,7 +182,7 @@ def _talent_scope(viewer: User) -> QuerySet[User]:
         return User.objects.filter(is_active=True, employee_number__isnull=False)
     reports = User.objects.direct_reports_of(viewer)
     if not reports.exists():
-        raise PermissionDenied("Talent search is for supervisors and HC staff.")
+        raise PermissionDenied(_("Talent search is for supervisors and HC staff."))
     return reports
 
 
@@ -195,7 +206,7 @@ def talent(request: AuthenticatedRequest) -> HttpResponse:
     """Employees in the viewer's scope ranked by match score for one position, filtered by
     section and minimum score; `format=csv|xlsx` downloads the same rows."""
     scope = _talent_scope(request.user)
-    positions = list(Position.objects.order_by("name"))
+    positions = list(Position.objects.order_by(localized("name")))
     sections = list(Section.objects.order_by("name"))
     form = TalentSearchForm(request.GET if "position" in request.GET else None, positions=positions, sections=sections)
     position: Position | None = None
@@ -210,7 +221,7 @@ def talent(request: AuthenticatedRequest) -> HttpResponse:
         )
         fmt = form.cleaned_data["format"]
         if fmt:
-            dataset = build_dataset(TALENT_EXPORT_HEADERS, _talent_rows(candidates), title="Talent search")
+            dataset = build_dataset(TALENT_EXPORT_HEADERS, _talent_rows(candidates), title=_("Talent search"))
             return download_response(dataset, filename=f"talent-search-{slugify(position.name)}", fmt=fmt)
     query = request.GET.copy()
     query.pop("format", None)

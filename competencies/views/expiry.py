@@ -42,6 +42,9 @@ class ExpiryFilterForm(forms.Form):
         return {"section_id": self.cleaned_data["section"], "competency_id": self.cleaned_data["competency"]}
 
 
+# Machine-facing column keys, the same in every language and named like the employee import's
+# (employee_number, first_name, …), so that a file can be joined with the others by script;
+# the status column holds the codes "expired" and "expiring" for the same reason.
 EXPORT_HEADERS = [
     "employee_number",
     "first_name",
@@ -86,7 +89,7 @@ def expiry_report(request: AuthenticatedRequest) -> HttpResponse:
                 ]
                 for row in rows
             ),
-            title="Expiry",
+            title=_("Expiry"),
         )
         return download_response(dataset, filename=f"expiring-levels-{timezone.localdate():%Y-%m-%d}", fmt=fmt)
     overview = expiry_overview(now=now, **form.filters())

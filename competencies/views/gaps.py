@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from assessments.selectors.raising import raising_assessments_by_competency
 from competencies.selectors.gaps import employee_gaps, level_labels
@@ -14,7 +15,7 @@ def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
     """The employee `user_id` if the viewer may see their data; 404 otherwise, so ids leak nothing."""
     employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
     if employee is None or not can_view_employee(request.user, employee):
-        raise Http404("No such employee.")
+        raise Http404(_("No such employee."))
     return employee
 
 

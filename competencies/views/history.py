@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from competencies.models import Competency
 from competencies.selectors.gaps import level_labels
@@ -25,17 +27,19 @@ class CompetencyChoiceForm(forms.Form):
     validating and rendering cost no further query)."""
 
     competency = forms.TypedChoiceField(
-        label="Competency",
+        label=gettext_lazy("Competency"),
         coerce=int,
         error_messages={
-            "required": "Choose a competency.",
-            "invalid_choice": "No level change is recorded for that competency: choose one from the list.",
+            "required": gettext_lazy("Choose a competency."),
+            "invalid_choice": gettext_lazy(
+                "No level change is recorded for that competency: choose one from the list."
+            ),
         },
     )
 
     def __init__(self, *args, competencies: Sequence[Competency], **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.TypedChoiceField, self.fields["competency"]).choices = [("", "Choose a competency…")] + [
+        cast(forms.TypedChoiceField, self.fields["competency"]).choices = [("", _("Choose a competency…"))] + [
             (str(c.pk), f"{c.code} {c.name}") for c in competencies
         ]
 

@@ -4,7 +4,7 @@ The figures and their definitions live in `competencies.selectors.reports`.
 """
 
 from datetime import date
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -14,30 +14,40 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from competencies.selectors.reports import GroupFigures, competency_figures, group_figures, organisation_report
 from hrportal.access import require_hc
 from hrportal.models import Position, Section
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
+from hrportal.translated import localized
 from hrportal.typing import AuthenticatedRequest
 
-EXPORT_TABLES = {"section": "Section", "position": "Position", "competency": "Competency"}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# The keys are the `table` parameter of the export's URL; the values name the tables for people.
+EXPORT_TABLES = {
+    "section": gettext_lazy("Section"),
+    "position": gettext_lazy("Position"),
+    "competency": gettext_lazy("Competency"),
+}
 
 
 class ReportFilterForm(forms.Form):
     """Narrow the report to one section and/or one position (GET parameters, ids)."""
 
-    section = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    position = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    section = forms.TypedChoiceField(label=gettext_lazy("Section"), required=False, coerce=int, empty_value=None)
+    position = forms.TypedChoiceField(label=gettext_lazy("Position"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, data, *, sections, positions, **kwargs) -> None:
         super().__init__(data, **kwargs)
         cast(forms.TypedChoiceField, self.fields["section"]).choices = [
-            ("", "All sections"),
+            ("", _("All sections")),
             *((section.pk, section.name) for section in sections),
         ]
         cast(forms.TypedChoiceField, self.fields["position"]).choices = [
-            ("", "All positions"),
+            ("", _("All positions")),
             *((position.pk, position.name) for position in positions),
         ]
 
@@ -64,7 +74,7 @@ def require_report_viewer(request: AuthenticatedRequest) -> None:
 def _filter_form(data, form_class=ReportFilterForm) -> ReportFilterForm:
     # Two queries: every section and position, for the choices.
     sections = list(Section.objects.only("id", "name"))
-    positions = list(Position.objects.only("id", "name"))
+    positions = list(Position.objects.only("id", "name").order_by(localized("name")))
     return form_class(data, sections=sections, positions=positions)
 
 
@@ -81,13 +91,13 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     query = {name: filters[f"{name}_id"] for name in ("section", "position") if filters[f"{name}_id"] is not None}
     export_url = reverse("competencies:reports_export")
     tables = [
-        ("section", "By section", report.by_section, "Figures of the employees of each section."),
-        ("position", "By position", report.by_position, "Figures of the employees holding each position."),
+        ("section", _("By section"), report.by_section, _("Figures of the employees of each section.")),
+        ("position", _("By position"), report.by_position, _("Figures of the employees holding each position.")),
         (
             "competency",
-            "By competency",
+            _("By competency"),
             report.by_competency,
-            "Figures of each competency: one assignment per employee whose position targets it.",
+            _("Figures of each competency: one assignment per employee whose position targets it."),
         ),
     ]
     context.update(
@@ -108,13 +118,14 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "competencies/reports.html", context)
 
 
+# Column titles for people reading the file (nothing imports it), so in their language.
 FIGURE_HEADERS = [
-    "Assignments",
-    "Met",
-    "Share met (%)",
-    "Average gap",
-    "Total gap",
-    "Employees in gap",
+    gettext_lazy("Assignments"),
+    gettext_lazy("Met"),
+    gettext_lazy("Share met (%)"),
+    gettext_lazy("Average gap"),
+    gettext_lazy("Total gap"),
+    gettext_lazy("Employees in gap"),
 ]
 
 
@@ -142,15 +153,22 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
     form = _filter_form(request.GET, ReportExportForm)
     if not form.is_valid():
         errors = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in form.errors.items())
-        return HttpResponseBadRequest(f"Cannot export: {errors}", content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(
+            _("Cannot export: %(errors)s") % {"errors": errors}, content_type="text/plain; charset=utf-8"
+        )
     table = form.cleaned_data["table"]
     if table == "competency":
-        headers = ["Code", "Competency", *FIGURE_HEADERS]
+        headers: list[StrOrPromise] = [_("Code"), _("Competency"), *FIGURE_HEADERS]
         rows = _dataset_rows(competency_figures(**form.filters()), competencies=True)
     else:
         groups = group_figures(**form.filters())
-        headers = [EXPORT_TABLES[table], "Employees", *FIGURE_HEADERS]
+        headers = [EXPORT_TABLES[table], _("Employees"), *FIGURE_HEADERS]
         rows = _dataset_rows(groups.by_section if table == "section" else groups.by_position, competencies=False)
-    dataset = build_dataset(headers, rows, title=f"Gaps by {table}")
+    sheet_titles = {
+        "section": _("Gaps by section"),
+        "position": _("Gaps by position"),
+        "competency": _("Gaps by competency"),
+    }
+    dataset = build_dataset(headers, rows, title=sheet_titles[table])
     filename = f"gaps-by-{table}-{_today():%Y-%m-%d}"
     return download_response(dataset, filename=filename, fmt=form.cleaned_data["format"])

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from competencies.selectors.gaps import level_labels
 from competencies.selectors.team import CELL_LABELS, CellKind, team_heatmap
@@ -13,14 +15,29 @@ from hrportal.typing import AuthenticatedRequest
 class TeamViewForm(forms.Form):
     """Sorting for everyone; HC also picks whose team to see (a section or a supervisor's reports)."""
 
-    section = forms.ModelChoiceField(Section.objects.all(), required=False, empty_label="—")
+    section = forms.ModelChoiceField(
+        Section.objects.all(), label=gettext_lazy("Section"), required=False, empty_label="—"
+    )
     supervisor = forms.ModelChoiceField(
-        User.objects.filter(direct_reports__is_active=True).distinct(), required=False, empty_label="—"
+        User.objects.filter(direct_reports__is_active=True).distinct(),
+        label=gettext_lazy("Supervisor"),
+        required=False,
+        empty_label="—",
     )
     rows = forms.ChoiceField(
-        choices=[("name", "Name"), ("gap", "Largest gap"), ("progress", "Least progress")], required=False
+        label=gettext_lazy("Rows"),
+        choices=[
+            ("name", gettext_lazy("Name")),
+            ("gap", gettext_lazy("Largest gap")),
+            ("progress", gettext_lazy("Least progress")),
+        ],
+        required=False,
     )
-    columns = forms.ChoiceField(choices=[("code", "Code"), ("gap", "Largest gap")], required=False)
+    columns = forms.ChoiceField(
+        label=gettext_lazy("Columns"),
+        choices=[("code", gettext_lazy("Code")), ("gap", gettext_lazy("Largest gap"))],
+        required=False,
+    )
 
     def __init__(self, *args, may_choose_team: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,7 +47,7 @@ class TeamViewForm(forms.Form):
     def clean(self):
         data = super().clean() or {}
         if data.get("section") and data.get("supervisor"):
-            raise forms.ValidationError("Pick a section or a supervisor, not both.")
+            raise forms.ValidationError(_("Pick a section or a supervisor, not both."))
         return data
 
 
@@ -41,11 +58,12 @@ def _members(viewer: User, form: TeamViewForm) -> tuple[list[User], str]:
         User.objects.filter(is_active=True).select_related("position", "section").order_by("last_name", "first_name")
     )
     if data.get("section"):
-        return list(people.filter(section=data["section"])), f"Everyone in {data['section']}"
+        return list(people.filter(section=data["section"])), _("Everyone in %(section)s") % {"section": data["section"]}
     if data.get("supervisor"):
         supervisor = data["supervisor"]
-        return list(people.filter(supervisor=supervisor)), f"Direct reports of {supervisor.display_name}"
-    return list(people.filter(supervisor=viewer)), "Your direct reports"
+        caption = _("Direct reports of %(supervisor)s") % {"supervisor": supervisor.display_name}
+        return list(people.filter(supervisor=supervisor)), caption
+    return list(people.filter(supervisor=viewer)), _("Your direct reports")
 
 
 @login_required
@@ -53,7 +71,7 @@ def team_view(request: AuthenticatedRequest) -> HttpResponse:
     viewer = request.user
     may_choose_team = viewer.is_hc
     if not may_choose_team and not User.objects.direct_reports_of(viewer).exists():
-        raise PermissionDenied("The team view is for supervisors and HC.")
+        raise PermissionDenied(_("The team view is for supervisors and HC."))
     form = TeamViewForm(request.GET or None, may_choose_team=may_choose_team)
     members, caption = _members(viewer, form)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}

@@ -486,7 +486,7 @@ def test_the_overdue_command_finalises_every_attempt_whose_time_ran_out(capsys):
         traveller.shift(timedelta(minutes=11))
         call_command("finalise_overdue_attempts")
         call_command("finalise_overdue_attempts")
-    assert "Finalised 3 overdue attempt(s)." in capsys.readouterr().out
+    assert "Finalised 3 overdue attempts." in capsys.readouterr().out
     assert AssessmentResult.objects.count() == 3
     assert Attempt.objects.open().get() == still_running
 

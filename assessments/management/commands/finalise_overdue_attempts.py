@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments.services.attempts import attempts_finalise_overdue
 
@@ -11,4 +12,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         count = attempts_finalise_overdue()
-        self.stdout.write(_("Finalised %(count)d overdue attempt(s).") % {"count": count})
+        self.stdout.write(
+            ngettext("Finalised %(count)d overdue attempt.", "Finalised %(count)d overdue attempts.", count)
+            % {"count": count}
+        )

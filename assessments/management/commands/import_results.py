@@ -41,7 +41,7 @@ class ProgressBar:
 class Command(ImportCommand[ResultsPlan]):
     audited_model = AssessmentResult
     audits_itself = True  # results_import_apply writes one entry naming the ResultImport
-    help = (
+    help = _(
         "Import assessment results from a CSV or XLSX file, either one row per result (employee_number or "
         "email, assessment (code or title), score (percent), completed_at) or an LMS gradebook (one row per "
         'person, one column per assessment, e.g. "Quiz: GSH Basic (Percentage)"). Levels rise as recording '
@@ -61,23 +61,27 @@ class Command(ImportCommand[ResultsPlan]):
         parser.add_argument(
             "--completed-at",
             metavar="DATE",
-            help="When the results were obtained, for a gradebook file (which has no dates) or rows without one: "
-            "2026-03-01, 2026-03-01 14:30 or 01/03/2026, in the portal's time zone.",
+            help=_(
+                "When the results were obtained, for a gradebook file (which has no dates) or rows without one: "
+                "2026-03-01, 2026-03-01 14:30 or 01/03/2026, in the portal's time zone."
+            ),
         )
         parser.add_argument(
             "--column",
             action="append",
             default=[],
             metavar="HEADER=ASSESSMENT",
-            help='What a gradebook column is: an assessment\'s code or title, or "-" to ignore the column. '
-            "Repeat for several columns.",
+            help=_(
+                'What a gradebook column is: an assessment\'s code or title, or "-" to ignore the column. '
+                "Repeat for several columns."
+            ),
         )
         parser.add_argument(
             "--remember-columns",
             action="store_true",
-            help="Remember the --column mappings for the next file (after a successful import).",
+            help=_("Remember the --column mappings for the next file (after a successful import)."),
         )
-        parser.add_argument("--by", metavar="USERNAME", help="Who records the results (default: nobody named).")
+        parser.add_argument("--by", metavar="USERNAME", help=_("Who records the results (default: nobody named)."))
 
     def plan(self, *, content: bytes, fmt: str, remove: bool, create_missing: bool) -> ResultsPlan:
         self.by = self._importer(self.options.get("by"))

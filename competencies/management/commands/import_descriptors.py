@@ -1,5 +1,7 @@
 """`import_descriptors FILE [--dry-run]`: load level descriptors (long shape, CSV or XLSX)."""
 
+from django.utils.translation import gettext as _
+
 from competencies.models import LevelDescriptor
 from competencies.spreadsheets import DescriptorPlan, descriptors_import_apply, descriptors_import_plan
 from hrportal.spreadsheets import ImportCommand
@@ -7,7 +9,7 @@ from hrportal.spreadsheets import ImportCommand
 
 class Command(ImportCommand[DescriptorPlan]):
     audited_model = LevelDescriptor
-    help = (
+    help = _(
         "Import level descriptors: code, level (1-5), behaviour_indicators, syllabus, deliverable. "
         "The competencies must exist; changes nothing if the file has any error."
     )

@@ -1,5 +1,7 @@
 """`import_matrix FILE [--dry-run] [--remove] [--create-missing]`: load the competency matrix (wide shape)."""
 
+from django.utils.translation import gettext as _
+
 from competencies.models import PositionTarget
 from competencies.spreadsheets import MatrixPlan, matrix_import_apply, matrix_import_plan
 from hrportal.spreadsheets import ImportCommand
@@ -7,14 +9,14 @@ from hrportal.spreadsheets import ImportCommand
 
 class Command(ImportCommand[MatrixPlan]):
     audited_model = PositionTarget
-    help = (
+    help = _(
         "Import the competency matrix: skill_group, code, name, definition, then one column per position "
         'with a target level 0-5, "-" (not applicable) or empty (left alone). Creates missing skill groups '
         "and competencies; a column naming no existing position is an error unless --create-missing; "
         "changes nothing if the file has any error."
     )
-    remove_help = 'Remove targets whose cell is "-" (make them not applicable). Without it they are kept.'
-    create_help = "Create the positions that the file's columns name and the database lacks."
+    remove_help = _('Remove targets whose cell is "-" (make them not applicable). Without it they are kept.')
+    create_help = _("Create the positions that the file's columns name and the database lacks.")
 
     def plan(self, *, content: bytes, fmt: str, remove: bool, create_missing: bool) -> MatrixPlan:
         return matrix_import_plan(content=content, fmt=fmt, remove=remove, create_missing=create_missing)

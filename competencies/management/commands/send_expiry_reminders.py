@@ -7,7 +7,7 @@ from competencies.expiry import expiry_reminders_send, reminder_days
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Tell employees and their supervisors about levels whose evidence lapses: "
         "90 and 30 days before, and on the day. For cron (e.g. daily); a second run sends nothing twice."
     )
