@@ -176,6 +176,18 @@ class CompetencyAdmin(SpreadsheetAdminMixin, TranslationAdmin):
             super().save_formset(request, form, formset, change)
 
 
+class PositionTargetRowForm(forms.ModelForm):
+    """A row of the target changelist: its level box says whose target it sets (a screen reader
+    hears "Target level of GSH-01 for Operator", not a bare list box)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["target_level"].widget.attrs["aria-label"] = _(
+                "Target level of %(competency)s for %(position)s"
+            ) % {"competency": self.instance.competency.code, "position": self.instance.position.name}
+
+
 @admin.register(PositionTarget)
 class PositionTargetAdmin(admin.ModelAdmin):
     list_display = ("position", "competency", "target_level")
@@ -187,6 +199,9 @@ class PositionTargetAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("position", "competency") if obj else ()
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=PositionTargetRowForm, **kwargs)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The targets of one's own position are for another HC member (competencies.services.target_set).

@@ -101,7 +101,8 @@ def _ids():
         "finished_attempt": attempts.filter(status=AttemptStatus.FINISHED).latest("pk").pk,
         "started_item": items.filter(status=ItemStatus.IN_PROGRESS).latest("pk").pk,
         "draft_item": items.filter(status=ItemStatus.DRAFT).latest("pk").pk,
-        "target": PositionTarget.objects.filter(position=employee.position).order_by("pk").first().pk,
+        "target": (target := PositionTarget.objects.filter(position=employee.position).order_by("pk").first()).pk,
+        "competency": target.competency_id,
         "mapping": CompetencyMapping.objects.order_by("pk").first().pk,
         "result": AssessmentResult.objects.filter(employee=employee).order_by("pk").first().pk,
         "level": CompetencyLevel.objects.filter(employee=employee).order_by("pk").first().pk,
@@ -186,6 +187,8 @@ def _hc() -> list[str]:
         _admin("competencies_competency_import_matrix"),
         _admin("competencies_competency_import_descriptors"),
         _admin("assessments_assessment_import_questions", ids["assessment"]),
+        _admin("competencies_competency_change", ids["competency"]),  # its targets, a tabular inline
+        _admin("assessments_assessment_change", ids["assessment"]),  # its mappings, a tabular inline
         _admin("hrportal_user_changelist"),
         _admin("competencies_competency_changelist"),
         _admin("assessments_assessment_changelist"),

@@ -102,3 +102,16 @@ def test_hc_cannot_set_their_own_level_in_the_admin(client, cast):
     )
     assert "Nobody overrides their own level" in response.content.decode()
     assert not CompetencyLevel.objects.exists()
+
+
+def test_each_target_level_box_of_the_changelist_says_whose_target_it_sets(client, cast):
+    """list_editable renders a bare <select> per row; a screen reader would hear only "list box"."""
+    safety, quality = CompetencyFactory(code="GSH-01"), CompetencyFactory(code="QA-02")
+    for competency in (safety, quality):
+        PositionTarget.objects.create(position=cast.employee.position, competency=competency, target_level=3)
+    client.force_login(cast.hc)
+
+    page = client.get(reverse("admin:competencies_positiontarget_changelist")).content.decode()
+
+    assert 'aria-label="Target level of GSH-01 for Operator"' in page
+    assert 'aria-label="Target level of QA-02 for Operator"' in page
