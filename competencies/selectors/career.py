@@ -34,6 +34,9 @@ RECOMMENDED_SCORE = 80  # percent
 MONTHS_PER_LEVEL = 3
 # An employee works on at most this many competencies at a time.
 PARALLEL_COMPETENCIES = 2
+# Beyond this a month count is false precision (a distant position's gaps add up to "about 129
+# months"): the estimate then says only that it is more than this many years.
+ESTIMATE_HORIZON_YEARS = 3
 
 
 def estimated_months(gaps: Iterable[int]) -> int:
@@ -54,8 +57,13 @@ def estimated_months(gaps: Iterable[int]) -> int:
 
 
 def estimate_text(months: int) -> str:
+    """The estimate as the pages say it: "ready now", "about 12 months", or beyond
+    ESTIMATE_HORIZON_YEARS only "more than 3 years"."""
     if months == 0:
         return _("ready now")
+    if months > 12 * ESTIMATE_HORIZON_YEARS:
+        years = ESTIMATE_HORIZON_YEARS
+        return ngettext("more than %(years)s year", "more than %(years)s years", years) % {"years": years}
     return ngettext("about %(months)s month", "about %(months)s months", months) % {"months": months}
 
 

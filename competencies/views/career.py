@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from competencies.models import CareerPath
 from competencies.selectors.career import (
+    ESTIMATE_HORIZON_YEARS,
     MONTHS_PER_LEVEL,
     PARALLEL_COMPETENCIES,
     RECOMMENDED_SCORE,
@@ -170,6 +171,7 @@ def career(request: AuthenticatedRequest) -> HttpResponse:
         "recommended_score": RECOMMENDED_SCORE,
         "months_per_level": MONTHS_PER_LEVEL,
         "parallel_competencies": PARALLEL_COMPETENCIES,
+        "estimate_horizon_years": ESTIMATE_HORIZON_YEARS,
         "level_labels": level_labels(),
     }
     return render(request, "competencies/career.html", context)

@@ -6,10 +6,12 @@ from django.urls import reverse
 
 from competencies.models import CareerPath, CareerPathStep
 from competencies.selectors.career import (
+    ESTIMATE_HORIZON_YEARS,
     MONTHS_PER_LEVEL,
     PARALLEL_COMPETENCIES,
     RECOMMENDED_SCORE,
     Match,
+    estimate_text,
     estimated_months,
     path_place,
 )
@@ -117,6 +119,33 @@ def test_score_just_under_the_threshold_is_not_recommended_nor_shown_as_80():
 def test_estimated_development_time_rule(gaps, months):
     assert (MONTHS_PER_LEVEL, PARALLEL_COMPETENCIES) == (3, 2)
     assert estimated_months(gaps) == months
+
+
+@pytest.mark.parametrize(
+    ("months", "said"),
+    [(0, "ready now"), (3, "about 3 months"), (36, "about 36 months"), (39, "more than 3 years")],
+)
+def test_an_estimate_beyond_three_years_says_only_more_than_three_years(months, said):
+    assert ESTIMATE_HORIZON_YEARS == 3
+    assert estimate_text(months) == said
+
+
+def test_a_distant_position_is_more_than_three_years_away_on_the_page(client, known):
+    # Far: the five known competencies and five more at Master, none of which the employee
+    # holds: gaps 1+2+3+4+5 and 5×5, 40 levels two at a time = 60 months.
+    far = PositionFactory(name="Far")
+    more = [CompetencyFactory(code=f"F{i}") for i in range(1, 6)]
+    _targets(far, known["comps"] + more, [5] * 10)
+    client.force_login(known["employee"])
+
+    response = client.get(CAREER_URL, {"compare": far.pk})
+
+    far_match = next(m for m in response.context["ranking"] if m.position == far)
+    assert far_match.months == 60
+    html = response.content.decode()
+    ranking = html[html.index('id="ranking-heading"') :]
+    assert "More than 3 years" in ranking and "About 60 months" not in ranking
+    assert "Beyond 3 years it says only “more than 3 years”" in html
 
 
 def test_estimate_is_stated_on_the_page(client, known):
