@@ -21,7 +21,7 @@ COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 def _speaks(response, language: str, texts: dict[str, str]) -> bool:
     html = response.content.decode()
-    return f'<html lang="{language}">' in html and texts[language] in html and response["Content-Language"] == language
+    return f'<html lang="{language}" ' in html and texts[language] in html and response["Content-Language"] == language
 
 
 def _radio(html: str, value: str) -> tuple[str, bool]:
@@ -111,7 +111,7 @@ def test_account_page_shows_the_person_read_only_and_stores_their_language(clien
     assert User.objects.get(pk=cast.employee.pk).language == "id"
     client.cookies.pop(COOKIE)
     next_page = client.get(reverse("account"), headers={"accept-language": "en"}).content.decode()
-    assert '<html lang="id">' in next_page
+    assert '<html lang="id" ' in next_page
     assert _radio(next_page, "id") == ("Bahasa Indonesia", True)
     assert _radio(next_page, "en-gb") == ("English", False)
 
