@@ -30,9 +30,46 @@
     return lines;
   }
 
-  function draw(canvas, dataNode) {
-    const data = JSON.parse(dataNode.textContent);
-    new Chart(canvas, {
+  // Below 576 px a radar's point labels crowd the canvas and its level labels overlap at the
+  // centre: a phone gets the same data as ranked bars instead (largest gaps first, as the data
+  // comes), each competency a bar of its current level inside an outline reaching its target,
+  // on the same fixed 0–5 scale. The chart is drawn again when the width crosses 576 px.
+  const phone = window.matchMedia("(max-width: 575.98px)");
+  const CURRENT = "rgb(13, 110, 253)";
+  const TARGET = "rgb(220, 53, 69)";
+
+  // Bars have no dashed border in Chart.js: the target's outline is stroked over them here, and
+  // in the legend, so "target dashed" holds for the bars as for the radar.
+  const dashedTargetOutline = {
+    id: "dashedTargetOutline",
+    afterDatasetsDraw(chart) {
+      const meta = chart.getDatasetMeta(1);
+      if (meta.hidden) return;
+      const { ctx } = chart;
+      ctx.save();
+      ctx.strokeStyle = TARGET;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([6, 4]);
+      for (const bar of meta.data) {
+        const { x, y, base, height } = bar.getProps(["x", "y", "base", "height"], true);
+        ctx.strokeRect(base, y - height / 2, x - base, height);
+      }
+      ctx.restore();
+    },
+  };
+  const dashedTargetLegend = (chart) =>
+    Chart.defaults.plugins.legend.labels
+      .generateLabels(chart)
+      .map((item) => (item.datasetIndex === 1 ? { ...item, strokeStyle: TARGET, lineWidth: 2, lineDash: [6, 4] } : item));
+
+  const tooltip = (parsedValue) => ({
+    callbacks: {
+      label: (ctx) => `${ctx.dataset.label}: ${levelLabels[parsedValue(ctx)] ?? parsedValue(ctx)}`,
+    },
+  });
+
+  function radarConfig(canvas, data) {
+    return {
       type: "radar",
       data: {
         labels: data.labels.map((label) => wrap(label)),
@@ -40,17 +77,17 @@
           {
             label: canvas.dataset.currentLabel,
             data: data.current,
-            borderColor: "rgb(13, 110, 253)",
+            borderColor: CURRENT,
             backgroundColor: "rgba(13, 110, 253, 0.2)",
-            pointBackgroundColor: "rgb(13, 110, 253)",
+            pointBackgroundColor: CURRENT,
             borderWidth: 2,
           },
           {
             label: canvas.dataset.targetLabel,
             data: data.target,
-            borderColor: "rgb(220, 53, 69)",
+            borderColor: TARGET,
             backgroundColor: "rgba(220, 53, 69, 0)",
-            pointBackgroundColor: "rgb(220, 53, 69)",
+            pointBackgroundColor: TARGET,
             borderDash: [6, 4],
             borderWidth: 2,
           },
@@ -68,25 +105,78 @@
             pointLabels: { font: { size: 11 } },
           },
         },
-        plugins: {
-          legend: { position: "bottom" },
-          tooltip: {
-            callbacks: {
-              label: (ctx) => `${ctx.dataset.label}: ${levelLabels[ctx.parsed.r] ?? ctx.parsed.r}`,
-            },
-          },
-        },
+        plugins: { legend: { position: "bottom" }, tooltip: tooltip((ctx) => ctx.parsed.r) },
       },
-    });
+    };
   }
 
+  function barsConfig(canvas, data) {
+    return {
+      type: "bar",
+      data: {
+        labels: data.labels.map((label) => wrap(label, 16)),
+        datasets: [
+          {
+            label: canvas.dataset.currentLabel,
+            data: data.current,
+            backgroundColor: CURRENT,
+            barPercentage: 0.5,
+            grouped: false,
+            order: 1,
+          },
+          {
+            label: canvas.dataset.targetLabel,
+            data: data.target,
+            backgroundColor: "rgba(220, 53, 69, 0)",
+            borderWidth: 0,
+            barPercentage: 0.85,
+            grouped: false,
+            order: 2,
+          },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: {
+            min: 0,
+            max: 5,
+            ticks: { stepSize: 1, callback: (value) => levelLabels[value] ?? value, minRotation: 45, font: { size: 10 } },
+          },
+          y: { ticks: { autoSkip: false, font: { size: 11 } } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { generateLabels: dashedTargetLegend } },
+          tooltip: tooltip((ctx) => ctx.parsed.x),
+        },
+      },
+      plugins: [dashedTargetOutline],
+    };
+  }
+
+  function draw(canvas, data) {
+    Chart.getChart(canvas)?.destroy();
+    const box = canvas.parentElement;
+    // A bar chart does not keep an aspect ratio: its height grows with its rows (CSSOM, not a
+    // style attribute, so the CSP allows it).
+    box.style.height = phone.matches ? `${data.labels.length * 44 + 120}px` : "";
+    new Chart(canvas, phone.matches ? barsConfig(canvas, data) : radarConfig(canvas, data));
+  }
+
+  const charts = [];
   const dashboardCanvas = document.getElementById("gap-chart");
   const dashboardData = document.getElementById("gap-chart-data");
   if (dashboardCanvas && dashboardData && !dashboardCanvas.dataset.gapChart) {
-    draw(dashboardCanvas, dashboardData);
+    charts.push([dashboardCanvas, JSON.parse(dashboardData.textContent)]);
   }
   for (const canvas of document.querySelectorAll("canvas[data-gap-chart]")) {
     const dataNode = document.getElementById(canvas.dataset.gapChart);
-    if (dataNode) draw(canvas, dataNode);
+    if (dataNode) charts.push([canvas, JSON.parse(dataNode.textContent)]);
   }
+  const drawAll = () => charts.forEach(([canvas, data]) => draw(canvas, data));
+  drawAll();
+  phone.addEventListener("change", drawAll);
 })();
