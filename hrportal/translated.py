@@ -10,9 +10,10 @@ from here, so that every page falls back the same way: an empty or missing Indon
 shows the English one. The original column (`name`) stays in the table, unread.
 """
 
-from django.db.models import F, Q, UniqueConstraint, Value
+from django.db.models import BaseConstraint, F, Model, Q, TextField, UniqueConstraint, Value
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, NullIf
+from modeltranslation.translator import NotRegistered, translator
 from modeltranslation.utils import build_localized_fieldname, get_language
 
 ENGLISH = "en"
@@ -36,6 +37,19 @@ def active_language() -> str:
     return get_language()
 
 
+def is_translated(model: type[Model], field: str) -> bool:
+    try:
+        return field in translator.get_options_for_model(model).get_field_names()
+    except NotRegistered:
+        return False
+
+
+def english_column(model: type[Model], field: str) -> str:
+    """The column holding `field`'s English text ("name_en"), or `field` itself where it is not
+    translated (a section's name): what identifies a position or a skill group in a file."""
+    return column(field, ENGLISH) if is_translated(model, field) else field
+
+
 def localized(path: str) -> Combinable:
     """The active language's text of `path` ("name", "competency__group__name"), English where missing.
 
@@ -48,7 +62,8 @@ def localized(path: str) -> Combinable:
     language = active_language()
     if language == ENGLISH:
         return english
-    return Coalesce(NullIf(F(prefix + column(field, language)), Value("")), english)
+    # The two columns are two (translation) field classes: the result is plain text.
+    return Coalesce(NullIf(F(prefix + column(field, language)), Value("")), english, output_field=TextField())
 
 
 def localized_sql(alias: str, field: str) -> str:
@@ -67,7 +82,7 @@ def search_columns(path: str) -> tuple[str, ...]:
     return tuple(prefix + column(field, language) for language in LANGUAGES)
 
 
-def unique_name_constraints(prefix: str) -> list[UniqueConstraint]:
+def unique_name_constraints(prefix: str) -> list[BaseConstraint]:
     """A name (skill group, position) used once per language; an empty Indonesian name is no name.
 
     For Meta.constraints: the translated columns exist once modeltranslation has registered the

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 
 from competencies.models import CompetencyLevel, level_label
 from hrportal.models import User
+from hrportal.translated import localized
 
 # The page lists this many levels; the export has them all.
 LISTED_LEVELS = 300
@@ -97,7 +98,7 @@ def expiry_overview(
 ) -> ExpiryOverview:
     levels = expiring_levels(now=now, section_id=section_id, competency_id=competency_id)
     grouped = (
-        levels.values("employee__section__name", "competency__code", "competency__name")
+        levels.values("employee__section__name", "competency__code", competency_name=localized("competency__name"))
         .annotate(
             expired=Count("pk", filter=Q(expires_at__lte=now)), expiring=Count("pk", filter=Q(expires_at__gt=now))
         )
@@ -107,7 +108,7 @@ def expiry_overview(
         ExpiryCount(
             section=row["employee__section__name"] or "",
             code=row["competency__code"],
-            competency=row["competency__name"],
+            competency=row["competency_name"],
             expired=row["expired"],
             expiring=row["expiring"],
         )

@@ -68,6 +68,7 @@ from django.utils import timezone
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, PositionTarget
 from competencies.rules import sql_counted_level, sql_met, sql_positive_gap
 from hrportal.models import Position, Section, User
+from hrportal.translated import localized_sql
 
 MONTHS = 12
 LARGEST_GAPS = 10
@@ -239,7 +240,7 @@ levelled AS (
     {level_rows}
     GROUP BY l.employee_id
 )
-SELECT u.section_id, s.name, u.position_id, p.name,
+SELECT u.section_id, s.name, u.position_id, {position_name},
        COUNT(*),
        SUM(tg.n),
        SUM(tg.met_no_level + COALESCE(lv.met_change, 0)),
@@ -252,7 +253,7 @@ JOIN {position} p ON p.id = u.position_id
 LEFT JOIN {section} s ON s.id = u.section_id
 LEFT JOIN levelled lv ON lv.employee_id = u.id
 WHERE {population_u}
-GROUP BY u.section_id, s.name, u.position_id, p.name
+GROUP BY u.section_id, s.name, u.position_id, {position_name}
 """
 
 # Per competency: `assigned` multiplies each target's figures by the population of its
@@ -276,7 +277,7 @@ levelled AS (
     {level_rows}
     GROUP BY t.competency_id
 )
-SELECT c.id, c.code, c.name,
+SELECT c.id, c.code, {competency_name},
        a.n,
        a.met_no_level + COALESCE(lv.met_change, 0),
        a.gap_no_level + COALESCE(lv.gap_change, 0)
@@ -333,6 +334,8 @@ def _sql(section_id: int | None, position_id: int | None) -> tuple[dict, list]:
     population_u, params = _population("u", section_id, position_id)
     population_lu, _ = _population("lu", section_id, position_id)
     parts = {**_tables(), **_RULE, "population_u": population_u, "population_lu": population_lu}
+    # Names in the reader's language, English where the Indonesian is missing.
+    parts |= {"position_name": localized_sql("p", "name"), "competency_name": localized_sql("c", "name")}
     return {**parts, "level_rows": _LEVEL_ROWS.format(**parts)}, params
 
 
