@@ -189,6 +189,9 @@ LANGUAGE_CODE = env("LANGUAGE_CODE", default="en-gb")
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))}.")
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way of writing a day and a moment per language, where Django's own are uneven
+# (hrportal/formats): "12 May 2026, 14:30", "12 Mei 2026, 14.30".
+FORMAT_MODULE_PATH = ["hrportal.formats"]
 # Framework content (competency names and definitions, skill groups, descriptors, positions)
 # is data in both languages: django-modeltranslation adds a column per language, `name_en`
 # and `name_ind` (its spelling of Indonesian, so that no column ends in "_id"). English is

@@ -64,6 +64,7 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, PositionTarget
 from competencies.rules import sql_counted_level, sql_met, sql_positive_gap
@@ -110,7 +111,8 @@ class MonthPoint:
 
     @property
     def label(self) -> str:
-        return self.month_end.strftime("%b %Y")
+        """The chart's label for the month, in the active language: "May 2026", "Mei 2026"."""
+        return date_format(self.month_end, "M Y")
 
     @property
     def share_met_percent(self) -> float | None:

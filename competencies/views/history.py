@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,7 +53,8 @@ def _chart_data(competency: Competency, points: list[LevelPoint]) -> dict:
             {
                 "x": int(point.changed_at.timestamp() * 1000),
                 "y": point.level,
-                "date": timezone.localtime(point.changed_at).strftime("%Y-%m-%d"),
+                # The tooltip's title, as the page writes a date ("12 May 2026", "12 Mei 2026").
+                "date": date_format(timezone.localtime(point.changed_at), "DATE_FORMAT"),
             }
             for point in points
         ],

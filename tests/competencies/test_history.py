@@ -127,7 +127,7 @@ def test_chart_of_one_competency_over_time(client, cast, history):
     html = response.content.decode()
     data = _json(html, "level-history-data")
     assert data["label"] == "A Alpha"
-    assert [(p["date"], p["y"]) for p in data["points"]] == [("2026-01-10", 2), ("2026-03-05", 3), ("2026-04-20", 1)]
+    assert [(p["date"], p["y"]) for p in data["points"]] == [("10 Jan 2026", 2), ("5 Mar 2026", 3), ("20 Apr 2026", 1)]
     assert data["points"][0]["x"] == int(datetime(2026, 1, 10, 8, tzinfo=UTC).timestamp() * 1000)
     assert data["now"] >= data["points"][-1]["x"]
     assert _json(html, "level-labels")[5] == "5 · Master"
