@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -183,7 +184,10 @@ def result_void(*, result: AssessmentResult, reason: str, by: User) -> VoidOutco
         if locked.voided_at is not None:
             raise ResultAlreadyVoided(
                 _("This result was already voided on %(day)s: %(reason)s")
-                % {"day": timezone.localtime(locked.voided_at).strftime("%Y-%m-%d %H:%M"), "reason": locked.void_reason}
+                % {
+                    "day": date_format(timezone.localtime(locked.voided_at), "DATETIME_FORMAT"),
+                    "reason": locked.void_reason,
+                }
             )
         now = timezone.now()
         locked.voided_at, locked.voided_by, locked.void_reason = now, by, reason
