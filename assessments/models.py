@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
@@ -343,12 +344,12 @@ class CompetencyMapping(models.Model):
     """
 
     competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="mappings")
-    level_granted = models.PositiveSmallIntegerField("level granted", choices=GRANTABLE_LEVEL_CHOICES)
-    minimum_score = _percent_field("minimum score", null=True, blank=True)
+    level_granted = models.PositiveSmallIntegerField(_("level granted"), choices=GRANTABLE_LEVEL_CHOICES)
+    minimum_score = _percent_field(_("minimum score"), null=True, blank=True)
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="mappings")
     category = models.CharField(max_length=100, blank=True)
     title_pattern = models.CharField(
-        max_length=200, blank=True, help_text="Optional: the title must contain this text (case-insensitive)."
+        max_length=200, blank=True, help_text=_("Optional: the title must contain this text (case-insensitive).")
     )
     validity_months = models.PositiveSmallIntegerField(
         _("valid for (months)"),
@@ -380,29 +381,42 @@ class CompetencyMapping(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.source_description} → {self.competency.code} level {self.level_granted}"
+        return gettext("%(source)s → %(competency)s level %(level)s") % {
+            "source": self.source_description,
+            "competency": self.competency.code,
+            "level": self.level_granted,
+        }
 
     @property
     def source_description(self) -> str:
         if self.assessment_id:
             return str(self.assessment)
         if self.title_pattern:
-            return f'{self.category}, title contains "{self.title_pattern}"'
-        return f"any {self.category}"
+            return gettext('%(category)s, title contains "%(pattern)s"') % {
+                "category": self.category,
+                "pattern": self.title_pattern,
+            }
+        return gettext("any %(category)s") % {"category": self.category}
 
     def clean(self) -> None:
         if self.title_pattern and not self.title_pattern.strip():
-            raise ValidationError({"title_pattern": "The title pattern is blank: enter some text or leave it empty."})
+            raise ValidationError(
+                {"title_pattern": gettext("The title pattern is blank: enter some text or leave it empty.")}
+            )
         self.category = self.category.strip()
         self.title_pattern = self.title_pattern.strip()
         if self.assessment_id and (self.category or self.title_pattern):
             raise ValidationError(
-                {"assessment": "Choose either one assessment or a category (with an optional title pattern), not both."}
+                {
+                    "assessment": gettext(
+                        "Choose either one assessment or a category (with an optional title pattern), not both."
+                    )
+                }
             )
         if not self.assessment_id and not self.category:
             if self.title_pattern:
-                raise ValidationError({"category": "A title pattern needs a category."})
-            raise ValidationError("Name either an assessment or a category.")
+                raise ValidationError({"category": gettext("A title pattern needs a category.")})
+            raise ValidationError(gettext("Name either an assessment or a category."))
 
     def matches(self, assessment: Assessment) -> bool:
         if self.assessment_id is not None:

@@ -15,11 +15,14 @@ from datetime import date, datetime, time, timedelta
 import tablib
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.models import Assessment, AssessmentResult
 from hrportal.models import Position, Section
 from hrportal.spreadsheets import build_dataset
 
+# Machine-facing column keys, the same in every language: the results import reads an export
+# back by these names (RESULT_IMPORT_COLUMNS), and scripts rely on them.
 RESULT_EXPORT_COLUMNS = (
     "employee_number",
     "email",
@@ -111,7 +114,7 @@ def _rows(results: QuerySet[AssessmentResult]) -> Iterator[list]:
 
 def results_dataset(*, filters: ResultExportFilter) -> tablib.Dataset:
     """The export as a dataset (formula-like text escaped by build_dataset)."""
-    return build_dataset(RESULT_EXPORT_COLUMNS, _rows(results_for_export(filters=filters)), title="Results")
+    return build_dataset(RESULT_EXPORT_COLUMNS, _rows(results_for_export(filters=filters)), title=gettext("Results"))
 
 
 def results_export_filename(*, filters: ResultExportFilter) -> str:

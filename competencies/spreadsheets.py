@@ -95,7 +95,7 @@ def matrix_dataset() -> tablib.Dataset:
         ]
         for competency in competencies
     )
-    return build_dataset([*MATRIX_COLUMNS, *(name for _, name in positions)], rows, title="Matrix")
+    return build_dataset([*MATRIX_COLUMNS, *(name for _, name in positions)], rows, title=_("Matrix"))
 
 
 def descriptors_dataset() -> tablib.Dataset:

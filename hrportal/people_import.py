@@ -40,6 +40,8 @@ from hrportal.spreadsheets import (
 )
 from hrportal.supervision import supervisor_cycle
 
+# Machine-facing column keys, the same in every language: an export is read back by the import,
+# which finds its columns by these names.
 EMPLOYEE_COLUMNS = (
     "employee_number",
     "first_name",
@@ -77,7 +79,7 @@ def employees_dataset() -> tablib.Dataset:
         ]
         for user in users
     )
-    return build_dataset([*EMPLOYEE_COLUMNS, *OPTIONAL_COLUMNS], rows, title="Employees")
+    return build_dataset([*EMPLOYEE_COLUMNS, *OPTIONAL_COLUMNS], rows, title=_("Employees"))
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,7 @@ class _Planner:
             where = _('Line %(line)s, column "%(column)s"') % {"line": line, "column": column}
         else:
             where = _("Line %(line)s") % {"line": line}
-        self.errors.append(f"{where}: {message}")
+        self.errors.append(_("%(place)s: %(problem)s") % {"place": where, "problem": message})
 
     def build(self) -> EmployeePlan:
         file_numbers = {row.number for row in self.rows}

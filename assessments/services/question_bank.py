@@ -53,6 +53,7 @@ OPTIONAL_COLUMNS = (
     "accepted_answers",
     "explanation",
 )
+# The columns are machine-facing keys, the same in every language: the import finds them by name.
 QUESTION_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 ANSWER_SEPARATOR = "|"
 # The largest question number the bank stores (a PositiveSmallIntegerField).
@@ -237,7 +238,7 @@ def question_bank_dataset(assessment: Assessment) -> tablib.Dataset:
     """The bank of `assessment`, one row per question by number, in the import's columns."""
     questions = assessment.questions.select_related("competency").prefetch_related("options").order_by("number")
     rows = (_question_row(question, list(question.options.all())) for question in questions)
-    return build_dataset(QUESTION_COLUMNS, rows, title="Questions")
+    return build_dataset(QUESTION_COLUMNS, rows, title=_("Questions"))
 
 
 def question_bank_filename(assessment: Assessment) -> str:

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.models import Assessment, AssessmentResult, CompetencyMapping
 from competencies.models import Competency, LevelSource
@@ -66,9 +67,11 @@ def _clean_score(score: Decimal | int | float | str) -> Decimal:
     try:
         value = Decimal(str(score))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"score": f"Score must be a number from 0 to 100, not {score!r}."}) from None
+        raise ValidationError(
+            {"score": gettext("Score must be a number from 0 to 100, not %(score)r.") % {"score": score}}
+        ) from None
     if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
-        raise ValidationError({"score": f"Score must be from 0 to 100 %, not {score}."})
+        raise ValidationError({"score": gettext("Score must be from 0 to 100 %%, not %(score)s.") % {"score": score}})
     return value.quantize(Decimal("0.01"))
 
 
@@ -148,13 +151,13 @@ def result_record(
     recorded results are immutable.
     """
     if recorded_by is not None and recorded_by.pk == employee.pk:
-        raise PermissionDenied("Nobody records their own result: ask another HC member.")
+        raise PermissionDenied(gettext("Nobody records their own result: ask another HC member."))
     score = _clean_score(score)
     completed_at = completed_at or timezone.now()
     if timezone.is_naive(completed_at):
-        raise ValidationError({"completed_at": "The completion time needs a time zone."})
+        raise ValidationError({"completed_at": gettext("The completion time needs a time zone.")})
     if completed_at > timezone.now() + FUTURE_TOLERANCE:
-        raise ValidationError({"completed_at": "The completion time is in the future."})
+        raise ValidationError({"completed_at": gettext("The completion time is in the future.")})
 
     with transaction.atomic():
         lock_employee_levels(employee)
@@ -164,8 +167,11 @@ def result_record(
         if existing is not None:
             if existing.score != score:
                 raise ValidationError(
-                    f"This attempt is already recorded with a score of {existing.score} %; "
-                    "a recorded result cannot be changed."
+                    gettext(
+                        "This attempt is already recorded with a score of %(score)s %%; "
+                        "a recorded result cannot be changed."
+                    )
+                    % {"score": existing.score}
                 )
             return RecordedResult(result=existing, created=False)
 

@@ -34,7 +34,7 @@ def _attempt_of_taker(request: AuthenticatedRequest, attempt_id: int) -> Attempt
     """The signed-in person's own attempt; 404 for anyone else's, HC included."""
     attempt = Attempt.objects.filter(pk=attempt_id, employee=request.user).first()
     if attempt is None:
-        raise Http404("No such attempt.")
+        raise Http404(_("No such attempt."))
     return attempt
 
 

@@ -72,7 +72,7 @@ def _attempt_for_reviewer(request: AuthenticatedRequest, attempt_id: int) -> Att
     _require_hc(request)
     attempt = attempt_for_review(attempt_id=attempt_id)
     if attempt is None:
-        raise Http404("No such attempt.")
+        raise Http404(_("No such attempt."))
     return attempt
 
 

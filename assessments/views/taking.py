@@ -33,7 +33,7 @@ def _assessment_for_taker(request: AuthenticatedRequest, assessment_id: int) -> 
     """A published assessment (any, for HC, who preview unpublished ones); 404 otherwise."""
     assessment = Assessment.objects.filter(pk=assessment_id).first()
     if assessment is None or not (assessment.is_published or request.user.is_hc):
-        raise Http404("No such assessment.")
+        raise Http404(_("No such assessment."))
     return assessment
 
 
@@ -43,7 +43,7 @@ def _attempt_for_taker(request: AuthenticatedRequest, attempt_id: int) -> Attemp
         Attempt.objects.select_related("assessment", "result").filter(pk=attempt_id, employee=request.user).first()
     )
     if attempt is None:
-        raise Http404("No such attempt.")
+        raise Http404(_("No such attempt."))
     return attempt
 
 
@@ -108,7 +108,7 @@ def assessment_detail(request: AuthenticatedRequest, assessment_id: int) -> Http
 def attempt_start(request: AuthenticatedRequest, assessment_id: int) -> HttpResponse:
     assessment = _assessment_for_taker(request, assessment_id)
     if not assessment.is_published:
-        raise Http404("No such assessment.")
+        raise Http404(_("No such assessment."))
     try:
         attempt = attempts.attempt_start(assessment=assessment, by=request.user)
     except AttemptRefused as refused:
