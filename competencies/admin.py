@@ -108,7 +108,10 @@ MATRIX_IMPORT = SpreadsheetImporter(
     title=_("Import matrix"),
     # The column names stay as they are in every language: they are the headers the file must have.
     columns=_(
-        "Columns: skill_group, code, name, definition, then one column per position, headed by its name. "
+        "Columns: skill_group_en, skill_group_id, code, name_en, name_id, definition_en, definition_id, then "
+        "one column per position, headed by its English name (a file with plain skill_group, name and "
+        "definition columns is read as English). An empty Indonesian cell means no Indonesian text (readers "
+        "see the English); without the Indonesian columns, the Indonesian texts stay as they are. "
         "Each cell: a target level 0–5, “-” for not applicable, or empty to leave that target as it is. "
         "Missing skill groups and competencies are created; a column that names no existing position is an "
         "error (add the position first), so a typo never creates one. Competencies and positions the file "
@@ -126,9 +129,11 @@ DESCRIPTORS_IMPORT = SpreadsheetImporter(
     key="descriptors",
     title=_("Import level descriptors"),
     columns=_(
-        "Columns: code, level (1–5), behaviour_indicators, syllabus, deliverable. One row per competency and "
-        "level, stating the descriptor in full; the competencies must exist already. Descriptors the file "
-        "does not mention are left alone."
+        "Columns: code, level (1–5), behaviour_indicators_en, behaviour_indicators_id, syllabus_en, "
+        "syllabus_id, deliverable_en, deliverable_id (a file with plain behaviour_indicators, syllabus and "
+        "deliverable columns is read as English, and leaves the Indonesian texts as they are). One row per "
+        "competency and level, stating the descriptor in full; the competencies must exist already. "
+        "Descriptors the file does not mention are left alone."
     ),
     permissions=("competencies.change_leveldescriptor", "competencies.add_leveldescriptor"),
     plan=lambda content, fmt, options: descriptors_import_plan(content=content, fmt=fmt),

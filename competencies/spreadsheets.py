@@ -1,9 +1,16 @@
 """The competency matrix (wide shape) and the level descriptors (long shape) in spreadsheets.
 
-Matrix: one row per competency (`skill_group, code, name, definition`), then one column per
-position, headed by the position's name; a cell is a target level 0–5, "-" for not
-applicable, or empty for "this file says nothing about it". Descriptors: one row per
-competency and level (`code, level, behaviour_indicators, syllabus, deliverable`).
+Matrix: one row per competency (`skill_group_en, skill_group_id, code, name_en, name_id,
+definition_en, definition_id`), then one column per position, headed by the position's English
+name; a cell is a target level 0–5, "-" for not applicable, or empty for "this file says nothing
+about it". Descriptors: one row per competency and level (`code, level, behaviour_indicators_en,
+behaviour_indicators_id, syllabus_en, syllabus_id, deliverable_en, deliverable_id`).
+
+Every translated text has an English column (`name_en`; plain `name` in a file from before the
+Indonesian columns, read as English) and an Indonesian one (`name_id`). Skill groups and
+positions are found by their English names. An Indonesian column the file lacks leaves the
+Indonesian texts as they are; an empty Indonesian cell is no Indonesian text, and readers see
+the English one.
 
 An import reads the whole file, collects every error, builds a plan of what would change and
 writes nothing until asked to apply it, in one transaction. Targets change only through
@@ -26,6 +33,7 @@ from competencies.services import target_set
 from hrportal.models import Position, User
 from hrportal.spreadsheets import (
     ErrorList,
+    ImportFileError,
     ImportPlan,
     NameLookup,
     PlanSection,
@@ -40,14 +48,65 @@ from hrportal.spreadsheets import (
     shorten,
     text_max_length,
 )
+from hrportal.translated import ENGLISH, INDONESIAN, file_column
+from hrportal.translated import column as db_column
 
-MATRIX_COLUMNS = ("skill_group", "code", "name", "definition")
-DESCRIPTOR_COLUMNS = ("code", "level", "behaviour_indicators", "syllabus", "deliverable")
-DESCRIPTOR_TEXT_FIELDS = DESCRIPTOR_COLUMNS[2:]
+
+def _both_languages(field: str) -> tuple[str, str]:
+    """The file columns of a translated text: ("name_en", "name_id")."""
+    return file_column(field, ENGLISH), file_column(field, INDONESIAN)
+
+
+DESCRIPTOR_TEXT_FIELDS = ("behaviour_indicators", "syllabus", "deliverable")
+MATRIX_COLUMNS = (*_both_languages("skill_group"), "code", *_both_languages("name"), *_both_languages("definition"))
+DESCRIPTOR_COLUMNS = ("code", "level", *(name for field in DESCRIPTOR_TEXT_FIELDS for name in _both_languages(field)))
 NOT_APPLICABLE = "-"
 _WHOLE_NUMBER = re.compile(r"[0-9]+(?:\.0*)?")
-# What a competency row of the matrix may change, by field, with the name a preview shows.
-_COMPETENCY_FIELDS = {"group": _lazy("skill group"), "name": _lazy("name"), "definition": _lazy("definition")}
+# What a competency row of the matrix may change, by field (a file column's key: "name" for the
+# English name, "name_id" for the Indonesian), with the name a preview shows and its model column.
+_COMPETENCY_FIELDS = {
+    "group": (_lazy("skill group"), "group"),
+    "name": (_lazy("name"), db_column("name", ENGLISH)),
+    "name_id": (_lazy("Indonesian name"), db_column("name", INDONESIAN)),
+    "definition": (_lazy("definition"), db_column("definition", ENGLISH)),
+    "definition_id": (_lazy("Indonesian definition"), db_column("definition", INDONESIAN)),
+}
+_INDONESIAN_DESCRIPTOR_FIELD = {file_column(field, INDONESIAN): field for field in DESCRIPTOR_TEXT_FIELDS}
+
+
+def _descriptor_column(key: str) -> str:
+    """The model column of a descriptor text's key: "syllabus" → "syllabus_en", "syllabus_id" → "syllabus_ind"."""
+    if key in _INDONESIAN_DESCRIPTOR_FIELD:
+        return db_column(_INDONESIAN_DESCRIPTOR_FIELD[key], INDONESIAN)
+    return db_column(key, ENGLISH)
+
+
+def _fixed_columns(table: Table, plain: tuple[str, ...], translated: tuple[str, ...]) -> dict[str, int]:
+    """{key: index} of the file's fixed columns: each of `plain`; for each translated field its
+    English column under the field's own key ("name": headed name_en, or name in an older file)
+    and, where the file has one, its Indonesian column ("name_id"). ImportFileError if a
+    required column is missing or a text has two English columns."""
+    legacy_and_languages = [key for text in translated for key in (text, *_both_languages(text))]
+    found = table.fixed_columns(plain, optional=legacy_and_languages)
+    fixed = {key: found[key] for key in plain}
+    errors: list[str] = []
+    for text in translated:
+        english, indonesian = _both_languages(text)
+        if english in found and text in found:
+            errors.append(
+                _('Line 1: columns "%(one)s" and "%(other)s" both hold the English %(field)s; keep one of them.')
+                % {"one": text, "other": english, "field": text.replace("_", " ")}
+            )
+        elif english not in found and text not in found:
+            errors.append(_('Line 1: missing required column "%(column)s".') % {"column": english})
+        else:
+            fixed[text] = found.get(english, found.get(text, 0))
+        if indonesian in found:
+            fixed[indonesian] = found[indonesian]
+    if errors:
+        raise ImportFileError(errors)
+    # Every fixed column, the repeated English one included, so that none is read as a position.
+    return fixed | {f"column {index}": index for index in found.values() if index not in fixed.values()}
 
 
 def parse_level(value: Any, *, low: int, high: int) -> int | None:
@@ -76,21 +135,23 @@ def _same_text(stored: str, from_file: str) -> bool:
 
 
 def matrix_dataset() -> tablib.Dataset:
-    """Every competency (by skill group, then code) against every position (by name)."""
-    positions = list(Position.objects.order_by("name").values_list("pk", "name"))
+    """Every competency (by skill group, then code) against every position (by English name), the
+    texts in both languages."""
+    position_name = db_column("name", ENGLISH)
+    positions = list(Position.objects.order_by(position_name).values_list("pk", position_name))
     targets = {
         (competency_id, position_id): level
         for competency_id, position_id, level in PositionTarget.objects.values_list(
             "competency_id", "position_id", "target_level"
         )
     }
-    competencies = Competency.objects.select_related("group").order_by("group__name", "code")
+    competencies = Competency.objects.select_related("group").order_by(f"group__{db_column('name', ENGLISH)}", "code")
     rows = (
         [
-            competency.group.name,
+            *_texts(competency.group, "name"),
             competency.code,
-            competency.name,
-            competency.definition,
+            *_texts(competency, "name"),
+            *_texts(competency, "definition"),
             *(targets.get((competency.pk, position_id), NOT_APPLICABLE) for position_id, _ in positions),
         ]
         for competency in competencies
@@ -100,8 +161,16 @@ def matrix_dataset() -> tablib.Dataset:
 
 def descriptors_dataset() -> tablib.Dataset:
     descriptors = LevelDescriptor.objects.select_related("competency").order_by("competency__code", "level")
-    rows = ([d.competency.code, d.level, d.behaviour_indicators, d.syllabus, d.deliverable] for d in descriptors)
-    return build_dataset(DESCRIPTOR_COLUMNS, rows, title="Descriptors")
+    rows = (
+        [d.competency.code, d.level, *(text for field in DESCRIPTOR_TEXT_FIELDS for text in _texts(d, field))]
+        for d in descriptors
+    )
+    return build_dataset(DESCRIPTOR_COLUMNS, rows, title=_("Descriptors"))
+
+
+def _texts(obj: Any, field: str) -> tuple[str, str]:
+    """`field` of `obj` as stored in English and in Indonesian ("" for none), without fallback."""
+    return getattr(obj, db_column(field, ENGLISH)) or "", getattr(obj, db_column(field, INDONESIAN)) or ""
 
 
 # Reading the matrix
@@ -116,10 +185,14 @@ class _PositionColumn:
 @dataclass(frozen=True)
 class _MatrixRow:
     line: int
-    group: str
+    group: str  # English
     code: str
     name: str
     definition: str
+    # The Indonesian texts; None where the file has no such column (they stay as they are).
+    group_id: str | None
+    name_id: str | None
+    definition_id: str | None
     # Position column index → target level, None for not applicable ("-"); empty cells are left out.
     cells: dict[int, int | None]
 
@@ -167,6 +240,18 @@ def _text(row: list, fixed: dict[str, int], key: str) -> str:
     return cell_text(row[fixed[key]])
 
 
+def _optional_text(row: list, fixed: dict[str, int], key: str) -> str | None:
+    return cell_text(row[fixed[key]]) if key in fixed else None
+
+
+def _check_length(line: int, value: str | None, what: str, max_length: int, errors: ErrorList) -> None:
+    if value is not None and len(value) > max_length:
+        errors.append(
+            _("Line %(line)s: %(what)s longer than %(max)s characters.")
+            % {"line": line, "what": what, "max": max_length}
+        )
+
+
 def _check_required(line: int, value: str, what: str, max_length: int, errors: ErrorList) -> None:
     if value == "":
         errors.append(_("Line %(line)s: empty %(what)s.") % {"line": line, "what": what})
@@ -184,6 +269,9 @@ def _matrix_row(
     _check_required(line, group, _("skill group"), text_max_length(SkillGroup, "name"), errors)
     _check_required(line, code, _("code"), text_max_length(Competency, "code"), errors)
     _check_required(line, name, _("name"), text_max_length(Competency, "name"), errors)
+    group_id, name_id = _optional_text(row, fixed, "skill_group_id"), _optional_text(row, fixed, "name_id")
+    _check_length(line, group_id, _("Indonesian skill group"), text_max_length(SkillGroup, "name"), errors)
+    _check_length(line, name_id, _("Indonesian name"), text_max_length(Competency, "name"), errors)
     cells: dict[int, int | None] = {}
     for column in columns:
         value = row[column.index]
@@ -201,13 +289,21 @@ def _matrix_row(
         else:
             cells[column.index] = level
     return _MatrixRow(
-        line=line, group=group, code=code, name=name, definition=_text(row, fixed, "definition"), cells=cells
+        line=line,
+        group=group,
+        code=code,
+        name=name,
+        definition=_text(row, fixed, "definition"),
+        group_id=group_id,
+        name_id=name_id,
+        definition_id=_optional_text(row, fixed, "definition_id"),
+        cells=cells,
     )
 
 
 def _read_matrix(table: Table, errors: ErrorList) -> tuple[list[_PositionColumn], list[_MatrixRow]]:
     """The position columns and the rows; every error goes to `errors`."""
-    fixed = table.fixed_columns(MATRIX_COLUMNS)
+    fixed = _fixed_columns(table, ("code",), ("skill_group", "name", "definition"))
     columns = _position_columns(table, fixed, errors)
     rows: list[_MatrixRow] = []
     first_line_of: dict[str, int] = {}
@@ -234,6 +330,8 @@ class NewCompetency:
     name: str
     definition: str
     group: str
+    name_id: str = ""
+    definition_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -241,6 +339,15 @@ class CompetencyChange:
     line: int
     code: str
     field: str  # a key of _COMPETENCY_FIELDS
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class GroupNameChange:
+    """The Indonesian name of skill group `group` (its English name) going from `old` to `new`."""
+
+    group: str
     old: str
     new: str
 
@@ -273,6 +380,8 @@ class MatrixPlan(ImportPlan):
     positions_to_create: list[str] = field(default_factory=list)
     competencies_to_create: list[NewCompetency] = field(default_factory=list)
     competency_changes: list[CompetencyChange] = field(default_factory=list)
+    # The Indonesian names of skill groups, new ones included.
+    group_name_changes: list[GroupNameChange] = field(default_factory=list)
     targets_to_create: list[TargetChange] = field(default_factory=list)
     targets_to_change: list[TargetChange] = field(default_factory=list)
     targets_to_remove: list[TargetChange] = field(default_factory=list)
@@ -299,13 +408,20 @@ class MatrixPlan(ImportPlan):
                 ],
             ),
             PlanSection(
+                _("Skill group names in Indonesian"),
+                [
+                    _('%(group)s: "%(old)s" → "%(new)s"') % {"group": c.group, "old": c.old, "new": c.new}
+                    for c in self.group_name_changes
+                ],
+            ),
+            PlanSection(
                 _("Competency changes"),
                 [
                     _('%(code)s (line %(line)s): %(field)s "%(old)s" → "%(new)s"')
                     % {
                         "code": c.code,
                         "line": c.line,
-                        "field": _COMPETENCY_FIELDS[c.field],
+                        "field": _COMPETENCY_FIELDS[c.field][0],
                         "old": shorten(c.old),
                         "new": shorten(c.new),
                     }
@@ -340,25 +456,29 @@ def matrix_import_plan(
     """
     errors = ErrorList()
     columns, rows = _read_matrix(read_table(content, fmt), errors)
-    groups = NameLookup(SkillGroup.objects.values_list("name", flat=True))
-    positions = NameLookup(Position.objects.values_list("name", flat=True))
+    english_name = db_column("name", ENGLISH)
+    groups = NameLookup(SkillGroup.objects.values_list(english_name, flat=True))
+    positions = NameLookup(Position.objects.values_list(english_name, flat=True))
     position_of = {column.index: positions.resolve(column.header) for column in columns}
     if not create_missing:
-        for column in columns:
-            if position_of[column.index] in positions.new:
-                place = _("Line 1, column %(column)s") % {"column": column_letter(column.index)}
-                errors.append(new_name_error(place=place, kind=_("position"), name=column.header, lookup=positions))
+        for position_column in columns:
+            if position_of[position_column.index] in positions.new:
+                place = _("Line 1, column %(column)s") % {"column": column_letter(position_column.index)}
+                errors.append(
+                    new_name_error(place=place, kind=_("position"), name=position_column.header, lookup=positions)
+                )
+    group_of = [groups.resolve(row.group) if row.group else "" for row in rows]
+    group_name_changes = _plan_group_names(rows, group_of, errors)
     errors.raise_if_any()
     competencies = {c.code: c for c in Competency.objects.select_related("group")}
     targets = {
         (code, position): level
         for code, position, level in PositionTarget.objects.values_list(
-            "competency__code", "position__name", "target_level"
+            "competency__code", f"position__{english_name}", "target_level"
         )
     }
-    plan = MatrixPlan()
-    for row in rows:
-        group = groups.resolve(row.group)
+    plan = MatrixPlan(group_name_changes=group_name_changes)
+    for row, group in zip(rows, group_of, strict=True):
         _plan_competency(plan, row, group, competencies.get(row.code))
         for index, value in row.cells.items():
             _plan_target(plan, row, position_of[index], value, targets, remove=remove)
@@ -376,7 +496,7 @@ def _refuse_own_position_targets(plan: MatrixPlan, by: User | None) -> None:
     own = [
         change
         for change in (*plan.targets_to_create, *plan.targets_to_change, *plan.targets_to_remove)
-        if change.position == by.position.name
+        if change.position == getattr(by.position, db_column("name", ENGLISH))
     ]
     if own:
         errors = ErrorList()
@@ -391,18 +511,63 @@ def _refuse_own_position_targets(plan: MatrixPlan, by: User | None) -> None:
         errors.raise_if_any()
 
 
+def _plan_group_names(rows: list[_MatrixRow], group_of: list[str], errors: ErrorList) -> list[GroupNameChange]:
+    """The Indonesian skill group names the file gives that differ from the stored ones.
+
+    A group's Indonesian name is the one its rows give (rows left empty say nothing when another
+    row gives one); two different ones, or one that another group already has, is an error."""
+    given: dict[str, tuple[int, str]] = {}  # group → (first line, Indonesian name)
+    for row, group in zip(rows, group_of, strict=True):
+        if row.group_id is None or not group:
+            continue
+        first = given.get(group)
+        if first is None or (first[1] == "" and row.group_id):
+            given[group] = (row.line, row.group_id)
+        elif row.group_id and not _same_text(first[1], row.group_id):
+            errors.append(
+                _('Line %(line)s: skill group "%(group)s" is "%(first)s" in Indonesian on line %(first_line)s.')
+                % {"line": row.line, "group": group, "first": shorten(first[1], 40), "first_line": first[0]}
+            )
+    stored = dict(SkillGroup.objects.values_list(db_column("name", ENGLISH), db_column("name", INDONESIAN)))
+    final = {group: name or "" for group, name in stored.items()} | {group: name for group, (_, name) in given.items()}
+    owner: dict[str, str] = {}
+    for group, name in final.items():
+        if name and owner.setdefault(name, group) != group:
+            line = given[group][0] if group in given else given[owner[name]][0]
+            errors.append(
+                _('Line %(line)s: two skill groups, "%(one)s" and "%(other)s", would be "%(name)s" in Indonesian.')
+                % {"line": line, "name": shorten(name, 40), "one": owner[name], "other": group}
+            )
+    return [
+        GroupNameChange(group=group, old=stored.get(group) or "", new=name)
+        for group, (_, name) in given.items()
+        if not _same_text(stored.get(group) or "", name)
+    ]
+
+
 def _plan_competency(plan: MatrixPlan, row: _MatrixRow, group: str, current: Competency | None) -> None:
     if current is None:
         plan.competencies_to_create.append(
-            NewCompetency(line=row.line, code=row.code, name=row.name, definition=row.definition, group=group)
+            NewCompetency(
+                line=row.line,
+                code=row.code,
+                name=row.name,
+                definition=row.definition,
+                group=group,
+                name_id=row.name_id or "",
+                definition_id=row.definition_id or "",
+            )
         )
         return
+    stored = {key: getattr(current, model_column) or "" for key, (_, model_column) in _COMPETENCY_FIELDS.items()}
     for name, old, new in [
-        ("group", current.group.name, group),
-        ("name", current.name, row.name),
-        ("definition", current.definition, row.definition),
+        ("group", getattr(current.group, db_column("name", ENGLISH)), group),
+        ("name", stored["name"], row.name),
+        ("definition", stored["definition"], row.definition),
+        ("name_id", stored["name_id"], row.name_id),
+        ("definition_id", stored["definition_id"], row.definition_id),
     ]:
-        if not _same_text(old, new):
+        if new is not None and not _same_text(old, new):
             plan.competency_changes.append(CompetencyChange(line=row.line, code=row.code, field=name, old=old, new=new))
 
 
@@ -426,10 +591,20 @@ def matrix_import_apply(*, plan: MatrixPlan, by: User | None, note: str) -> None
     with transaction.atomic():
         groups = named_objects(SkillGroup, plan.groups_to_create)
         positions = named_objects(Position, plan.positions_to_create)
+        for renamed in plan.group_name_changes:
+            setattr(groups[renamed.group], db_column("name", INDONESIAN), renamed.new)
+            groups[renamed.group].save(update_fields=[db_column("name", INDONESIAN)])
         competencies = {c.code: c for c in Competency.objects.all()}
         for new in plan.competencies_to_create:
             competencies[new.code] = Competency.objects.create(
-                code=new.code, name=new.name, definition=new.definition, group=groups[new.group]
+                code=new.code,
+                group=groups[new.group],
+                **{
+                    db_column("name", ENGLISH): new.name,
+                    db_column("name", INDONESIAN): new.name_id,
+                    db_column("definition", ENGLISH): new.definition,
+                    db_column("definition", INDONESIAN): new.definition_id,
+                },
             )
         _apply_competency_changes(plan.competency_changes, competencies, groups)
         for change in plan.targets_to_create + plan.targets_to_change + plan.targets_to_remove:
@@ -452,8 +627,9 @@ def _apply_competency_changes(
     for code, code_changes in by_code.items():
         competency = competencies[code]
         for change in code_changes:
-            setattr(competency, change.field, groups[change.new] if change.field == "group" else change.new)
-        competency.save(update_fields=[change.field for change in code_changes])
+            model_column = _COMPETENCY_FIELDS[change.field][1]
+            setattr(competency, model_column, groups[change.new] if change.field == "group" else change.new)
+        competency.save(update_fields=[_COMPETENCY_FIELDS[change.field][1] for change in code_changes])
 
 
 # Descriptors
@@ -464,9 +640,8 @@ class NewDescriptor:
     line: int
     code: str
     level: int
-    behaviour_indicators: str
-    syllabus: str
-    deliverable: str
+    # By key: "syllabus" (English), "syllabus_id" (Indonesian, only where the file has the column).
+    texts: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -474,7 +649,7 @@ class DescriptorChange:
     line: int
     code: str
     level: int
-    field: str  # one of DESCRIPTOR_TEXT_FIELDS
+    field: str  # a key of NewDescriptor.texts
     old: str
     new: str
 
@@ -501,7 +676,7 @@ class DescriptorPlan(ImportPlan):
                         "code": c.code,
                         "level": c.level,
                         "line": c.line,
-                        "field": c.field.replace("_", " "),
+                        "field": _descriptor_field_label(c.field),
                         "old": shorten(c.old),
                         "new": shorten(c.new),
                     }
@@ -511,9 +686,19 @@ class DescriptorPlan(ImportPlan):
         ]
 
 
+def _descriptor_field_label(key: str) -> str:
+    """ "behaviour indicators" for the English text, "behaviour indicators (Indonesian)" for the other."""
+    if key in _INDONESIAN_DESCRIPTOR_FIELD:
+        return _("%(field)s (Indonesian)") % {"field": _INDONESIAN_DESCRIPTOR_FIELD[key].replace("_", " ")}
+    return key.replace("_", " ")
+
+
 def _read_descriptors(table: Table, known_codes: set[str]) -> list[NewDescriptor]:
     """Every row as a NewDescriptor (the plan sorts out which are new); ImportFileError on any error."""
-    fixed = table.fixed_columns(DESCRIPTOR_COLUMNS)
+    fixed = _fixed_columns(table, ("code", "level"), DESCRIPTOR_TEXT_FIELDS)
+    text_keys = [
+        key for text in DESCRIPTOR_TEXT_FIELDS for key in (text, file_column(text, INDONESIAN)) if key in fixed
+    ]
     errors = ErrorList()
     rows: list[NewDescriptor] = []
     first_line_of: dict[tuple[str, int], int] = {}
@@ -542,8 +727,8 @@ def _read_descriptors(table: Table, known_codes: set[str]) -> list[NewDescriptor
                 )
                 continue
             first_line_of[(code, level)] = line
-        texts = {name: _text(row, fixed, name) for name in DESCRIPTOR_TEXT_FIELDS}
-        rows.append(NewDescriptor(line=line, code=code, level=level or 0, **texts))
+        texts = {key: _text(row, fixed, key) for key in text_keys}
+        rows.append(NewDescriptor(line=line, code=code, level=level or 0, texts=texts))
     errors.raise_if_any()
     return rows
 
@@ -563,8 +748,8 @@ def descriptors_import_plan(*, content: bytes, fmt: str) -> DescriptorPlan:
         if existing is None:
             plan.descriptors_to_create.append(row)
             continue
-        for name in DESCRIPTOR_TEXT_FIELDS:
-            old, new = getattr(existing, name), getattr(row, name)
+        for name, new in row.texts.items():
+            old = getattr(existing, _descriptor_column(name)) or ""
             if not _same_text(old, new):
                 plan.descriptor_changes.append(
                     DescriptorChange(line=row.line, code=row.code, level=row.level, field=name, old=old, new=new)
@@ -580,12 +765,12 @@ def descriptors_import_apply(*, plan: DescriptorPlan) -> None:
             LevelDescriptor(
                 competency=competencies[new.code],
                 level=new.level,
-                **{name: getattr(new, name) for name in DESCRIPTOR_TEXT_FIELDS},
+                **{_descriptor_column(key): text for key, text in new.texts.items()},
             )
             for new in plan.descriptors_to_create
         )
         by_key: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
         for change in plan.descriptor_changes:
-            by_key[(change.code, change.level)][change.field] = change.new
+            by_key[(change.code, change.level)][_descriptor_column(change.field)] = change.new
         for (code, level), values in by_key.items():
             LevelDescriptor.objects.filter(competency=competencies[code], level=level).update(**values)

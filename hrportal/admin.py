@@ -2,7 +2,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import tablib
 from auditlog.admin import LogEntryAdmin
@@ -496,7 +496,7 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
 
 class _NamedWithEmployeesAdmin(admin.ModelAdmin):
     list_display = ("name", "employee_count")
-    search_fields = ("name",)
+    search_fields: ClassVar[tuple[str, ...]] = ("name",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(employee_count=Count("employees"))

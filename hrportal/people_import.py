@@ -39,6 +39,7 @@ from hrportal.spreadsheets import (
     text_max_length,
 )
 from hrportal.supervision import supervisor_cycle
+from hrportal.translated import english_column
 
 # Machine-facing column keys, the same in every language: an export is read back by the import,
 # which finds its columns by these names.
@@ -73,7 +74,8 @@ def employees_dataset() -> tablib.Dataset:
             user.last_name,
             user.email,
             user.section.name if user.section else "",
-            user.position.name if user.position else "",
+            # The English name: what identifies a position in a file, whatever the reader's language.
+            user.position.name_en if user.position else "",
             (user.supervisor.employee_number or "") if user.supervisor else "",
             user.username,
         ]
@@ -198,7 +200,7 @@ class _Planner:
         self.errors = ErrorList()
         self.plan = EmployeePlan()
         self.sections = NameLookup(Section.objects.values_list("name", flat=True))
-        self.positions = NameLookup(Position.objects.values_list("name", flat=True))
+        self.positions = NameLookup(Position.objects.values_list(english_column(Position, "name"), flat=True))
         self.by_number = {
             u.employee_number: u
             for u in User.objects.exclude(employee_number__isnull=True).select_related(
@@ -462,7 +464,7 @@ class _Planner:
 def _stored(user: User, name: str) -> str:
     if name in ("section", "position"):
         related = getattr(user, name)
-        return related.name if related else ""
+        return getattr(related, english_column(type(related), "name")) if related else ""
     if name == "supervisor":
         return (user.supervisor.employee_number or "") if user.supervisor else ""
     return getattr(user, name)

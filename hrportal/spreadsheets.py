@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from hrportal.audit import audit_event
 from hrportal.models import AuditEvent
+from hrportal.translated import english_column
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -635,10 +636,12 @@ def text_max_length(model: type[Model], field_name: str) -> int:
 
 
 def named_objects(model: Any, to_create: Sequence[str]) -> dict[str, Any]:
-    """Every row of a small table with a unique `name`, by name, after creating those in `to_create`."""
-    objects = {obj.name: obj for obj in model.objects.all()}
+    """Every row of a small table with a unique name, by the name files use (a position's or skill
+    group's English one), after creating those in `to_create`."""
+    key = english_column(model, "name")
+    objects = {getattr(obj, key): obj for obj in model.objects.all()}
     for name in to_create:
-        objects[name] = model.objects.get_or_create(name=name)[0]
+        objects[name] = model.objects.get_or_create(**{key: name})[0]
     return objects
 
 

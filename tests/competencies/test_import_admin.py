@@ -75,11 +75,11 @@ def test_hc_downloads_the_matrix_as_xlsx_and_csv(client, cast, matrix):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert 'filename="competency-matrix-' in response["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert [cell.value for cell in sheet[1]][4:] == ["Operator", "Shift Supervisor"]  # the cast's positions
-    assert [cell.value for cell in sheet[2]] == ["Safety", "S-01", "Permit to Work", None, 2, "-"]
+    assert [cell.value for cell in sheet[1]][7:] == ["Operator", "Shift Supervisor"]  # the cast's positions
+    assert [cell.value for cell in sheet[2]] == ["Safety", None, "S-01", "Permit to Work", None, None, None, 2, "-"]
 
     response = client.get(reverse("admin:competencies_competency_export_matrix", args=["csv"]))
-    assert response.content.decode("utf-8").splitlines()[1] == "Safety,S-01,Permit to Work,,2,-"
+    assert response.content.decode("utf-8").splitlines()[1] == "Safety,,S-01,Permit to Work,,,,2,-"
     assert client.get(reverse("admin:competencies_competency_export_matrix", args=["ods"])).status_code == 404
 
 

@@ -5,6 +5,7 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from competencies.models import Competency, LevelDescriptor, PositionTarget, PositionTargetHistory, SkillGroup
 from competencies.services import target_set
@@ -28,7 +29,10 @@ from tests.hrportal.factories import PositionFactory
 
 pytestmark = pytest.mark.django_db
 
+# Most files below use the matrix's columns from before it had two languages: they are still
+# read, as English, so these tests say that too. The bilingual columns are tested further down.
 HEADER = ["skill_group", "code", "name", "definition"]
+BILINGUAL_HEADER = ["skill_group_en", "skill_group_id", "code", "name_en", "name_id", "definition_en", "definition_id"]
 
 
 def csv_bytes(rows: list[list]) -> bytes:
@@ -123,11 +127,12 @@ def test_export_then_import_of_the_demo_matrix_and_descriptors_changes_nothing(f
 
 
 def test_export_has_one_row_per_competency_and_one_column_per_position(matrix):
+    Competency.objects.filter(code="S-01").update(name_ind="Izin Kerja")
     dataset = matrix_dataset()
-    assert dataset.headers == [*HEADER, "Operator", "Supervisor"]
+    assert dataset.headers == [*BILINGUAL_HEADER, "Operator", "Supervisor"]
     assert [list(row) for row in dataset] == [
-        ["Safety", "S-01", "Permit to Work", "Works under permits.", 2, 4],
-        ["Safety", "S-02", "Emergency Response", "Acts in emergencies.", 0, "-"],
+        ["Safety", "", "S-01", "Permit to Work", "Izin Kerja", "Works under permits.", "", 2, 4],
+        ["Safety", "", "S-02", "Emergency Response", "", "Acts in emergencies.", "", 0, "-"],
     ]
 
 
@@ -142,9 +147,9 @@ def test_formula_like_text_is_escaped_in_the_file_and_imported_back_unchanged(ma
         assert "'=HYPERLINK" in text and "''=already quoted" in text
     else:
         sheet = openpyxl.load_workbook(io.BytesIO(content)).active
-        cell = sheet["D2"]
+        cell = sheet["F2"]
         assert (cell.value, cell.data_type) == ("'" + formula, "s")
-        assert sheet["F3"].value == "-"  # not applicable stays a plain dash
+        assert sheet["I3"].value == "-"  # not applicable stays a plain dash
     assert matrix_import_plan(content=content, fmt=fmt, remove=True).is_empty
 
 
@@ -288,7 +293,7 @@ def test_fixed_columns_are_found_whatever_their_case_and_position_names_ignore_c
             lambda rows: rows[0].__setitem__(5, "operator"),
             'Line 1: duplicate position column "operator" (columns E and F).',
         ),
-        (lambda rows: rows[0].__setitem__(3, "description"), 'Line 1: missing required column "definition".'),
+        (lambda rows: rows[0].__setitem__(3, "description"), 'Line 1: missing required column "definition_en".'),
         (lambda rows: rows[2].append("4"), "Line 3, column G: a value but no column header (line 1)."),
     ],
     ids=[
@@ -392,6 +397,128 @@ def test_export_matrix_command_writes_the_format_its_extension_names(matrix, tmp
 def test_export_matrix_command_refuses_an_unknown_extension(matrix, tmp_path):
     with pytest.raises(CommandError, match="neither a .csv nor an .xlsx"):
         call_command("export_matrix", str(tmp_path / "kkj.ods"))
+
+
+# Both languages
+
+
+@pytest.fixture
+def bilingual(matrix):
+    """The matrix with Indonesian texts: S-01 and its group named in Indonesian, S-02 not."""
+    SkillGroup.objects.filter(name_en="Safety").update(name_ind="Keselamatan")
+    Competency.objects.filter(code="S-01").update(name_ind="Izin Kerja", definition_ind="Bekerja dengan izin.")
+    return matrix
+
+
+def bilingual_rows(**texts) -> list[list]:
+    """The `bilingual` fixture as a file in both languages, some texts changed: bilingual_rows(s2_name_id="…")."""
+    values = {"group_id": "Keselamatan", "s1_name_id": "Izin Kerja", "s2_name_id": "", **texts}
+    return [
+        [*BILINGUAL_HEADER, "Operator", "Supervisor"],
+        ["Safety", values["group_id"], "S-01", "Permit to Work", values["s1_name_id"], "Works under permits.",
+         "Bekerja dengan izin.", 2, 4],
+        ["Safety", values["group_id"], "S-02", "Emergency Response", values["s2_name_id"], "Acts in emergencies.",
+         "", 0, "-"],
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_then_import_round_trips_both_languages(bilingual, fmt, cast):
+    content = export_bytes(matrix_dataset(), fmt)
+    assert matrix_import_plan(content=content, fmt=fmt, remove=True).is_empty
+
+    # The same file with an Indonesian name added, one changed and the group's renamed.
+    rows = bilingual_rows(group_id="K3", s1_name_id="Izin Kerja (PTW)", s2_name_id="Tanggap Darurat")
+    content = csv_bytes(rows) if fmt == "csv" else xlsx_bytes(rows)
+    plan = matrix_import_plan(content=content, fmt=fmt)
+    assert [(c.code, c.field, c.old, c.new) for c in plan.competency_changes] == [
+        ("S-01", "name_id", "Izin Kerja", "Izin Kerja (PTW)"),
+        ("S-02", "name_id", "", "Tanggap Darurat"),
+    ]
+    assert [(c.group, c.old, c.new) for c in plan.group_name_changes] == [("Safety", "Keselamatan", "K3")]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import")
+
+    assert list(Competency.objects.values_list("code", "name_en", "name_ind")) == [
+        ("S-01", "Permit to Work", "Izin Kerja (PTW)"),
+        ("S-02", "Emergency Response", "Tanggap Darurat"),
+    ]
+    assert SkillGroup.objects.get().name_ind == "K3"
+    assert matrix_import_plan(content=export_bytes(matrix_dataset(), fmt), fmt=fmt, remove=True).is_empty
+
+
+def test_an_empty_indonesian_cell_removes_the_indonesian_text(bilingual, cast):
+    plan = plan_csv(bilingual_rows(s1_name_id=""))
+    assert [(c.code, c.field, c.old, c.new) for c in plan.competency_changes] == [("S-01", "name_id", "Izin Kerja", "")]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import")
+    with translation.override("id"):
+        assert Competency.objects.get(code="S-01").name == "Permit to Work"  # the English, as a fallback
+
+
+def test_an_old_file_without_indonesian_columns_imports_as_english_and_keeps_the_indonesian(bilingual, cast):
+    rows = matrix_rows()
+    rows[1][2] = "Permit to Work (PTW)"
+    plan = plan_csv(rows)
+    assert [(c.code, c.field, c.new) for c in plan.competency_changes] == [("S-01", "name", "Permit to Work (PTW)")]
+    matrix_import_apply(plan=plan, by=cast.hc, note="import")
+    s1 = Competency.objects.get(code="S-01")
+    assert (s1.name_en, s1.name_ind, s1.definition_ind) == (
+        "Permit to Work (PTW)",
+        "Izin Kerja",
+        "Bekerja dengan izin.",
+    )
+    assert SkillGroup.objects.get().name_ind == "Keselamatan"
+
+
+def test_an_import_by_an_indonesian_reader_writes_each_language_in_its_column(matrix, cast):
+    rows = [
+        [*BILINGUAL_HEADER, "Operator"],
+        ["Welding", "Pengelasan", "W-01", "Stick Welding", "Las Elektroda", "Welds with rods.", "Mengelas.", 1],
+    ]
+    with translation.override("id"):
+        plan = plan_csv(rows, create_missing=True)
+        matrix_import_apply(plan=plan, by=cast.hc, note="import")
+    welding = Competency.objects.get(code="W-01")
+    assert (welding.name_en, welding.name_ind, welding.definition_en) == (
+        "Stick Welding",
+        "Las Elektroda",
+        "Welds with rods.",
+    )
+    assert (welding.group.name_en, welding.group.name_ind) == ("Welding", "Pengelasan")
+    assert PositionTarget.objects.get(competency=welding).position == matrix["Operator"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda rows: rows[2].__setitem__(1, "Keamanan"),
+            'Line 3: skill group "Safety" is "Keselamatan" in Indonesian on line 2.',
+        ),
+        (
+            lambda rows: rows[0].__setitem__(5, "definition"),
+            'Line 1: columns "definition" and "definition_en" both hold the English definition; keep one of them.',
+        ),
+        (lambda rows: rows[1].__setitem__(4, "N" * 201), "Line 2: Indonesian name longer than 200 characters."),
+    ],
+    ids=["two-indonesian-group-names", "two-english-columns", "indonesian-name-too-long"],
+)
+def test_each_kind_of_translation_error_is_named_with_its_line(bilingual, change, expected):
+    rows = bilingual_rows()
+    if "definition" in expected and "columns" in expected:
+        rows[0].insert(5, "definition")
+        for row in rows[1:]:
+            row.insert(5, row[5])
+    else:
+        change(rows)
+    assert import_errors(rows) == [expected]
+
+
+def test_two_skill_groups_may_not_share_an_indonesian_name(bilingual):
+    SkillGroupFactory(name="Health", name_ind="Kesehatan")
+    rows = bilingual_rows(group_id="Kesehatan")
+    assert import_errors(rows) == [
+        'Line 2: two skill groups, "Health" and "Safety", would be "Kesehatan" in Indonesian.'
+    ]
 
 
 # Level descriptors (long shape)
@@ -562,3 +689,41 @@ def test_import_matrix_command_reports_a_nul_character_instead_of_a_traceback(ma
     with pytest.raises(CommandError, match=r'kkj.csv: 1 error, nothing was imported.\nLine 2, column "definition"'):
         call_command("import_matrix", write(tmp_path, csv_bytes(rows), "kkj.csv"), stdout=io.StringIO())
     assert counts() == before
+
+
+def test_descriptors_round_trip_both_languages_and_an_old_file_keeps_the_indonesian(matrix, tmp_path):
+    LevelDescriptorFactory(competency=matrix["S-01"], level=1, syllabus="Course", syllabus_ind="Kursus")
+    dataset = descriptors_dataset()
+    assert dataset.headers == [
+        "code",
+        "level",
+        "behaviour_indicators_en",
+        "behaviour_indicators_id",
+        "syllabus_en",
+        "syllabus_id",
+        "deliverable_en",
+        "deliverable_id",
+    ]
+    assert list(dataset[0]) == ["S-01", 1, "Does the thing.", "", "Course", "Kursus", "A report on the thing.", ""]
+    assert descriptors_import_plan(content=export_bytes(dataset, "xlsx"), fmt="xlsx").is_empty
+
+    rows = [list(dataset.headers), ["S-01", 1, "Does the thing.", "Melakukannya.", "Course", "Kursus", "", ""]]
+    plan = plan_descriptors(rows)
+    assert [(c.field, c.old, c.new) for c in plan.descriptor_changes] == [
+        ("behaviour_indicators_id", "", "Melakukannya."),
+        ("deliverable", "A report on the thing.", ""),
+    ]
+    assert 'S-01 level 1 (line 2): behaviour indicators (Indonesian) "" → "Melakukannya."' in str(plan.sections())
+    descriptors_import_apply(plan=plan)
+    descriptor = LevelDescriptor.objects.get()
+    assert (descriptor.behaviour_indicators_ind, descriptor.syllabus_ind, descriptor.deliverable_en) == (
+        "Melakukannya.",
+        "Kursus",
+        "",
+    )
+
+    # A file without the Indonesian columns changes the English texts only.
+    plan = plan_descriptors([DESCRIPTOR_HEADER, ["S-01", 1, "Does it.", "Course", ""]])
+    descriptors_import_apply(plan=plan)
+    descriptor.refresh_from_db()
+    assert (descriptor.behaviour_indicators_en, descriptor.behaviour_indicators_ind) == ("Does it.", "Melakukannya.")

@@ -124,10 +124,13 @@ def tables(
 levels = st.sampled_from([0, 1, 2, 3, 4, 5, "-", "", "3", 2.0])
 words = st.one_of(st.sampled_from(["Safety", "Welding", "Permit", "Operator", "x y"]), st.text(min_size=1, max_size=8))
 MATRIX = {
-    "skill_group": st.sampled_from(["Safety", "safety", "Safty", "Welding"]),
+    "skill_group_en": st.sampled_from(["Safety", "safety", "Safty", "Welding"]),
+    "skill_group_id": st.sampled_from(["Keselamatan", "Pengelasan", "", ""]),
     "code": st.sampled_from(["S-01", "S-02", "W-01", "s-01"]),
-    "name": words,
-    "definition": st.one_of(words, st.just("")),
+    "name_en": words,
+    "name_id": st.one_of(words, st.just("")),
+    "definition_en": st.one_of(words, st.just("")),
+    "definition_id": st.one_of(words, st.just("")),
     "Operator": levels,
     "Welder": levels,
 }

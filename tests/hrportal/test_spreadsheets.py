@@ -5,7 +5,10 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.utils import translation
 
+from hrportal.models import Position
+from hrportal.people_import import employees_dataset, employees_import_plan
 from hrportal.spreadsheets import (
     MAX_IMPORT_ROWS,
     MAX_REPORTED_ERRORS,
@@ -16,10 +19,12 @@ from hrportal.spreadsheets import (
     build_dataset,
     escape_cell,
     export_bytes,
+    named_objects,
     read_rows,
     read_table,
     unescape_cell,
 )
+from tests.hrportal.factories import PositionFactory
 
 
 @pytest.mark.parametrize("value", ["=SUM(A1:A2)", "+1", "-2+3", "@cmd", "\tx"])
@@ -308,3 +313,27 @@ def test_name_lookup_suggests_the_existing_name_a_new_one_nearly_matches():
     for name in ["Operatr", "Welder"]:
         names.resolve(name)
     assert names.hints() == {"Operatr": "Operator"}
+
+
+# Positions in files: found and named by their English names, whatever the reader's language.
+
+
+@pytest.mark.django_db
+def test_named_objects_finds_and_creates_positions_by_their_english_name():
+    supervisor = PositionFactory(name="Shift Supervisor", name_ind="Pengawas Shift")
+    with translation.override("id"):
+        found = named_objects(Position, ["Welder"])
+    assert found["Shift Supervisor"] == supervisor
+    welder = Position.objects.get(name_en="Welder")
+    assert (found["Welder"], welder.name_ind) == (welder, None)  # no Indonesian name: readers see "Welder"
+
+
+@pytest.mark.django_db
+def test_an_indonesian_readers_employee_export_names_positions_in_english_and_round_trips(cast):
+    cast.employee.position.name_ind = "Operator Produksi"
+    cast.employee.position.save()
+    with translation.override("id"):
+        dataset = employees_dataset()
+        assert cast.employee.position.name_en in dataset["position"]
+        assert "Operator Produksi" not in dataset["position"]
+        assert employees_import_plan(content=export_bytes(dataset, "csv"), fmt="csv").is_empty

@@ -10,7 +10,9 @@ from hrportal.spreadsheets import ImportCommand
 class Command(ImportCommand[DescriptorPlan]):
     audited_model = LevelDescriptor
     help = _(
-        "Import level descriptors: code, level (1-5), behaviour_indicators, syllabus, deliverable. "
+        "Import level descriptors: code, level (1-5), behaviour_indicators_en, behaviour_indicators_id, "
+        "syllabus_en, syllabus_id, deliverable_en, deliverable_id (plain behaviour_indicators, syllabus, "
+        "deliverable: English). "
         "The competencies must exist; changes nothing if the file has any error."
     )
 
