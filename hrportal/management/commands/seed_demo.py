@@ -569,7 +569,10 @@ SILENT_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailB
 
 
 class Command(BaseCommand):
-    help = "Create a demo organisation: sections, positions, framework, matrix, employees, assessments, results."
+    help = (
+        "Create a demo organisation: sections, positions, framework, matrix, employees, assessments, "
+        "results, career paths, IDP items."
+    )
 
     def handle(self, *args, **options) -> None:
         seeder = Seeder()
@@ -600,6 +603,7 @@ class Command(BaseCommand):
             ("assessment results", AssessmentResult.objects.count()),
             ("competency levels", CompetencyLevel.objects.count()),
             ("level history rows", CompetencyLevelHistory.objects.count()),
+            ("career paths", CareerPath.objects.count()),
             ("IDP items", IdpItem.objects.count()),
             ("target history rows", PositionTargetHistory.objects.count()),
         ]
