@@ -14,6 +14,7 @@
 import logging
 import time
 from collections.abc import Callable
+from typing import Literal, cast
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -214,6 +215,14 @@ def _sets_language_cookie(response: HttpResponse) -> bool:
     return settings.LANGUAGE_COOKIE_NAME in response.cookies
 
 
+# The values set_cookie takes for SameSite; the setting is typed as any string.
+SameSite = Literal["Lax", "Strict", "None", False] | None
+
+
+def _language_cookie_samesite() -> SameSite:
+    return cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE)
+
+
 def language_cookie_set(response: HttpResponse, language: str) -> None:
     """Remember `language` in this browser, with the LANGUAGE_COOKIE_* settings (as Django's set_language)."""
     response.set_cookie(
@@ -224,7 +233,7 @@ def language_cookie_set(response: HttpResponse, language: str) -> None:
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
         secure=settings.LANGUAGE_COOKIE_SECURE,
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=_language_cookie_samesite(),
     )
 
 
@@ -234,5 +243,5 @@ def language_cookie_delete(response: HttpResponse) -> None:
         settings.LANGUAGE_COOKIE_NAME,
         path=settings.LANGUAGE_COOKIE_PATH,
         domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=_language_cookie_samesite(),
     )
