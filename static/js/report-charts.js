@@ -14,6 +14,20 @@
   const orange = "rgb(253, 126, 20)";
   // "Total gap {total} · average {average}" with {total} and {average} filled in.
   const fill = (text, values) => text.replace(/\{(\w+)\}/g, (blank, name) => (name in values ? values[name] : blank));
+  // On a phone (under 576 px, read once at load) the charts are taller than wide and the bars'
+  // names shorter, so neither is cut off at the canvas's edge.
+  const phone = window.matchMedia("(max-width: 575.98px)").matches;
+  const shorten = (label, length) => (label.length > length ? `${label.slice(0, length - 1)}…` : label);
+  // A phone's bar names: two lines of up to 20 characters, broken between words.
+  const twoLines = (label) => {
+    const lines = [""];
+    for (const word of label.split(/\s+/)) {
+      const line = lines[lines.length - 1];
+      if (line && (line + " " + word).length > 20) lines.push(word);
+      else lines[lines.length - 1] = line ? line + " " + word : word;
+    }
+    return lines.length > 2 ? [lines[0], shorten(lines.slice(1).join(" "), 20)] : lines;
+  };
 
   const progressCanvas = document.getElementById("progress-chart");
   if (progressCanvas) {
@@ -36,7 +50,10 @@
       },
       options: {
         responsive: true,
+        aspectRatio: phone ? 1.2 : 2,
         animation: false,
+        // A rotated first month label reaches left of the axis.
+        layout: { padding: { left: phone ? 16 : 0 } },
         scales: {
           // Fixed 0–100 %: an auto-scaled axis would exaggerate small changes.
           y: {
@@ -79,6 +96,7 @@
       options: {
         indexAxis: "y",
         responsive: true,
+        aspectRatio: phone ? 0.75 : 2,
         animation: false,
         scales: {
           x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: gapsCanvas.dataset.xLabel } },
@@ -89,7 +107,7 @@
               autoSkip: false,
               callback(value) {
                 const label = this.getLabelForValue(value);
-                return label.length > 28 ? `${label.slice(0, 27)}…` : label;
+                return phone ? twoLines(label) : shorten(label, 28);
               },
             },
           },
