@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from assessments.models import (
     AnswerOption,
@@ -569,7 +570,7 @@ SILENT_MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailB
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext(
         "Create a demo organisation: sections, positions, framework, matrix, employees, assessments, "
         "results, career paths, IDP items."
     )
@@ -584,30 +585,31 @@ class Command(BaseCommand):
         created = +seeder.created  # drop zero counts
         if created:
             changes = ", ".join(f"{count} {kind}" for kind, count in sorted(created.items()))
-            self.stdout.write(self.style.SUCCESS(f"Created or changed: {changes}."))
+            # The kinds are the seeder's own keys ("IDP items", "level changes"), in English.
+            self.stdout.write(self.style.SUCCESS(gettext("Created or changed: %(changes)s.") % {"changes": changes}))
         else:
-            self.stdout.write(self.style.SUCCESS("Demo data already in place: nothing created or changed."))
+            self.stdout.write(self.style.SUCCESS(gettext("Demo data already in place: nothing created or changed.")))
 
         totals = [
-            ("sections", Section.objects.count()),
-            ("positions", Position.objects.count()),
-            ("skill groups", SkillGroup.objects.count()),
-            ("competencies", Competency.objects.count()),
-            ("level descriptors", LevelDescriptor.objects.count()),
-            ("position targets", PositionTarget.objects.count()),
-            ("employees", User.objects.filter(employee_number__isnull=False).count()),
-            ("assessments", Assessment.objects.count()),
-            ("online (published)", Assessment.objects.published().count()),
-            ("questions", Question.objects.count()),
-            ("competency mappings", CompetencyMapping.objects.count()),
-            ("assessment results", AssessmentResult.objects.count()),
-            ("competency levels", CompetencyLevel.objects.count()),
-            ("level history rows", CompetencyLevelHistory.objects.count()),
-            ("career paths", CareerPath.objects.count()),
-            ("IDP items", IdpItem.objects.count()),
-            ("target history rows", PositionTargetHistory.objects.count()),
+            (gettext("sections"), Section.objects.count()),
+            (gettext("positions"), Position.objects.count()),
+            (gettext("skill groups"), SkillGroup.objects.count()),
+            (gettext("competencies"), Competency.objects.count()),
+            (gettext("level descriptors"), LevelDescriptor.objects.count()),
+            (gettext("position targets"), PositionTarget.objects.count()),
+            (gettext("employees"), User.objects.filter(employee_number__isnull=False).count()),
+            (gettext("assessments"), Assessment.objects.count()),
+            (gettext("online (published)"), Assessment.objects.published().count()),
+            (gettext("questions"), Question.objects.count()),
+            (gettext("competency mappings"), CompetencyMapping.objects.count()),
+            (gettext("assessment results"), AssessmentResult.objects.count()),
+            (gettext("competency levels"), CompetencyLevel.objects.count()),
+            (gettext("level history rows"), CompetencyLevelHistory.objects.count()),
+            (gettext("career paths"), CareerPath.objects.count()),
+            (gettext("IDP items"), IdpItem.objects.count()),
+            (gettext("target history rows"), PositionTargetHistory.objects.count()),
         ]
-        self.stdout.write("\nIn the database now:")
+        self.stdout.write("\n" + gettext("In the database now:"))
         for label, count in totals:
             self.stdout.write(f"  {label:<22}{count:>5}")
 
@@ -615,11 +617,28 @@ class Command(BaseCommand):
             seeder.users[name] for name in (data.DEMO_EMPLOYEE, data.DEMO_SUPERVISOR, data.DEMO_HC)
         )
         reports = User.objects.direct_reports_of(supervisor).count()
-        self.stdout.write(f"\nDemo logins (password for all: {data.PASSWORD}):")
-        for user, role in [
-            (employee, f"employee: {employee.position}, {employee.section}; supervised by {supervisor.username}"),
-            (supervisor, f"supervisor: {supervisor.position}, {supervisor.section}; {reports} direct reports"),
-            (hc, f"HC staff (admin and HC pages); also {hc.position}, {hc.section}"),
-            (seeder.users[data.DEMO_IT[0]], "IT superuser: grants roles, changes emails and passwords"),
-        ]:
+        self.stdout.write("\n" + gettext("Demo logins (password for all: %(password)s):") % {"password": data.PASSWORD})
+        roles = [
+            (
+                employee,
+                gettext("employee: %(position)s, %(section)s; supervised by %(supervisor)s")
+                % {"position": employee.position, "section": employee.section, "supervisor": supervisor.username},
+            ),
+            (
+                supervisor,
+                ngettext(
+                    "supervisor: %(position)s, %(section)s; %(count)s direct report",
+                    "supervisor: %(position)s, %(section)s; %(count)s direct reports",
+                    reports,
+                )
+                % {"position": supervisor.position, "section": supervisor.section, "count": reports},
+            ),
+            (
+                hc,
+                gettext("HC staff (admin and HC pages); also %(position)s, %(section)s")
+                % {"position": hc.position, "section": hc.section},
+            ),
+            (seeder.users[data.DEMO_IT[0]], gettext("IT superuser: grants roles, changes emails and passwords")),
+        ]
+        for user, role in roles:
             self.stdout.write(f"  {user.username:<17}{user.get_full_name():<18}{role}")
