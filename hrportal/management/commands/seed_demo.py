@@ -7,7 +7,7 @@ import random
 from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from typing import cast
 
 from django.contrib.auth.hashers import make_password
@@ -43,6 +43,8 @@ from competencies.models import (
 )
 from competencies.services import level_override, target_set
 from hrportal import demo_data as data
+from hrportal import demo_data_id as data_id
+from hrportal import translated
 from hrportal.models import HC_GROUP_NAME, Notification, Position, Section, User
 from hrportal.notifications import notification_mark_read, notifications_mark_all_read
 from idp import services as idp_services
@@ -67,6 +69,7 @@ class Seeder:
         self.months = month_shift()
         self.seed_organisation()
         self.seed_framework()
+        self.seed_framework_indonesian()
         self.seed_matrix()
         self.seed_employees()
         self.seed_assessments()
@@ -127,6 +130,37 @@ class Seeder:
                             "deliverable": data.DELIVERABLE_TEMPLATES[level].format(**words),
                         },
                     )
+
+    # --- The framework in Bahasa Indonesia (hrportal/demo_data_id.py) ---------------------------
+    def seed_framework_indonesian(self) -> None:
+        """The Indonesian texts beside the English ones that seed_organisation and seed_framework wrote."""
+        indonesian = partial(translated.column, language=translated.INDONESIAN)
+        for position_name, position in self.positions.items():
+            self.upsert(Position, {"pk": position.pk}, {indonesian("name"): data_id.POSITIONS[position_name]})
+        for prefix, group_name, _description, competencies in data.SKILL_GROUPS:
+            group = data_id.SKILL_GROUPS[group_name]
+            self.upsert(
+                SkillGroup,
+                {translated.english_column(SkillGroup, "name"): group_name},
+                {indonesian("name"): group.name, indonesian("description"): group.description},
+            )
+            for number, (name, _definition, _topics) in enumerate(competencies, start=1):
+                text = data_id.COMPETENCIES[name]
+                competency = self.competencies[f"{prefix}-{number:02d}"]
+                self.upsert(
+                    Competency,
+                    {"pk": competency.pk},
+                    {indonesian("name"): text.name, indonesian("definition"): text.definition},
+                )
+                for level in range(1, 6):
+                    fields = ("behaviour_indicators", "syllabus", "deliverable")
+                    self.upsert(
+                        LevelDescriptor,
+                        {"competency": competency, "level": level},
+                        dict(zip(map(indonesian, fields), data_id.descriptor_texts(text, level), strict=True)),
+                    )
+
+    # --- end of the Indonesian framework ---------------------------------------------------------
 
     def seed_matrix(self) -> None:
         """Each position targets 18–26 competencies, favouring its stronger groups; the rest are N/A."""
