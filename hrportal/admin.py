@@ -92,7 +92,7 @@ class SpreadsheetExport:
 
 
 class SpreadsheetImportForm(forms.Form):
-    file = forms.FileField(help_text=lazy(import_file_help, str)())
+    file = forms.FileField(label=_("File"), help_text=lazy(import_file_help, str)())
     remove = forms.BooleanField(required=False)
     create_missing = forms.BooleanField(required=False)
 

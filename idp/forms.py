@@ -15,7 +15,9 @@ from idp.services import assessments_for_item, validate_item_assessment
 
 
 class IdpItemForm(forms.ModelForm):
-    competency = forms.ModelChoiceField(queryset=Competency.objects.select_related("group").order_by("code"))
+    competency = forms.ModelChoiceField(
+        queryset=Competency.objects.select_related("group").order_by("code"), label=_("Competency")
+    )
 
     class Meta:
         model = IdpItem
@@ -27,7 +29,6 @@ class IdpItemForm(forms.ModelForm):
         # The model's fields have no verbose_name of their own (adding one would be a migration):
         # the form names them, translatably.
         labels = {
-            "competency": _("Competency"),
             "activity_type": _("Activity type"),
             "target_level": _("Target level"),
             "target_date": _("Target date"),
