@@ -247,6 +247,8 @@ class LevelOverrideForm(forms.ModelForm):
     class Meta:
         model = CompetencyLevel
         fields = ("employee", "competency", "level")
+        # The model's fields have no verbose_name of their own (adding one would be a migration).
+        labels = {"employee": _("Employee"), "competency": _("Competency"), "level": _("Level")}
 
     # Set per request by CompetencyLevelAdmin.get_form: the HC member filling the form in.
     current_user: User | None = None
