@@ -217,7 +217,8 @@ def level_override(*, employee: User, competency: Competency, level: int, reason
             level=level,
             source=LevelSource.MANUAL,
             evidence=None,
-            evidence_note=f"Override: {reason}",
+            # Stored, so in the language of the HC member overriding (like the reason they write).
+            evidence_note=_("Override: %(reason)s") % {"reason": reason},
             achieved_at=timezone.now(),
             by=by,
         )

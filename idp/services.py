@@ -337,7 +337,11 @@ def idp_item_verify(*, item: IdpItem, by: User, level: int | None = None, commen
             level=level,
             source=LevelSource.TRAINING,
             evidence=item,
-            evidence_note=f"IDP {item.get_activity_type_display().lower()}: {item.description}"[:255],
+            # Stored, so in the language of the HC member verifying (like any note they write).
+            evidence_note=(
+                _("IDP %(activity)s: %(description)s")
+                % {"activity": item.get_activity_type_display().lower(), "description": item.description}
+            )[:255],
             by=by,
             notify_employee=False,
         )
