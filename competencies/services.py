@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -9,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from competencies.models import (
     MAX_LEVEL,
@@ -25,6 +28,9 @@ from competencies.models import (
 )
 from hrportal.models import Position, User
 from hrportal.notifications import notify
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -222,7 +228,11 @@ def level_override(*, employee: User, competency: Competency, level: int, reason
             achieved_at=timezone.now(),
             by=by,
         )
-        notify_level_changes(employee=employee, changes=[change], evidence_note=f"Set by HC: {reason}")
+        notify_level_changes(
+            employee=employee,
+            changes=[change],
+            evidence_note=format_lazy(gettext_lazy("Set by HC: {reason}"), reason=reason),
+        )
         return change
 
 
@@ -289,25 +299,65 @@ def level_fall_back(
 
 
 def notify_level_changes(
-    *, employee: User, changes: list[LevelChange], evidence_note: str, dashboard_url: str = ""
+    *,
+    employee: User,
+    changes: list[LevelChange],
+    evidence_note: "StrOrPromise",
+    dashboard_url: str = "",
+    wording: "LevelChangeWording | None" = None,
 ) -> None:
-    """Tell the employee, in one notification, which of their levels changed and why.
+    """Tell the employee, in one notification, which of their levels changed and why, in
+    their language (the texts are lazy: notify() renders them in it).
 
-    `dashboard_url`: the gap dashboard's path, when the caller (a bulk import telling
-    thousands of people) has worked it out once.
+    A bulk import telling thousands of people passes `dashboard_url`, the gap dashboard's
+    path worked out once, and one `wording` for all its calls, so that each language's
+    level labels and competency names are looked up once.
     """
     if not changes:
         return
-    lines = [
-        f"{c.competency.code} {c.competency.name}: {level_label(c.old_level or 0)} → {level_label(c.new_level)}"
-        for c in changes
-    ]
+    wording = wording or LevelChangeWording()
     notify(
         recipients=[employee],
-        subject=ngettext("Your competency level changed", "Your competency levels changed", len(changes)),
-        body="\n".join(lines) + "\n" + _("Evidence: %(evidence)s") % {"evidence": evidence_note},
+        subject=_level_changes_subject_lazy(wording, len(changes)),
+        body=_level_changes_body_lazy(wording, changes, evidence_note),
         url=dashboard_url or reverse("competencies:my_gaps"),
     )
+
+
+class LevelChangeWording:
+    """The words of level-change notifications, each worked out once per language: the
+    subject, the level labels and "CODE Name" of each competency."""
+
+    def __init__(self) -> None:
+        self._words: dict[tuple, str] = {}
+
+    def subject(self, count: int) -> str:
+        key = ("subject", get_language(), count)
+        if key not in self._words:
+            self._words[key] = ngettext("Your competency level changed", "Your competency levels changed", count)
+        return self._words[key]
+
+    def body(self, changes: list[LevelChange], evidence_note: "StrOrPromise") -> str:
+        language = get_language()
+        words = self._words
+        lines = []
+        for change in changes:
+            competency, old, new = change.competency, change.old_level or 0, change.new_level
+            if (name_key := ("competency", language, competency.pk)) not in words:
+                words[name_key] = f"{competency.code} {competency.name}"
+            for level in (old, new):
+                if ("level", language, level) not in words:
+                    words[("level", language, level)] = level_label(level)
+            lines.append(f"{words[name_key]}: {words[('level', language, old)]} → {words[('level', language, new)]}")
+        lines.append(_("Evidence: {evidence}").format(evidence=evidence_note))
+        return "\n".join(lines)
+
+
+# Made lazy once, here: lazy() builds a class each time it is called, which per notification
+# (format_lazy, ngettext_lazy with a count, lazy_text) cost a results import telling 5,000
+# people seconds. A call of these only wraps its arguments.
+_level_changes_subject_lazy = lazy(LevelChangeWording.subject, str)
+_level_changes_body_lazy = lazy(LevelChangeWording.body, str)
 
 
 def target_set(

@@ -6,12 +6,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import polib
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,12 +26,14 @@ from assessments.results_import import (
     results_import_plan,
 )
 from assessments.services import result_record
-from competencies.models import CompetencyLevel, CompetencyLevelHistory
-from hrportal.models import AuditEntry, AuditEvent, Notification
+from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory
+from competencies.services import level_override
+from hrportal.models import AuditEntry, AuditEvent, Notification, User
 from hrportal.spreadsheets import ImportFileError
 from idp.models import ActivityType, ItemStatus
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
 from tests.competencies.factories import CompetencyFactory, give_level
+from tests.hrportal.catalogue import install_catalogue
 from tests.hrportal.factories import HcUserFactory, UserFactory
 from tests.idp.factories import IdpItemFactory
 
@@ -588,3 +591,78 @@ def test_identity_columns_that_name_two_people_are_an_error(org):
         'Line 2, column "Email address": "budi@example.com" is Budi Santoso (E002), '
         "but the row's other identity column names Ana Lee (E001)."
     ]
+
+
+# Apply's check under the lock (on PostgreSQL a digest the database computes, elsewhere the
+# state read again): anything the plan relied on changed meanwhile outdates it; the rest not.
+
+
+def test_apply_refuses_a_plan_outdated_by_a_level_set_meanwhile(org):
+    plan = results_import_plan(content=_long(["E001,GSH-1,80,2026-03-01"]), fmt="csv")
+    level_override(employee=org.ana, competency=org.safety, level=3, reason="Assessed on site", by=org.hc)
+    with pytest.raises(ImportFileError, match="changed since the file was checked"):
+        results_import_apply(plan=plan, by=None)
+    assert AssessmentResult.objects.count() == 0 and _levels(org.ana) == {"SAF": 3}
+
+
+def test_a_change_to_someone_the_file_does_not_name_leaves_the_plan_valid(org):
+    plan = results_import_plan(content=_long(["E001,GSH-1,80,2026-03-01"]), fmt="csv")
+    give_level(org.budi, org.safety, 2)
+    result_record(employee=org.budi, assessment=org.gsh, score=95, completed_at=_day("2026-02-01"), recorded_by=None)
+    results_import_apply(plan=plan, by=None)
+    assert _levels(org.ana) == {"SAF": 2} and _levels(org.budi) == {"SAF": 3}
+
+
+# Each employee reads the import's notification in their own language, whoever imports.
+
+INDONESIAN = {
+    "Evidence: {evidence}": "Bukti: {evidence}",
+    "proficiency\x04None": "Tidak ada",
+    "proficiency\x04Intermediate": "Menengah",
+    "proficiency\x04Advanced": "Mahir",
+}
+
+
+def _plural_catalogue(settings, directory: Path) -> None:
+    """The subject is a plural (ngettext): the test catalogue helper writes singular entries only."""
+    catalogue = polib.POFile()
+    catalogue.metadata = {
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Language": "id",
+        "Plural-Forms": "nplurals=1; plural=0;",
+    }
+    catalogue.append(
+        polib.POEntry(
+            msgid="Your competency level changed",
+            msgid_plural="Your competency levels changed",
+            msgstr_plural={0: "Level kompetensi Anda berubah"},
+        )
+    )
+    folder = directory / "id" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalogue.save_as_mofile(str(folder / "django.mo"))
+    settings.LOCALE_PATHS = [directory, *settings.LOCALE_PATHS]
+
+
+def test_each_employee_reads_the_imports_notification_and_email_in_their_own_language(
+    org, settings, tmp_path, mailoutbox, django_capture_on_commit_callbacks
+):
+    install_catalogue(settings, tmp_path / "words", INDONESIAN)
+    _plural_catalogue(settings, tmp_path / "plural")
+    User.objects.filter(pk=org.ana.pk).update(language="id")
+    Competency.objects.filter(pk=org.safety.pk).update(name_ind="Kerja aman")
+    plan = results_import_plan(
+        content=_long(["E001,GSH-1,95,2026-03-01", "E002,GSH-1,95,2026-03-01"]), fmt="csv", by=org.hc
+    )
+    with translation.override("en-gb"), django_capture_on_commit_callbacks(execute=True):
+        results_import_apply(plan=plan, by=org.hc)  # HC works in English
+
+    indonesian = Notification.objects.get(recipient=org.ana)
+    assert indonesian.subject == "Level kompetensi Anda berubah"
+    assert indonesian.body == "SAF Kerja aman: 0 · Tidak ada → 3 · Mahir\nBukti: GSH Basic (IHT), 95 %, 2026-03-01"
+    english = Notification.objects.get(recipient=org.budi)
+    assert english.subject == "Your competency level changed"
+    assert english.body == "SAF Safe work: 0 · None → 3 · Advanced\nEvidence: GSH Basic (IHT), 95 %, 2026-03-01"
+    emails = {message.to[0]: message for message in mailoutbox}
+    assert emails[org.ana.email].subject == indonesian.subject and indonesian.body in emails[org.ana.email].body
+    assert emails[org.budi.email].subject == english.subject and english.body in emails[org.budi.email].body
