@@ -43,6 +43,8 @@
     },
     options: {
       responsive: true,
+      // Half as tall as wide leaves a phone 80 px for six levels; closer to square there.
+      aspectRatio: window.matchMedia("(max-width: 575.98px)").matches ? 1.2 : 2,
       animation: false,
       parsing: false,
       scales: {
