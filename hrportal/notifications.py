@@ -191,11 +191,20 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
 
 
+def _call_as_text(function: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    return str(function(*args))
+
+
+# Made once: every lazy() call builds a proxy class, which costs more than the text itself
+# when a bulk import tells thousands of people.
+_lazy_call_as_text = lazy(_call_as_text, str)
+
+
 def lazy_text(function: Callable[..., Any], *args: Any) -> "StrOrPromise":
     """`function(*args)`, called when the text is rendered, so in the recipient's language: for
     a part of a notification that is not a catalogue string, e.g. a translated model field
     (`lazy_text(getattr, competency, "name")`) or a formatted date (`lazy_text(date_format, day)`)."""
-    return lazy(lambda: str(function(*args)), str)()
+    return _lazy_call_as_text(function, args)
 
 
 def lazy_join(separator: str, parts: Iterable["StrOrPromise"]) -> "StrOrPromise":
