@@ -10,8 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hrportal.models import User
+from competencies.services import level_override
+from hrportal.models import Notification, User
 from idp.models import ItemStatus
+from tests.competencies.factories import CompetencyFactory
 from tests.hrportal.catalogue import install_catalogue
 from tests.idp.factories import IdpItemFactory
 
@@ -25,6 +27,8 @@ INDONESIAN = {
     "Item %(done)s.": "Item %(done)s.",
     "Employee number": "Nomor karyawan",
     "Match score %": "Skor kecocokan %",
+    "Set by HC: {reason}": "Ditetapkan oleh HC: {reason}",
+    "Evidence: {evidence}": "Bukti: {evidence}",
 }
 
 
@@ -74,3 +78,12 @@ def test_the_employee_export_keeps_the_column_keys_its_import_reads_whatever_the
     response = client.get(reverse("admin:hrportal_user_export_employees", args=["csv"]))
     header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert header[:3] == ["employee_number", "first_name", "last_name"]
+
+
+def test_a_level_override_tells_the_employee_in_their_language_whoever_sets_it(cast):
+    _speaks_indonesian(cast.employee)
+    competency = CompetencyFactory(code="GSH-01")
+    level_override(employee=cast.employee, competency=competency, level=3, reason="Audit 2026", by=cast.hc)
+    notification = Notification.objects.get(recipient=cast.employee)
+    assert "0 · " in notification.body and "→ 3 · Lanjutan" in notification.body
+    assert "Bukti: Ditetapkan oleh HC: Audit 2026" in notification.body
