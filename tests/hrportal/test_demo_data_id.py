@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 
 from competencies.models import Competency, LevelDescriptor, SkillGroup
 from hrportal import demo_data, demo_data_id
@@ -52,3 +53,13 @@ def test_seed_demo_writes_the_indonesian_beside_the_english_and_an_indonesian_re
     english = set(Competency.objects.values_list("name_en", flat=True))
     assert labels["labels"] and not english & set(labels["labels"]) - {"Coaching & Mentoring"}
     assert "Keselamatan &amp; Kesehatan Kerja Umum" in html and "General Safety" not in html  # skill groups
+
+
+def test_seed_demo_in_an_indonesian_shell_writes_the_same_rows_and_runs_again():
+    # A deployment with LANGUAGE_CODE=id runs the command in Indonesian: the seeder's lookups by
+    # name must still read the English columns, or its second run would duplicate the framework.
+    with translation.override("id"):
+        call_command("seed_demo", verbosity=0)
+        call_command("seed_demo", verbosity=0)
+    assert Position.objects.count() == len(demo_data.POSITIONS)
+    assert Competency.objects.get(name_en="Permit to Work").name_ind == "Izin Kerja"

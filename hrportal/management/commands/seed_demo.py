@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from assessments.models import (
@@ -613,7 +613,10 @@ class Command(BaseCommand):
         seeder = Seeder()
         # The demo's history is made up: keep its in-app notifications (they show the
         # feature), but send no email for it, or the console backend prints thousands.
-        with override_settings(MAILERS=SILENT_MAILERS), transaction.atomic():
+        # The demo's rows are written in English, whatever LANGUAGE_CODE says: the framework's
+        # lookups by name then read the English columns (modeltranslation rewrites them to the
+        # active language's), and seed_framework_indonesian writes the Indonesian ones itself.
+        with override_settings(MAILERS=SILENT_MAILERS), transaction.atomic(), translation.override("en"):
             seeder.run()
 
         created = +seeder.created  # drop zero counts
