@@ -67,7 +67,7 @@ from assessments.services.results import FUTURE_TOLERANCE, Grant, grants_by, res
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
 from competencies.services import LevelChange, LevelChangeWording, notify_level_changes
 from hrportal.audit import audit_event
-from hrportal.bulk import any_of, copy_rows
+from hrportal.bulk import any_of, copy_rows, id_array
 from hrportal.models import AuditEvent, User
 from hrportal.notifications import notifications_batched
 from hrportal.spreadsheets import (
@@ -868,15 +868,15 @@ def _load_state(rows: list[ResultRow], competency_ids: set[int]) -> _State:
 _FINGERPRINT_SQL = """
 SELECT 'results', count(*), coalesce(sum(hashtextextended(
     concat_ws('|', id, employee_id, assessment_id, completed_at, score, voided_at), 0)), 0)
-FROM {results} WHERE employee_id = ANY(%(employees)s) AND assessment_id = ANY(%(assessments)s)
+FROM {results} WHERE employee_id = ANY(%(employees)s::bigint[]) AND assessment_id = ANY(%(assessments)s::bigint[])
 UNION ALL
 SELECT 'levels', count(*), coalesce(sum(hashtextextended(
     concat_ws('|', id, employee_id, competency_id, level, source, achieved_at, expires_at), 0)), 0)
-FROM {levels} WHERE employee_id = ANY(%(employees)s) AND competency_id = ANY(%(competencies)s)
+FROM {levels} WHERE employee_id = ANY(%(employees)s::bigint[]) AND competency_id = ANY(%(competencies)s::bigint[])
 UNION ALL
 SELECT 'history', count(*), coalesce(sum(hashtextextended(
     concat_ws('|', id, employee_id, competency_id, changed_at), 0)), 0)
-FROM {history} WHERE employee_id = ANY(%(employees)s) AND competency_id = ANY(%(competencies)s)
+FROM {history} WHERE employee_id = ANY(%(employees)s::bigint[]) AND competency_id = ANY(%(competencies)s::bigint[])
 """
 
 
@@ -893,9 +893,9 @@ def _state_fingerprint(rows: list[ResultRow], competency_ids: set[int]) -> dict[
         cursor.execute(
             sql,
             {
-                "employees": sorted({row.employee_id for row in rows}),
-                "assessments": sorted({row.assessment_id for row in rows}),
-                "competencies": sorted(competency_ids),
+                "employees": id_array({row.employee_id for row in rows}),
+                "assessments": id_array({row.assessment_id for row in rows}),
+                "competencies": id_array(competency_ids),
             },
         )
         return {table: (count, digest) for table, count, digest in cursor.fetchall()}
@@ -1439,7 +1439,7 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
     if batch.pk is None:
         batch.save()
     report(0)
-    result_type = ContentType.objects.get_for_model(AssessmentResult)
+    result_type_id = ContentType.objects.get_for_model(AssessmentResult).pk
     steps_by_row: dict[int, list[_LevelStep]] = defaultdict(list)
     for step in outcome.steps:
         steps_by_row[id(step.row)].append(step)
@@ -1479,18 +1479,21 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
         history: list[tuple] = []
         for row, result in zip(chunk, results, strict=True):
             result_of[id(row)] = result
-            row_steps = steps_by_row.get(id(row), [])
+            row_steps = steps_by_row.get(id(row))
             if not row_steps:
                 continue
             note = note_of[id(row)] = result.evidence_note[:255]
             notes_by_employee[row.employee_id].append(note)
+            # Ids read once per row and step: .pk is a property, and this loop runs 20,000 times.
+            evidence = (LevelSource.ASSESSMENT.value, result_type_id, result.pk, note)
+            changes = changes_by_employee[row.employee_id]
             for step in row_steps:
-                old, new = step.old_level, step.new_level
-                evidence = (LevelSource.ASSESSMENT.value, result_type.pk, result.pk, note)
-                history.append((row.employee_id, step.competency.pk, old, new, *evidence, by_id, step.changed_at))
-                merged = changes_by_employee[row.employee_id].get(step.competency.pk)
-                changes_by_employee[row.employee_id][step.competency.pk] = LevelChange(
-                    competency=step.competency, old_level=merged.old_level if merged else old, new_level=new
+                competency, old, new = step.competency, step.old_level, step.new_level
+                competency_id = competency.pk
+                history.append((row.employee_id, competency_id, old, new, *evidence, by_id, step.changed_at))
+                merged = changes.get(competency_id)
+                changes[competency_id] = LevelChange(
+                    competency=competency, old_level=merged.old_level if merged else old, new_level=new
                 )
         _insert_history(history)
         created += results
@@ -1500,7 +1503,7 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
     for (employee_id, competency_id), held in outcome.records.items():
         result = result_of[id(held.row)]  # every record the import writes names one of its results
         note = note_of.get(id(held.row)) or result.evidence_note[:255]
-        evidence = (held.source, result_type.pk, result.pk, note)
+        evidence = (held.source, result_type_id, result.pk, note)
         records.append((employee_id, competency_id, held.level, *evidence, held.achieved_at, held.expires_at, by_id))
     _upsert_levels(records)
 

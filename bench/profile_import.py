@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
     parser.add_argument("--lines", type=int, default=35, help="functions to list")
     parser.add_argument("--apply-only", action="store_true", help="profile only results_import_apply")
+    parser.add_argument("--dump", help="also write the raw profile to this file (for pstats: callers, callees)")
     args = parser.parse_args()
     bench.setup_django()
     from django.db import connection, reset_queries
@@ -75,6 +76,8 @@ def main() -> None:
     profiler.disable()
     applied, cpu_applied = time.perf_counter(), time.process_time()
 
+    if args.dump:
+        profiler.dump_stats(args.dump)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.lines)
     print(out.getvalue())

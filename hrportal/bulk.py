@@ -34,7 +34,16 @@ class AnyOf(In):
         if not self.rhs_is_direct_value():
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*lhs_params, [value for value in self.rhs if value is not None])
+        values = [value for value in self.rhs if value is not None]
+        if values and all(type(value) is int for value in values):
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, id_array(values))
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+def id_array(ids: Iterable[int]) -> str:
+    """Whole numbers as one PostgreSQL array literal ("{1,2,3}", to cast to bigint[]): psycopg
+    would otherwise adapt a list of 5,000 ids one value at a time."""
+    return "{" + ",".join(str(int(value)) for value in ids) + "}"
 
 
 def any_of(field: str, values: Iterable[Any]) -> AnyOf:
