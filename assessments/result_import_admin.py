@@ -56,6 +56,7 @@ from assessments.results_import import (
 )
 from assessments.tasks import mappings_to_remember, names_for_plan, results_import_run
 from hrportal.admin import clean_import_upload
+from hrportal.formatting import format_percent
 from hrportal.models import User
 from hrportal.spreadsheets import (
     ImportFileError,
@@ -435,12 +436,15 @@ def _batch_query(batch: ResultImport) -> str:
 def import_progress(batch: ResultImport) -> dict[str, Any]:
     """What the progress page shows, as its script polls it."""
     total, done = batch.rows_total, batch.rows_done
+    percent = 100 if total == 0 and batch.status == ImportStatus.DONE else (done * 100 // total if total else 0)
     return {
         "status": batch.status,
         "status_label": batch.get_status_display(),
         "rows_done": done,
         "rows_total": total,
-        "percent": 100 if total == 0 and batch.status == ImportStatus.DONE else (done * 100 // total if total else 0),
+        "percent": percent,
+        # As the page writes it ("40%", "40 %"): the script shows this text, never its own.
+        "percent_text": format_percent(percent),
         "text": _("%(done)s of %(total)s results recorded") % {"done": _count(done), "total": _count(total)},
         "finished": batch.status in (ImportStatus.DONE, ImportStatus.FAILED),
     }

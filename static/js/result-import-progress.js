@@ -14,7 +14,7 @@
   function show(progress) {
     bar.max = Math.max(1, progress.rows_total);
     bar.value = progress.rows_done;
-    bar.textContent = progress.percent + " %";
+    bar.textContent = progress.percent_text;
     text.textContent = progress.text;
     status.textContent = progress.status_label;
   }

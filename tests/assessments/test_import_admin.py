@@ -233,6 +233,7 @@ def test_a_large_file_is_imported_in_the_background_with_its_progress(hc, org, m
         "rows_done": 2,
         "rows_total": 2,
         "percent": 100,
+        "percent_text": "100%",
         "text": "2 of 2 results recorded",
         "finished": True,
     }
