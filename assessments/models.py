@@ -255,7 +255,12 @@ class ResultColumnMapping(models.Model):
         help_text=_("Blank: the column is ignored."),
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
@@ -272,18 +277,36 @@ class AssessmentResult(models.Model):
     """One employee's attempt. Immutable once recorded, except that HC may void it (with a
     reason), after which it no longer counts as evidence for any level."""
 
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessment_results")
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="results")
-    score = _percent_field("score (%)")
-    passed = models.BooleanField(editable=False)
-    completed_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assessment_results",
+        verbose_name=_("employee"),
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="results", verbose_name=_("assessment")
+    )
+    score = _percent_field("score (%)")
+    passed = models.BooleanField(_("passed"), editable=False)
+    completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
     voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("voided by"),
     )
     void_reason = models.TextField(_("reason for voiding"), blank=True, editable=False)
     # The file it came from, so HC can see and void a whole wrong file; None when recorded one by one.
@@ -299,6 +322,8 @@ class AssessmentResult(models.Model):
 
     class Meta:
         ordering = ["-completed_at", "-pk"]
+        verbose_name = _("assessment result")
+        verbose_name_plural = _("assessment results")
         constraints = [
             models.CheckConstraint(condition=_percent_in_range("score"), name="result_score_0_100"),
             # A voided result always says when, by whom and why.
@@ -343,13 +368,25 @@ class CompetencyMapping(models.Model):
     rising minimum scores make score bands.
     """
 
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="mappings")
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="mappings", verbose_name=_("competency")
+    )
     level_granted = models.PositiveSmallIntegerField(_("level granted"), choices=GRANTABLE_LEVEL_CHOICES)
     minimum_score = _percent_field(_("minimum score"), null=True, blank=True)
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="mappings")
-    category = models.CharField(max_length=100, blank=True)
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mappings",
+        verbose_name=_("assessment"),
+    )
+    category = models.CharField(_("category"), max_length=100, blank=True)
     title_pattern = models.CharField(
-        max_length=200, blank=True, help_text=_("Optional: the title must contain this text (case-insensitive).")
+        _("title pattern"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional: the title must contain this text (case-insensitive)."),
     )
     validity_months = models.PositiveSmallIntegerField(
         _("valid for (months)"),
@@ -366,6 +403,8 @@ class CompetencyMapping(models.Model):
 
     class Meta:
         ordering = ["competency", "level_granted"]
+        verbose_name = _("competency mapping")
+        verbose_name_plural = _("competency mappings")
         constraints = [
             models.CheckConstraint(condition=Q(level_granted__gte=1, level_granted__lte=5), name="mapping_level_1_5"),
             models.CheckConstraint(
@@ -448,7 +487,9 @@ class Question(models.Model):
     """One question of an assessment's bank. Attempts freeze a copy (AttemptQuestion), so
     editing the bank never changes an attempt already started or marked."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="questions")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="questions", verbose_name=_("assessment")
+    )
     number = models.PositiveSmallIntegerField(_("number"), help_text=_("Its place in the bank: 1, 2, 3, …"))
     kind = models.CharField(_("type"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
     text = models.TextField(_("question"))
@@ -499,7 +540,7 @@ class Question(models.Model):
 
 
 class AnswerOption(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("question"))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     text = models.CharField(_("option"), max_length=500)
     is_correct = models.BooleanField(_("correct"), default=False)
@@ -542,32 +583,50 @@ class AttemptQuerySet(models.QuerySet):
 class Attempt(models.Model):
     """One sitting of an online assessment, with its questions frozen at the start."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="attempts")
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("assessment")
+    )
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts", verbose_name=_("employee")
+    )
     # HC trying the assessment as a taker: scored, never recorded, never counted.
-    is_preview = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS)
-    started_at = models.DateTimeField(default=timezone.now)
+    is_preview = models.BooleanField(_("is preview"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=AttemptStatus.choices, default=AttemptStatus.IN_PROGRESS
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
     # The server's deadline: the start plus the time limit, or the window's close if earlier.
-    deadline = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    finish_reason = models.CharField(max_length=16, choices=FinishReason.choices, blank=True)
-    points_earned = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
-    points_possible = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    deadline = models.DateTimeField(_("deadline"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    finish_reason = models.CharField(_("finish reason"), max_length=16, choices=FinishReason.choices, blank=True)
+    points_earned = models.DecimalField(_("points earned"), max_digits=8, decimal_places=2, null=True, blank=True)
+    points_possible = models.DecimalField(_("points possible"), max_digits=8, decimal_places=2, null=True, blank=True)
     score = _percent_field(_("score (%)"), null=True, blank=True)
-    passed = models.BooleanField(null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
     result = models.OneToOneField(
-        AssessmentResult, on_delete=models.PROTECT, null=True, blank=True, related_name="attempt"
+        AssessmentResult,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempt",
+        verbose_name=_("result"),
     )
     # Integrity summary, kept current as events arrive so lists need no aggregation.
-    integrity_points = models.PositiveIntegerField(default=0)
-    seconds_away = models.PositiveIntegerField(default=0)
-    review_status = models.CharField(max_length=16, choices=ReviewStatus.choices, blank=True, default="")
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    integrity_points = models.PositiveIntegerField(_("integrity points"), default=0)
+    seconds_away = models.PositiveIntegerField(_("seconds away"), default=0)
+    review_status = models.CharField(
+        _("review status"), max_length=16, choices=ReviewStatus.choices, blank=True, default=""
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
 
     objects = AttemptQuerySet.as_manager()
 
@@ -627,26 +686,32 @@ class AttemptQuestion(models.Model):
     attempt is final.
     """
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField()
-    question = models.ForeignKey(Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    kind = models.CharField(max_length=16, choices=QuestionKind.choices)
-    text = models.TextField()
-    points = models.DecimalField(max_digits=5, decimal_places=2)
-    partial_credit = models.BooleanField(default=False)
-    explanation = models.TextField(blank=True)
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions", verbose_name=_("attempt"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    question = models.ForeignKey(
+        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("question")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices)
+    text = models.TextField(_("text"))
+    points = models.DecimalField(_("points"), max_digits=5, decimal_places=2)
+    partial_credit = models.BooleanField(_("partial credit"), default=False)
+    explanation = models.TextField(_("explanation"), blank=True)
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("competency")
+    )
     # [{"key": "…", "text": "…"}] in the order shown; empty for short answers.
-    options = models.JSONField(default=list)
-    correct_keys = models.JSONField(default=list)
-    accepted_answers = models.JSONField(default=list)
+    options = models.JSONField(_("options"), default=list)
+    correct_keys = models.JSONField(_("correct keys"), default=list)
+    accepted_answers = models.JSONField(_("accepted answers"), default=list)
     # Choice questions: a list of option keys; short answers: the text typed. None: unanswered.
-    response = models.JSONField(null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    points_awarded = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    response = models.JSONField(_("response"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    points_awarded = models.DecimalField(_("points awarded"), max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["attempt", "position"]
+        verbose_name = _("attempt question")
+        verbose_name_plural = _("attempt questions")
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="attempt_question_unique_position"),
         ]
@@ -686,14 +751,14 @@ EVENT_SEVERITY: dict[str, int] = {
 class IntegrityEvent(models.Model):
     """Something the attempt page saw that a proctor would want to know about."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16, choices=IntegrityEventKind.choices)
-    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events", verbose_name=_("attempt"))
+    kind = models.CharField(_("kind"), max_length=16, choices=IntegrityEventKind.choices)
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices)
     # When the browser says it happened, kept within the attempt's start and the arrival.
-    occurred_at = models.DateTimeField()
-    received_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
     # For a tab switch: how long the page stayed hidden.
-    seconds_away = models.PositiveIntegerField(default=0)
+    seconds_away = models.PositiveIntegerField(_("seconds away"), default=0)
 
     class Meta:
         ordering = ["attempt", "occurred_at", "pk"]

@@ -49,11 +49,13 @@ def _level_in_range(field: str, low: int = MIN_LEVEL) -> Q:
 
 class SkillGroup(models.Model):
     # In both languages (competencies/translation.py), each unique in its own column.
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("skill group")
+        verbose_name_plural = _("skill groups")
         constraints = unique_name_constraints("skill_group")
 
     def __str__(self) -> str:
@@ -61,13 +63,16 @@ class SkillGroup(models.Model):
 
 
 class Competency(models.Model):
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    definition = models.TextField(blank=True)
-    group = models.ForeignKey(SkillGroup, on_delete=models.PROTECT, related_name="competencies")
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    definition = models.TextField(_("definition"), blank=True)
+    group = models.ForeignKey(
+        SkillGroup, on_delete=models.PROTECT, related_name="competencies", verbose_name=_("group")
+    )
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("competency")
         verbose_name_plural = _("competencies")
 
     def __str__(self) -> str:
@@ -77,14 +82,18 @@ class Competency(models.Model):
 class LevelDescriptor(models.Model):
     """What a level of one competency looks like and how to develop towards it."""
 
-    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="descriptors")
-    level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES)
-    behaviour_indicators = models.TextField(blank=True)
-    syllabus = models.TextField(blank=True)
+    competency = models.ForeignKey(
+        Competency, on_delete=models.CASCADE, related_name="descriptors", verbose_name=_("competency")
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=GRANTABLE_LEVEL_CHOICES)
+    behaviour_indicators = models.TextField(_("behaviour indicators"), blank=True)
+    syllabus = models.TextField(_("syllabus"), blank=True)
     deliverable = models.TextField(_("target deliverable"), blank=True)
 
     class Meta:
         ordering = ["competency", "level"]
+        verbose_name = _("level descriptor")
+        verbose_name_plural = _("level descriptors")
         constraints = [
             models.UniqueConstraint(fields=["competency", "level"], name="descriptor_one_per_level"),
             models.CheckConstraint(condition=_level_in_range("level", low=1), name="descriptor_level_1_5"),
@@ -97,12 +106,18 @@ class LevelDescriptor(models.Model):
 class PositionTarget(models.Model):
     """Target level of one position in one competency. No row means not applicable."""
 
-    position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="targets")
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="targets")
-    target_level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
+    position = models.ForeignKey(
+        "hrportal.Position", on_delete=models.PROTECT, related_name="targets", verbose_name=_("position")
+    )
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="targets", verbose_name=_("competency")
+    )
+    target_level = models.PositiveSmallIntegerField(_("target level"), choices=LEVEL_CHOICES)
 
     class Meta:
         ordering = ["position", "competency"]
+        verbose_name = _("position target")
+        verbose_name_plural = _("position targets")
         constraints = [
             models.UniqueConstraint(fields=["position", "competency"], name="target_one_per_position_competency"),
             models.CheckConstraint(condition=_level_in_range("target_level"), name="target_level_0_5"),
@@ -122,18 +137,26 @@ class PositionTargetHistory(models.Model):
     (the competency became not applicable for the position).
     """
 
-    position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="+")
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
-    old_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    new_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    position = models.ForeignKey(
+        "hrportal.Position", on_delete=models.PROTECT, related_name="+", verbose_name=_("position")
     )
-    changed_at = models.DateTimeField(default=timezone.now)
-    note = models.CharField(max_length=255, blank=True)
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+", verbose_name=_("competency"))
+    old_level = models.PositiveSmallIntegerField(_("old level"), null=True, blank=True)
+    new_level = models.PositiveSmallIntegerField(_("new level"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
+        verbose_name = _("position target history")
         verbose_name_plural = _("position target history")
         indexes = [
             # Serves "the target of position P in competency C on date D".
@@ -167,29 +190,42 @@ class CompetencyLevelQuerySet(models.QuerySet):
 class CompetencyLevel(models.Model):
     """An employee's one current, verified level in one competency."""
 
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="competency_levels")
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="levels")
-    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
-    source = models.CharField(max_length=16, choices=LevelSource.choices)
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="competency_levels", verbose_name=_("employee")
+    )
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="levels", verbose_name=_("competency")
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=LEVEL_CHOICES)
+    source = models.CharField(_("source"), max_length=16, choices=LevelSource.choices)
     # Evidence: a generic link to what justified the level (an assessment result, an IDP
     # item), so this app needs no foreign key up to the apps that build on it.
-    evidence_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    evidence_id = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("evidence type")
+    )
+    evidence_id = models.PositiveBigIntegerField(_("evidence id"), null=True, blank=True)
     evidence = GenericForeignKey("evidence_type", "evidence_id")
-    evidence_note = models.CharField(max_length=255, blank=True)
-    achieved_at = models.DateTimeField(default=timezone.now)
+    evidence_note = models.CharField(_("evidence note"), max_length=255, blank=True)
+    achieved_at = models.DateTimeField(_("achieved at"), default=timezone.now)
     # When the evidence lapses (a licence valid 24 months); None: it never does. The stored
     # level is not lowered when it passes: competencies.rules counts an expired level as a
     # gap, and a new pass renews it.
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
 
     objects = CompetencyLevelQuerySet.as_manager()
 
     class Meta:
         ordering = ["employee", "competency"]
+        verbose_name = _("competency level")
+        verbose_name_plural = _("competency levels")
         constraints = [
             models.UniqueConstraint(fields=["employee", "competency"], name="level_one_per_employee_competency"),
             models.CheckConstraint(condition=_level_in_range("level"), name="level_0_5"),
@@ -211,22 +247,32 @@ class CompetencyLevel(models.Model):
 class CompetencyLevelHistory(models.Model):
     """One row per change of a level. Written only by the services; never edited or deleted."""
 
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="level_history")
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+")
-    old_level = models.PositiveSmallIntegerField(null=True, blank=True)
-    new_level = models.PositiveSmallIntegerField()
-    source = models.CharField(max_length=16, choices=LevelSource.choices)
-    evidence_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    evidence_id = models.PositiveBigIntegerField(null=True, blank=True)
-    evidence = GenericForeignKey("evidence_type", "evidence_id")
-    evidence_note = models.CharField(max_length=255, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="level_history", verbose_name=_("employee")
     )
-    changed_at = models.DateTimeField(default=timezone.now)
+    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="+", verbose_name=_("competency"))
+    old_level = models.PositiveSmallIntegerField(_("old level"), null=True, blank=True)
+    new_level = models.PositiveSmallIntegerField(_("new level"))
+    source = models.CharField(_("source"), max_length=16, choices=LevelSource.choices)
+    evidence_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("evidence type")
+    )
+    evidence_id = models.PositiveBigIntegerField(_("evidence id"), null=True, blank=True)
+    evidence = GenericForeignKey("evidence_type", "evidence_id")
+    evidence_note = models.CharField(_("evidence note"), max_length=255, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
+        verbose_name = _("competency level history")
         verbose_name_plural = _("competency level history")
         indexes = [
             # Serves an employee's history page and "which result granted this".
@@ -247,23 +293,31 @@ class CompetencyLevelHistory(models.Model):
 class CareerPath(models.Model):
     """A named, ordered list of positions; a position may be on several paths."""
 
-    name = models.CharField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("career path")
+        verbose_name_plural = _("career paths")
 
     def __str__(self) -> str:
         return self.name
 
 
 class CareerPathStep(models.Model):
-    path = models.ForeignKey(CareerPath, on_delete=models.CASCADE, related_name="steps")
-    position = models.ForeignKey("hrportal.Position", on_delete=models.PROTECT, related_name="career_steps")
-    order = models.PositiveSmallIntegerField(help_text=_("1 for the first position on the path, then 2, 3, …"))
+    path = models.ForeignKey(CareerPath, on_delete=models.CASCADE, related_name="steps", verbose_name=_("path"))
+    position = models.ForeignKey(
+        "hrportal.Position", on_delete=models.PROTECT, related_name="career_steps", verbose_name=_("position")
+    )
+    order = models.PositiveSmallIntegerField(
+        _("order"), help_text=_("1 for the first position on the path, then 2, 3, …")
+    )
 
     class Meta:
         ordering = ["path", "order"]
+        verbose_name = _("career path step")
+        verbose_name_plural = _("career path steps")
         constraints = [
             models.UniqueConstraint(fields=["path", "order"], name="career_step_unique_order"),
             models.UniqueConstraint(fields=["path", "position"], name="career_step_position_once_per_path"),
@@ -278,11 +332,15 @@ class ExpiryReminder(models.Model):
     day): what makes `send_expiry_reminders` idempotent. A renewed level has a new expiry
     date, so its reminders start again."""
 
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
-    expires_at = models.DateTimeField()
-    days_before = models.PositiveSmallIntegerField(help_text=_("0: the reminder that the level has expired."))
-    sent_at = models.DateTimeField(default=timezone.now)
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("employee")
+    )
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+", verbose_name=_("competency"))
+    expires_at = models.DateTimeField(_("expires at"))
+    days_before = models.PositiveSmallIntegerField(
+        _("days before"), help_text=_("0: the reminder that the level has expired.")
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("expiry reminder")

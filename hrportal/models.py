@@ -20,10 +20,12 @@ HC_GROUP_NAME = "HC"
 
 
 class Section(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=120, unique=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
 
     def __str__(self) -> str:
         return self.name
@@ -31,10 +33,12 @@ class Section(models.Model):
 
 class Position(models.Model):
     # In both languages (hrportal/translation.py), each unique in its own column.
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         constraints = unique_name_constraints("position")
 
     def __str__(self) -> str:
@@ -60,11 +64,20 @@ class PortalUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignor
 
 class User(AbstractUser):
     # Null (not "") for people without one, e.g. an IT superuser, so uniqueness still holds.
-    employee_number = models.CharField(max_length=32, unique=True, null=True, blank=True)
-    position = models.ForeignKey(Position, on_delete=models.PROTECT, null=True, blank=True, related_name="employees")
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="employees")
+    employee_number = models.CharField(_("employee number"), max_length=32, unique=True, null=True, blank=True)
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, null=True, blank=True, related_name="employees", verbose_name=_("position")
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, null=True, blank=True, related_name="employees", verbose_name=_("section")
+    )
     supervisor = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="direct_reports"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="direct_reports",
+        verbose_name=_("supervisor"),
     )
     # The language the portal speaks to this person, pages, emails and notifications alike.
     # Blank until they choose: their browser's language decides meanwhile, then LANGUAGE_CODE.
@@ -80,6 +93,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(condition=~Q(supervisor=F("pk")), name="user_not_own_supervisor"),
         ]
@@ -161,18 +176,22 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(models.Model):
     """One in-app message to one person, about something at `url`; written by hrportal.notifications."""
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    subject = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
     # A path inside the portal ("/idp/12/"), never an absolute URL: the read view redirects to it.
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    url = models.CharField(_("url"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         indexes = [
             # Serves the navbar's unread count and "a user's unread notifications, newest first";
             # partial, so it stays as small as the unread backlog.

@@ -61,21 +61,30 @@ def _evidence_path(item: "IdpItem", filename: str) -> str:
 
 
 class IdpItem(models.Model):
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="idp_items")
-    competency = models.ForeignKey(Competency, on_delete=models.PROTECT, related_name="idp_items")
-    target_level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES)
-    activity_type = models.CharField(max_length=16, choices=ActivityType.choices)
-    description = models.TextField()
-    target_date = models.DateField()
-    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.DRAFT)
-    supervisor_comment = models.TextField(blank=True)
-    evidence_note = models.TextField(blank=True)
-    evidence_link = models.URLField(blank=True)
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="idp_items", verbose_name=_("employee")
+    )
+    competency = models.ForeignKey(
+        Competency, on_delete=models.PROTECT, related_name="idp_items", verbose_name=_("competency")
+    )
+    target_level = models.PositiveSmallIntegerField(_("target level"), choices=GRANTABLE_LEVEL_CHOICES)
+    activity_type = models.CharField(_("activity type"), max_length=16, choices=ActivityType.choices)
+    description = models.TextField(_("description"))
+    target_date = models.DateField(_("target date"))
+    status = models.CharField(_("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.DRAFT)
+    supervisor_comment = models.TextField(_("supervisor comment"), blank=True)
+    evidence_note = models.TextField(_("evidence note"), blank=True)
+    evidence_link = models.URLField(_("evidence link"), blank=True)
     # Private: stored under MEDIA_ROOT, which is never served directly; see idp.views.item_evidence.
     evidence_file = models.FileField(
-        upload_to=_evidence_path, blank=True, validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)]
+        _("evidence file"),
+        upload_to=_evidence_path,
+        blank=True,
+        validators=[FileExtensionValidator(EVIDENCE_EXTENSIONS)],
     )
-    verified_level = models.PositiveSmallIntegerField(choices=GRANTABLE_LEVEL_CHOICES, null=True, blank=True)
+    verified_level = models.PositiveSmallIntegerField(
+        _("verified level"), choices=GRANTABLE_LEVEL_CHOICES, null=True, blank=True
+    )
     # An "assessment" item may name the assessment to pass; a pass closes it as verified.
     assessment = models.ForeignKey(
         "assessments.Assessment",
@@ -85,14 +94,15 @@ class IdpItem(models.Model):
         related_name="idp_items",
         verbose_name=_("assessment to pass"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = IdpItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["target_date", "pk"]
         verbose_name = _("IDP item")
+        verbose_name_plural = _("IDP items")
         indexes = [
             # Serves an employee's plan and "which competencies have an active item".
             models.Index(fields=["employee", "status"], name="idp_item_employee_status"),
@@ -131,11 +141,13 @@ class IdpItem(models.Model):
 class IdpItemTransition(models.Model):
     """One status change of an item: the timeline. Written only by idp.services."""
 
-    item = models.ForeignKey(IdpItem, on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField(max_length=16, choices=ItemStatus.choices, blank=True)
-    to_status = models.CharField(max_length=16, choices=ItemStatus.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    comment = models.TextField(blank=True)
+    item = models.ForeignKey(IdpItem, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("item"))
+    from_status = models.CharField(_("from status"), max_length=16, choices=ItemStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=16, choices=ItemStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+    comment = models.TextField(_("comment"), blank=True)
     # The result a system transition reacted to: the pass that closed the item, the void that
     # reopened it. A void finds the items its result closed by this, whatever language the
     # comment was written in.
@@ -147,10 +159,12 @@ class IdpItemTransition(models.Model):
         related_name="+",
         verbose_name=_("assessment result"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        verbose_name = _("idp item transition")
+        verbose_name_plural = _("idp item transitions")
 
     def __str__(self) -> str:
         return f"{self.item_id}: {self.from_status or 'new'} → {self.to_status}"
@@ -162,12 +176,16 @@ class SuggestionDismissal(models.Model):
     The suggestion stays hidden while the gap is unchanged and comes back when it changes.
     """
 
-    employee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+")
-    gap = models.SmallIntegerField()
-    dismissed_at = models.DateTimeField(default=timezone.now)
+    employee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("employee")
+    )
+    competency = models.ForeignKey(Competency, on_delete=models.CASCADE, related_name="+", verbose_name=_("competency"))
+    gap = models.SmallIntegerField(_("gap"))
+    dismissed_at = models.DateTimeField(_("dismissed at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("suggestion dismissal")
+        verbose_name_plural = _("suggestion dismissals")
         constraints = [
             models.UniqueConstraint(fields=["employee", "competency"], name="dismissal_one_per_competency"),
         ]
