@@ -38,7 +38,7 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
@@ -271,7 +271,7 @@ class ResultsPlan(ImportPlan):
     new_results: list[ResultRow] = field(default_factory=list)
     duplicates: list[ResultRow] = field(default_factory=list)  # already recorded
     repeated: list[str] = field(default_factory=list)  # the same result twice in the file
-    no_grade: list[str] = field(default_factory=list)  # "-" or empty cells
+    no_grade: list["NoGrade"] = field(default_factory=list)  # "-" or empty cells
     columns_mapped: list[str] = field(default_factory=list)
     columns_ignored: list[str] = field(default_factory=list)
     level_changes: list[PlannedLevelChange] = field(default_factory=list)
@@ -288,7 +288,7 @@ class ResultsPlan(ImportPlan):
 
     def sections(self) -> list[PlanSection]:
         return [
-            PlanSection(_("New results"), _capped([self._row_line(row) for row in self.new_results])),
+            PlanSection(_("New results"), _capped(self.new_results, self._row_line)),
             PlanSection(_("Level changes"), [str(change) for change in self.level_changes]),
             PlanSection(
                 _("Levels renewed"),
@@ -297,7 +297,7 @@ class ResultsPlan(ImportPlan):
             ),
             PlanSection(
                 _("Duplicates skipped"),
-                _capped([self._row_line(row) for row in self.duplicates]),
+                _capped(self.duplicates, self._row_line),
                 is_change=False,
                 note=_("Already recorded with the same score: results are never recorded twice."),
             ),
@@ -339,14 +339,30 @@ class ResultsPlan(ImportPlan):
         }
 
 
-def _capped(lines: list[str]) -> list[str]:
-    if len(lines) <= PREVIEW_LINES:
-        return lines
-    more = len(lines) - PREVIEW_LINES
-    return [
-        *lines[:PREVIEW_LINES],
-        ngettext("…and %(count)s more.", "…and %(count)s more.", more) % {"count": f"{more:,}"},
-    ]
+def _capped(items: Sequence[Any], line: Callable[[Any], str] = str) -> list[str]:
+    """At most PREVIEW_LINES items as lines, then how many more: a line is made only if shown."""
+    lines = [line(item) for item in items[:PREVIEW_LINES]]
+    more = len(items) - PREVIEW_LINES
+    if more > 0:
+        lines.append(ngettext("…and %(count)s more.", "…and %(count)s more.", more) % {"count": f"{more:,}"})
+    return lines
+
+
+@dataclass(frozen=True)
+class NoGrade:
+    """A cell with no grade ("-" or empty), skipped. Put in words only when the preview shows
+    it: a gradebook has thousands."""
+
+    line: int
+    column_index: int
+    header: str
+    employee: User
+
+    def __str__(self) -> str:
+        return _("%(place)s: %(person)s") % {
+            "place": cell_place(self.line, self.column_index, self.header),
+            "person": _person(self.employee),
+        }
 
 
 def _person(user: User) -> str:
@@ -448,7 +464,7 @@ def _likeness(a: str, b: str) -> float:
 class _Reading:
     shape: str
     rows: list[ResultRow] = field(default_factory=list)
-    no_grade: list[str] = field(default_factory=list)
+    no_grade: list[NoGrade] = field(default_factory=list)
     columns_mapped: list[str] = field(default_factory=list)
     columns_ignored: list[str] = field(default_factory=list)
     employees: dict[int, User] = field(default_factory=dict)
@@ -572,8 +588,7 @@ def _read_long(
         if not _check_own(line, employee, by, errors):
             continue
         if score is None:
-            score_place = cell_place(line, score_index, table.headers[score_index])
-            reading.no_grade.append(_("%(place)s: %(person)s") % {"place": score_place, "person": _person(employee)})
+            reading.no_grade.append(NoGrade(line, score_index, table.headers[score_index], employee))
             continue
         reading.employees[employee.pk] = employee
         reading.rows.append(
@@ -706,8 +721,7 @@ def _read_wide(
             if not score_ok:
                 continue
             if score is None:
-                place = cell_place(line, column.index, column.header)
-                reading.no_grade.append(_("%(place)s: %(person)s") % {"place": place, "person": _person(employee)})
+                reading.no_grade.append(NoGrade(line, column.index, column.header, employee))
             elif completed_at is not None:
                 reading.employees[employee.pk] = employee
                 reading.rows.append(

@@ -116,6 +116,7 @@ def test_moodle_gradebook_imports_after_mapping_its_unknown_column(org, tmp_path
 
     output = _run(path, "--completed-at", "2026-03-01", "--column", "Quiz: Fire Drill (Real)=-")
     assert "New results: 2; Level changes: 2; Duplicates skipped: 0; No grade: 2." in output
+    assert 'Line 2, column "Assignment: Permit to Work (Real)": Ana Lee (E001)' in output
     assert '"Quiz: Fire Drill (Real)" (column K): as asked' in output
     assert '"Last downloaded from this course" (column J): not a grade' in output
     assert '"Course total (Real)" (column I): not a grade' in output

@@ -6,7 +6,7 @@ the functions with the most CPU time (process time, which other sessions on a sh
 machine disturb far less than wall-clock time), the statements sent, grouped by their first
 words, and the wall-clock split between plan and apply. Usage:
 
-    DEBUG=True .venv/bin/python bench/profile_import.py [--wide] [--sort tottime] [--lines 40]
+    DEBUG=True .venv/bin/python bench/_profile_import.py [--wide] [--sort tottime] [--lines 40]
 """
 
 import argparse
