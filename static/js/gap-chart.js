@@ -33,7 +33,8 @@
   // Below 576 px a radar's point labels crowd the canvas and its level labels overlap at the
   // centre: a phone gets the same data as ranked bars instead (largest gaps first, as the data
   // comes), each competency a bar of its current level inside an outline reaching its target,
-  // on the same fixed 0–5 scale. The chart is drawn again when the width crosses 576 px.
+  // on the same fixed 0–5 scale. The chart is drawn again when the width crosses 576 px, and
+  // its name changes with it: the canvas's aria-label, or data-bars-label for the bars.
   const phone = window.matchMedia("(max-width: 575.98px)");
   const CURRENT = "rgb(13, 110, 253)";
   const TARGET = "rgb(220, 53, 69)";
@@ -159,6 +160,8 @@
 
   function draw(canvas, data) {
     Chart.getChart(canvas)?.destroy();
+    canvas.dataset.radarLabel ??= canvas.getAttribute("aria-label") ?? "";
+    canvas.setAttribute("aria-label", phone.matches ? canvas.dataset.barsLabel || canvas.dataset.radarLabel : canvas.dataset.radarLabel);
     const box = canvas.parentElement;
     // A bar chart does not keep an aspect ratio: its height grows with its rows (CSSOM, not a
     // style attribute, so the CSP allows it).

@@ -1,6 +1,6 @@
 """On a 390 px phone no page of the tour scrolls sideways, for any role (tests/browser/page_tour.py
 lists the pages); the team heatmap scrolls inside its own box with the names in view, and says
-each cell's status in text, readable on its colour."""
+each cell's status in text, readable on its colour; the dashboard's radar becomes bars there."""
 
 import pytest
 from django.core.management import call_command
@@ -9,7 +9,7 @@ from django.urls import reverse
 from competencies.models import Competency
 from competencies.selectors.team import CELL_LABELS, CellKind
 from tests.browser.page_tour import ROLES, USERNAMES, seed_tour, tour
-from tests.browser.pages import log_in
+from tests.browser.pages import drawn_pixels, log_in, wait_for_chart
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -159,3 +159,34 @@ def test_each_heatmap_cell_says_its_status_in_text_readable_on_its_colour_under_
     for header in headers:
         code = header.split()[0]
         assert names[code] in header, header
+
+
+_CHART_SHAPE = """
+(id) => {
+  const chart = Chart.getChart(id);
+  const scale = chart.options.indexAxis === 'y' ? chart.options.scales.x : chart.options.scales.r;
+  return {
+    type: chart.config.type, axes: chart.data.labels.length, min: scale.min, max: scale.max,
+    name: chart.canvas.getAttribute('aria-label'),
+  };
+}
+"""
+
+
+def test_on_a_phone_the_dashboard_radar_becomes_ranked_bars_of_the_same_data(new_page):
+    call_command("seed_demo", verbosity=0)
+    page, watch = _open_phone(new_page, "employee")
+    wait_for_chart(page)
+    axes = len(page.evaluate("() => JSON.parse(document.getElementById('gap-chart-data').textContent).labels"))
+
+    bars = page.evaluate(_CHART_SHAPE, "gap-chart")
+    assert bars == {"type": "bar", "axes": axes, "min": 0, "max": 5, "name": bars["name"]}
+    assert bars["name"].startswith("Bar chart of current against target levels")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function("() => Chart.getChart('gap-chart').config.type === 'radar'")
+    radar = page.evaluate(_CHART_SHAPE, "gap-chart")
+    assert radar["axes"] == axes and (radar["min"], radar["max"]) == (0, 5)
+    assert radar["name"].startswith("Radar chart of current against target levels")
+    assert drawn_pixels(page) > 1000
+    assert watch.console_errors == []
