@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from competencies.models import CompetencyLevel, SkillGroup
+from competencies.models import Competency, CompetencyLevel, SkillGroup
 from hrportal.models import Position
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, SkillGroupFactory, give_level
 from tests.hrportal.factories import HcUserFactory, PositionFactory, UserFactory
@@ -70,7 +70,7 @@ def test_gap_dashboard_and_its_radar_speak_the_readers_language(client, framewor
 
 def test_career_page_names_positions_and_competencies_in_the_readers_language(client, framework):
     other = PositionFactory(name="Technician")  # no Indonesian name
-    PositionTargetFactory(position=other, competency=framework["position"].targets.get(competency__code="PTW").competency)
+    PositionTargetFactory(position=other, competency=Competency.objects.get(code="PTW"))
     html = _page(client, framework["employee"], reverse("competencies:career"), compare=other.pk)
     assert SUPERVISOR["id"] in html and "Technician" in html and PERMIT["id"] in html
     assert SUPERVISOR["en"] not in html and PERMIT["en"] not in html
@@ -91,7 +91,9 @@ def test_report_tables_from_sql_speak_the_readers_language(client, framework):
     assert PERMIT["en"] not in html and SUPERVISOR["en"] not in html
 
 
-@pytest.mark.parametrize(("table", "expected"), [("competency", {PERMIT["id"], COST}), ("position", {SUPERVISOR["id"]})])
+@pytest.mark.parametrize(
+    ("table", "expected"), [("competency", {PERMIT["id"], COST}), ("position", {SUPERVISOR["id"]})]
+)
 def test_report_export_speaks_the_readers_language(client, framework, table, expected):
     client.force_login(framework["hc"])
     response = client.get(reverse("competencies:reports_export"), {"table": table, "format": "csv"})
