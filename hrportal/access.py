@@ -40,6 +40,8 @@ PRIVILEGED_ACCOUNT_FIELDS = ("email", "password", "is_staff", "is_superuser", "g
 # What nobody but a superuser changes on their own account: who approves for them and
 # what they are measured against.
 OWN_ACCOUNT_FIXED_FIELDS = ("supervisor", "position", "section", "is_active")
+# The language (User.language) is in neither: it grants nothing, and it is what its owner sets
+# on their profile anyway, so HC sets it for anyone they may edit, themselves included.
 
 
 def supervisor_chain(user: User) -> list[User]:

@@ -295,9 +295,10 @@ EMPLOYEES_IMPORT = SpreadsheetImporter(
     # The column names stay as they are in every language: they are the headers the file must have.
     columns=_(
         "Columns: employee_number, first_name, last_name, email, section, position, supervisor_employee_number "
-        "and, optionally, username. One row per employee, found by employee number: new people are created "
-        "without a usable password (they choose one with “Forgotten your password?”), existing ones are "
-        "updated; people the file does not mention are left alone. An empty supervisor means none. "
+        "and, optionally, username and language (en-gb or id: the language of their pages and emails). One row "
+        "per employee, found by employee number: new people are created without a usable password (they choose "
+        "one with “Forgotten your password?”), existing ones are updated, and a blank username or language keeps "
+        "the current one; people the file does not mention are left alone. An empty supervisor means none. "
         "Sections and positions the database lacks are errors (with a did-you-mean hint) unless you tick "
         "the option to create them."
     ),
@@ -331,6 +332,7 @@ class HcUserAddForm(forms.ModelForm):
             "position",
             "section",
             "supervisor",
+            "language",
         )
 
     def clean_email(self) -> str:
@@ -344,7 +346,18 @@ HC_ADD_FIELDSETS = (
     (None, {"fields": ("username",)}),
     (
         _("Organisation"),
-        {"fields": ("first_name", "last_name", "email", "employee_number", "position", "section", "supervisor")},
+        {
+            "fields": (
+                "first_name",
+                "last_name",
+                "email",
+                "language",
+                "employee_number",
+                "position",
+                "section",
+                "supervisor",
+            )
+        },
     ),
 )
 
@@ -363,13 +376,16 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
         "is_staff",
         "is_active",
     )
-    list_filter = ("section", "position", "is_staff", "is_active", "groups")
+    list_filter = ("section", "position", "language", "is_staff", "is_active", "groups")
     search_fields = ("username", "first_name", "last_name", "email", "employee_number")
     autocomplete_fields = ("position", "section", "supervisor")
     list_select_related = ("position", "section", "supervisor")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+        # The language is set here for those who never open their profile (an operator without a
+        # computer still gets their emails in Indonesian); it grants nothing, so hrportal.access
+        # leaves it to HC for anyone they may edit, themselves included.
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
         (_("Organisation"), {"fields": ("employee_number", "position", "section", "supervisor")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
@@ -378,7 +394,18 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "usable_password", "password1", "password2")}),
         (
             _("Organisation"),
-            {"fields": ("first_name", "last_name", "email", "employee_number", "position", "section", "supervisor")},
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "language",
+                    "employee_number",
+                    "position",
+                    "section",
+                    "supervisor",
+                )
+            },
         ),
     )
 

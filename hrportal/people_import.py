@@ -1,9 +1,11 @@
 """Employees in and out of spreadsheets, so HC can load a real organisation.
 
 Columns: `employee_number, first_name, last_name, email, section, position,
-supervisor_employee_number`, and optionally `username`. A row states one employee, found by
-employee number: new ones are created with no usable password (they choose one through
-"Forgotten your password?"), existing ones are brought up to date. People the file does not
+supervisor_employee_number`, and optionally `username` and `language` (a code of
+settings.LANGUAGES, `en-gb` or `id`: the language of their pages, emails and notifications).
+A row states one employee, found by employee number: new ones are created with no usable
+password (they choose one through "Forgotten your password?"), existing ones are brought up to
+date; a blank username or language keeps the current one. People the file does not
 mention are left alone. The supervisor may be in the same file or already in the database;
 an empty supervisor cell means none; no supervisor cycle may result. Sections and positions
 the database lacks are created only when asked for (`create_missing`), else they are errors,
@@ -15,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import tablib
+from django.conf import settings
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -52,10 +55,13 @@ EMPLOYEE_COLUMNS = (
     "position",
     "supervisor_employee_number",
 )
-OPTIONAL_COLUMNS = ("username",)
+OPTIONAL_COLUMNS = ("username", "language")
 # What an import may change on an existing employee; section, position and supervisor by
 # name or employee number ("" for none).
-_FIELDS = ("username", "first_name", "last_name", "email", "section", "position", "supervisor")
+_FIELDS = ("username", "first_name", "last_name", "email", "section", "position", "supervisor", "language")
+# What a blank cell leaves as it is, rather than clearing: an operator who chose a language
+# on their profile keeps it when HC re-imports a file that does not say.
+_BLANK_KEEPS = ("username", "language")
 _NOT_IN_USERNAME = re.compile(r"[^\w.@+-]")
 
 
@@ -78,6 +84,7 @@ def employees_dataset() -> tablib.Dataset:
             user.position.name_en if user.position else "",
             (user.supervisor.employee_number or "") if user.supervisor else "",
             user.username,
+            user.language,
         ]
         for user in users
     )
@@ -95,6 +102,7 @@ class _Row:
     position: str
     supervisor: str
     username: str
+    language: str
 
 
 def _read_rows(table: Table) -> list[_Row]:
@@ -114,6 +122,8 @@ def _read_rows(table: Table) -> list[_Row]:
             position=text(row, "position"),
             supervisor=text(row, "supervisor_employee_number"),
             username=text(row, "username"),
+            # Codes are lower case ("id"); a spreadsheet may have capitalised the cell.
+            language=text(row, "language").strip().lower(),
         )
         for line, row in table.lines()
     ]
@@ -130,6 +140,7 @@ class NewEmployee:
     section: str
     position: str
     supervisor: str  # employee number, "" for none
+    language: str  # "" until they choose (their browser decides meanwhile)
 
 
 @dataclass(frozen=True)
@@ -269,6 +280,13 @@ class _Planner:
             self.check_username(row)
         if row.supervisor and row.supervisor == row.number:
             self.error(row.line, _("an employee cannot be their own supervisor."))
+        if row.language and row.language not in dict(settings.LANGUAGES):
+            self.error(
+                row.line,
+                _('unknown language "%(code)s" (use one of: %(codes)s, or leave it blank).')
+                % {"code": shorten(row.language, 20), "codes": ", ".join(dict(settings.LANGUAGES))},
+                column="language",
+            )
         return len(self.errors) == before
 
     def check_number(self, row: _Row) -> None:
@@ -437,21 +455,25 @@ class _Planner:
                 section=self.sections.resolve(row.section) if row.section else "",
                 position=self.positions.resolve(row.position) if row.position else "",
                 supervisor=row.supervisor,
+                language=row.language,
             )
         )
 
     def plan_changes(self, row: _Row, current: User) -> None:
         new = {
-            "username": row.username or current.username,
+            "username": row.username,
             "first_name": row.first_name,
             "last_name": row.last_name,
             "email": row.email,
             "section": self.sections.resolve(row.section) if row.section else "",
             "position": self.positions.resolve(row.position) if row.position else "",
             "supervisor": row.supervisor,
+            "language": row.language,
         }
         for name in _FIELDS:
             old = _stored(current, name)
+            if name in _BLANK_KEEPS and not new[name]:
+                continue
             if name == "supervisor" and not row.supervisor and current.supervisor and not old:
                 # The file cannot name a supervisor without an employee number: keep them.
                 continue
@@ -535,6 +557,7 @@ def _create_employee(new: NewEmployee, sections: dict[str, Section], positions: 
         email=new.email,
         section=sections.get(new.section),
         position=positions.get(new.position),
+        language=new.language,
     )
     # No password until they choose one through the password reset (hrportal.forms).
     user.set_unusable_password()

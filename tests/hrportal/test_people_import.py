@@ -201,7 +201,7 @@ def test_export_employees_command_writes_everyone_with_a_number(cast, tmp_path):
     call_command("export_employees", str(path), stdout=io.StringIO())
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the CSV as UTF-8
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == ",".join([*HEADER, "username"])
+    assert lines[0] == ",".join([*HEADER, "username", "language"])
     assert len(lines) == 1 + User.objects.exclude(employee_number=None).count()
 
 

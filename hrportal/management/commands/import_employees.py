@@ -11,7 +11,8 @@ class Command(ImportCommand[EmployeePlan]):
     audited_model = User
     help = _(
         "Import employees: employee_number, first_name, last_name, email, section, position, "
-        "supervisor_employee_number, and optionally username. New people get no usable password until "
+        "supervisor_employee_number, and optionally username and language (en-gb or id; blank keeps the "
+        "current one). New people get no usable password until "
         "they reset it. A section or position the database lacks is an error unless --create-missing; "
         "changes nothing if the file has any error."
     )
