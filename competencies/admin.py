@@ -28,7 +28,13 @@ from competencies.spreadsheets import (
     matrix_import_apply,
     matrix_import_plan,
 )
-from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, SpreadsheetAdminMixin, SpreadsheetExport, SpreadsheetImporter
+from hrportal.admin import (
+    EMPLOYEE_SEARCH_FIELDS,
+    SpreadsheetAdminMixin,
+    SpreadsheetExport,
+    SpreadsheetImporter,
+    TranslatedNameAdmin,
+)
 from hrportal.models import User
 from hrportal.translated import search_columns
 
@@ -46,12 +52,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-# The framework's texts are edited in both languages side by side (a tabbed form would need
-# jQuery UI from a CDN, which the CSP refuses); lists show the reader's language, search finds either.
+# The framework's texts are edited in both languages side by side (hrportal.admin.TranslatedNameAdmin
+# says why); lists show the reader's language, search finds either.
 @admin.register(SkillGroup)
-class SkillGroupAdmin(TranslationAdmin):
+class SkillGroupAdmin(TranslatedNameAdmin):
     list_display = ("name", "competency_count")
-    search_fields = search_columns("name")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(competency_count=Count("competencies"))

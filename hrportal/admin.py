@@ -38,7 +38,7 @@ from hrportal.spreadsheets import (
     format_from_name,
     import_file_help,
 )
-from hrportal.translated import search_columns
+from hrportal.translated import localized, search_columns
 from hrportal.typing import AuthenticatedRequest
 
 # For admins of models with an `employee` foreign key: find rows by the person's name or number.
@@ -538,9 +538,20 @@ class SectionAdmin(_NamedWithEmployeesAdmin):
     pass
 
 
+class TranslatedNameAdmin(TranslationAdmin):
+    """The admin of a model whose name is in both languages (a position, a skill group): the form
+    edits both side by side (tabs would need jQuery UI from a CDN, which the CSP refuses), search
+    finds either, and the list is in the order of the names the reader sees, English where the
+    Indonesian is missing."""
+
+    search_fields: ClassVar[tuple[str, ...]] = search_columns("name")
+
+    def get_ordering(self, request):
+        return [localized("name")]
+
+
 @admin.register(Position)
-class PositionAdmin(_NamedWithEmployeesAdmin, TranslationAdmin):
-    # The name in both languages side by side (competencies/admin.py says why not tabs).
+class PositionAdmin(_NamedWithEmployeesAdmin, TranslatedNameAdmin):
     search_fields = search_columns("name")
 
 

@@ -130,3 +130,12 @@ def test_admin_edits_both_languages_lists_the_readers_and_searches_either(client
         assert [c.code for c in found] == ["PTW"], query
     found = client.get(reverse("admin:hrportal_position_changelist"), {"q": "Pengawas"}).context["cl"].result_list
     assert list(found) == [framework["position"]]
+
+
+def test_admin_lists_positions_in_the_order_of_the_names_the_reader_sees(client, framework):
+    for english in ("Technician", "Analyst"):  # no Indonesian names: listed under their English ones
+        PositionFactory(name=english)
+    PositionFactory(name="Welder", name_ind="Ahli Las")
+    client.force_login(framework["hc"])
+    found = client.get(reverse("admin:hrportal_position_changelist")).context["cl"].result_list
+    assert [str(position) for position in found] == ["Ahli Las", "Analyst", SUPERVISOR["id"], "Technician"]
