@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock_time
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -476,6 +477,10 @@ class _Column:
     header: str
     assessment: Assessment
 
+    @cached_property
+    def assessment_id(self) -> int:
+        return self.assessment.pk
+
 
 def _identity_columns(table: Table) -> dict[str, int]:
     found: dict[str, int] = {}
@@ -716,6 +721,7 @@ def _read_wide(
             continue
         if graded and not _check_own(line, employee, by, errors):
             continue
+        employee_id = employee.pk  # once per row, not per cell: .pk is a property
         for column in grade_columns:
             score_ok, score = _score_or_error(row[column.index], (line, column.index, column.header), errors)
             if not score_ok:
@@ -723,13 +729,13 @@ def _read_wide(
             if score is None:
                 reading.no_grade.append(NoGrade(line, column.index, column.header, employee))
             elif completed_at is not None:
-                reading.employees[employee.pk] = employee
+                reading.employees[employee_id] = employee
                 reading.rows.append(
                     ResultRow(
                         line=line,
                         column=column.header,
-                        employee_id=employee.pk,
-                        assessment_id=column.assessment.pk,
+                        employee_id=employee_id,
+                        assessment_id=column.assessment_id,
                         score=score,
                         completed_at=completed_at,
                     )
@@ -1160,17 +1166,18 @@ def _planned_changes(steps: list[_LevelStep], employees: dict[int, User]) -> lis
     planned = []
     for step in steps:
         employee_id, competency = step.row.employee_id, step.competency
+        competency_id = competency.pk
         if employee_id not in people:
             people[employee_id] = _person(employees[employee_id])
-        if competency.pk not in competencies:
-            competencies[competency.pk] = f"{competency.code} {competency.name}"
+        if competency_id not in competencies:
+            competencies[competency_id] = f"{competency.code} {competency.name}"
         planned.append(
             PlannedLevelChange(
                 line=step.row.line,
                 employee_id=employee_id,
                 employee=people[employee_id],
-                competency_id=competency.pk,
-                competency=competencies[competency.pk],
+                competency_id=competency_id,
+                competency=competencies[competency_id],
                 old_level=step.old_level,
                 new_level=step.new_level,
             )
