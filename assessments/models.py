@@ -286,7 +286,7 @@ class AssessmentResult(models.Model):
     assessment = models.ForeignKey(
         Assessment, on_delete=models.PROTECT, related_name="results", verbose_name=_("assessment")
     )
-    score = _percent_field("score (%)")
+    score = _percent_field(_("score (%)"))
     passed = models.BooleanField(_("passed"), editable=False)
     completed_at = models.DateTimeField(_("completed at"), default=timezone.now)
     recorded_by = models.ForeignKey(
