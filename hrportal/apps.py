@@ -32,9 +32,10 @@ class HrportalConfig(AppConfig):
         connect_login_receivers()
         from django.contrib.auth.signals import user_logged_in
 
-        from hrportal.middleware import mark_new_session_renewed
+        from hrportal.middleware import mark_new_session_renewed, remember_served_language
 
         user_logged_in.connect(mark_new_session_renewed, dispatch_uid="hrportal.session_renewed_at_login")
+        user_logged_in.connect(remember_served_language, dispatch_uid="hrportal.served_language_at_login")
 
         # Django's post_migrate idiom: each app hands its own HC permissions to the
         # group after migrate, so a fresh database has them and they stay current.

@@ -24,6 +24,8 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 
+from hrportal.models import User
+
 logger = logging.getLogger(__name__)
 
 try:  # psycopg's own classes, for an error that escapes Django's wrapper (e.g. at connect)
@@ -158,6 +160,19 @@ class SessionIdleRenewalMiddleware:
         if not isinstance(renewed_at, int) or now - renewed_at >= settings.SESSION_RENEW_SECONDS:
             session[SESSION_RENEWED_AT_KEY] = now
         return response
+
+
+def remember_served_language(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    """user_logged_in receiver: for someone who has not chosen a language, remember the one
+    LocaleMiddleware serves them (cookie, then Accept-Language), which their emails and
+    notifications use (User.preferred_language). Written only when it changes."""
+    served = getattr(request, "LANGUAGE_CODE", "") if request is not None else ""
+    if not isinstance(user, User) or user.language or not served or served == user.served_language:
+        return
+    if served not in dict(settings.LANGUAGES):
+        return
+    User.objects.filter(pk=user.pk).update(served_language=served)
+    user.served_language = served
 
 
 def mark_new_session_renewed(sender: object, request: HttpRequest | None, **kwargs: object) -> None:

@@ -88,6 +88,11 @@ class User(AbstractUser):
         blank=True,
         help_text=_("The language of the portal's pages, emails and notifications for this person."),
     )
+    # Until they choose, the language their browser was served in at their last log-in, so
+    # the notifications and emails of someone reading Indonesian pages are Indonesian too.
+    served_language = models.CharField(
+        _("language served at the last log-in"), max_length=10, blank=True, editable=False
+    )
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()
 
@@ -136,8 +141,13 @@ class User(AbstractUser):
     @property
     def preferred_language(self) -> str:
         """The language to write to this person in where no request of theirs decides (emails,
-        notifications): their own choice, else the portal's default (LANGUAGE_CODE)."""
-        return self.language if self.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        notifications): their own choice, else the language their pages were served in at
+        their last log-in, else the portal's default (LANGUAGE_CODE)."""
+        offered = dict(settings.LANGUAGES)
+        for language in (self.language, self.served_language):
+            if language in offered:
+                return language
+        return settings.LANGUAGE_CODE
 
     @cached_property
     def is_hc(self) -> bool:

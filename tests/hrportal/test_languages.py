@@ -183,3 +183,40 @@ def test_the_account_page_is_linked_from_the_user_menu(client, cast):
     client.force_login(cast.employee)
     html = client.get(reverse("notifications")).content.decode()
     assert f'href="{reverse("account")}"' in html
+
+
+def _log_in(client, username: str, accept_language: str):
+    from tests.hrportal.factories import PASSWORD
+
+    return client.post(
+        reverse("login"), {"username": username, "password": PASSWORD}, headers={"accept-language": accept_language}
+    )
+
+
+def test_someone_who_reads_the_portal_in_indonesian_is_written_to_in_indonesian_before_choosing(client, cast):
+    from django.utils.translation import gettext_lazy
+
+    from hrportal.notifications import notify
+
+    _log_in(client, "employee", "id-ID,id;q=0.9")
+    employee = User.objects.get(pk=cast.employee.pk)
+    assert employee.language == ""  # not a choice: the browser still decides their pages
+    assert employee.preferred_language == "id"
+
+    # A text Django itself translates, so the test does not depend on the portal's catalogue.
+    (notification,) = notify(recipients=[employee], subject=gettext_lazy("Username"), body="")
+    assert notification.subject == USERNAME["id"]
+
+
+def test_the_served_language_follows_the_browser_at_each_log_in_and_a_choice_wins(client, cast):
+    _log_in(client, "employee", "id")
+    client.logout()
+    _log_in(client, "employee", "en-GB,en;q=0.9")
+    assert User.objects.get(pk=cast.employee.pk).preferred_language == "en-gb"
+
+    User.objects.filter(pk=cast.employee.pk).update(language="id")
+    client.logout()
+    _log_in(client, "employee", "en-GB,en;q=0.9")
+    employee = User.objects.get(pk=cast.employee.pk)
+    assert employee.preferred_language == "id"
+    assert employee.served_language == "en-gb"  # untouched once they have chosen
