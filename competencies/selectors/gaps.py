@@ -4,13 +4,18 @@ level against each target, each built from a fixed number of queries."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from competencies import rules
+from competencies.evidence import attach_evidence_results
 from competencies.models import CompetencyLevel, PositionTarget, Proficiency, level_label
 from competencies.rules import GapStatus
 from hrportal.models import Position, User
+
+if TYPE_CHECKING:
+    from assessments.models import AssessmentResult
 
 RADAR_AXES = 8
 
@@ -24,12 +29,14 @@ class GapRow:
     target: int
     current: int  # the level that counts (competencies.rules): 0 when none or expired
     has_level: bool
-    evidence_note: str
+    evidence_note: str  # the stored note; pages show the evidence through includes/level_evidence.html
     achieved_at: datetime | None
     stored_level: int = 0  # the level on record, shown beside "expired" when it lapsed
     expires_at: datetime | None = None
     expired: bool = False
     expiring: bool = False
+    # The assessment result that is the level's evidence, when loaded (employee_gaps(with_evidence=True)).
+    evidence_result: "AssessmentResult | None" = None
 
     @property
     def gap(self) -> int:
@@ -124,8 +131,18 @@ def employee_levels(*, employee: User) -> dict[int, CompetencyLevel]:
     """{competency id: level row} of `employee`'s current levels. One query."""
     return {
         level.competency_id: level
-        for level in CompetencyLevel.objects.for_employee(employee).only(
-            "competency_id", "level", "evidence_note", "achieved_at", "expires_at"
+        for level in CompetencyLevel.objects.for_employee(employee)
+        .select_related("evidence_type")
+        .only(
+            "competency_id",
+            "level",
+            "source",
+            "evidence_note",
+            "evidence_id",
+            "evidence_type__app_label",
+            "evidence_type__model",
+            "achieved_at",
+            "expires_at",
         )
     }
 
@@ -154,6 +171,7 @@ def _gap_row(target: PositionTarget, level: CompetencyLevel | None, now: datetim
         current=rules.current_level(rules.counted_level(stored, expires_at=expires_at, now=now)),
         has_level=level is not None,
         evidence_note=level.evidence_note if level else "",
+        evidence_result=getattr(level, "evidence_result", None),
         achieved_at=level.achieved_at if level else None,
         stored_level=rules.current_level(stored),
         expires_at=expires_at,
@@ -194,9 +212,12 @@ def employee_gap_reports(
     }
 
 
-def employee_gaps(*, employee: User, position: Position | None = None, now: datetime | None = None) -> GapReport:
+def employee_gaps(
+    *, employee: User, position: Position | None = None, now: datetime | None = None, with_evidence: bool = False
+) -> GapReport:
     """Current against target for every competency of a position: `position` if given (the
-    gap to another role), otherwise the employee's own. Two queries.
+    gap to another role), otherwise the employee's own. Two queries; with_evidence (the
+    employee's own position only), a third reads the results that are the levels' evidence.
 
     Sorted by gap descending, then target descending, then code (see competencies.rules).
     """
@@ -206,6 +227,8 @@ def employee_gaps(*, employee: User, position: Position | None = None, now: date
         return GapReport(employee=employee, rows=[])
     targets = PositionTarget.objects.filter(position_id=employee.position_id).select_related("competency__group")
     levels = employee_levels(employee=employee)
+    if with_evidence:
+        attach_evidence_results(list(levels.values()))
     moment = now or timezone.now()
     rows = [_gap_row(target, levels.get(target.competency_id), moment) for target in targets]
     return GapReport(employee=employee, rows=_sort_rows(rows))

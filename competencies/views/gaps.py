@@ -20,7 +20,7 @@ def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
 
 
 def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
-    report = employee_gaps(employee=employee)
+    report = employee_gaps(employee=employee, with_evidence=True)
     active_items = active_items_by_competency(employee=employee)
     raising = raising_assessments_by_competency(employee=employee, rows=report.rows)
     context = {

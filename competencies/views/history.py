@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from competencies.evidence import attach_evidence_results
 from competencies.models import Competency
 from competencies.selectors.gaps import level_labels
 from competencies.selectors.history import LevelPoint, history_competencies, level_history, level_timeline
@@ -75,6 +76,8 @@ def _render_history(request: AuthenticatedRequest, employee: User) -> HttpRespon
         selected = max(competencies, key=lambda c: c.last_changed_at)  # type: ignore[attr-defined]
         form = CompetencyChoiceForm(initial={"competency": selected.pk}, competencies=competencies)
     page = Paginator(level_history(employee=employee), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    attach_evidence_results(page.object_list)  # the page's rows' results, in one query
     points = level_timeline(employee=employee, competency_id=selected.pk) if selected else []
     context = {
         "employee": employee,

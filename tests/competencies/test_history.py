@@ -4,10 +4,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from assessments.services.results import result_record
 from competencies.models import CompetencyLevelHistory
 from competencies.services import level_override
 from idp.models import ItemStatus
 from idp.services import idp_item_verify
+from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
 from tests.competencies.factories import CompetencyFactory, give_level
 from tests.idp.factories import IdpItemFactory
 
@@ -183,6 +185,13 @@ def test_dashboard_links_to_the_history(client, cast):
     assert f'href="{_history_url(cast.employee)}"' in html and "Level history" in html
 
 
+def _pass(employee, competency, level, *, by):
+    """Raise a level by a recorded pass of an assessment granting it."""
+    assessment = AssessmentFactory(title=f"OJ {competency.code} level {level}")
+    CompetencyMappingFactory(competency=competency, assessment=assessment, category="", level_granted=level)
+    result_record(employee=employee, assessment=assessment, score=90, recorded_by=by)
+
+
 @pytest.mark.parametrize("changes", [3, 120])
 def test_history_query_count_is_flat(client, cast, django_assert_num_queries, changes):
     competencies = CompetencyFactory.create_batch(max(1, changes // 5))
@@ -190,15 +199,19 @@ def test_history_query_count_is_flat(client, cast, django_assert_num_queries, ch
     for level in range(1, 6):
         for competency in competencies:
             if made < changes:
-                give_level(cast.employee, competency, level)
+                if made % 3:
+                    give_level(cast.employee, competency, level)
+                else:  # a third of the changes come from a recorded pass: the result is the evidence
+                    _pass(cast.employee, competency, level, by=cast.hc)
                 made += 1
     start = datetime(2025, 1, 1, tzinfo=UTC)
     _date_changes(cast.employee, *(start + timedelta(days=i) for i in range(made)))
     client.force_login(cast.supervisor)
     # 1 session, 2 viewer, 3 employee with position and section, 4 competencies with changes
     # (and their newest change), 5 count of changes, 6 the page of changes with competency,
-    # author and evidence type, 7 the chart's points, 8 navbar's direct reports, 9 unread count:
-    with django_assert_num_queries(9):
+    # author and evidence type, 7 the results that are the page's evidence, with their
+    # assessments, 8 the chart's points, 9 navbar's direct reports, 10 unread count:
+    with django_assert_num_queries(10):
         response = client.get(_history_url(cast.employee), {"competency": competencies[0].pk})
     assert response.status_code == 200
     assert len(response.context["page"]) == min(made, 50)

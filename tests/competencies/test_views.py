@@ -4,9 +4,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from assessments.services.results import result_record
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
-from tests.hrportal.factories import PASSWORD, PositionFactory, UserFactory
+from tests.hrportal.factories import PASSWORD, HcUserFactory, PositionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,6 +18,13 @@ def _gaps_url(user=None):
 
 def _give(employee, competency, level):
     give_level(employee, competency, level, note=f"Course {competency.code}")
+
+
+def _pass(employee, competency, level, *, by):
+    """Raise a level by a recorded pass of an assessment granting it: the result is its evidence."""
+    assessment = AssessmentFactory(title=f"OJ {competency.code} level {level}", is_published=False)
+    CompetencyMappingFactory(competency=competency, assessment=assessment, category="", level_granted=level)
+    result_record(employee=employee, assessment=assessment, score=90, recorded_by=by)
 
 
 def _position_with_targets(targets: dict[str, int]):
@@ -178,8 +186,11 @@ def test_login_with_password_reaches_dashboard(client, cast):
 def test_dashboard_query_count_is_flat(client, django_assert_num_queries, competency_count):
     position, comps = _position_with_targets({f"Q{i:02d}": 1 + i % 5 for i in range(competency_count)})
     employee = UserFactory(position=position)
+    recorder = HcUserFactory(position=None, employee_number=None)
     for i, competency in enumerate(comps.values()):
-        if i % 2:
+        if i % 4 == 1:
+            _pass(employee, competency, 1 + i % 4, by=recorder)
+        elif i % 2:
             _give(employee, competency, 1 + i % 4)
     supervisor = UserFactory(position=position)
     employee.supervisor = supervisor
@@ -187,13 +198,14 @@ def test_dashboard_query_count_is_flat(client, django_assert_num_queries, compet
     UserFactory.create_batch(competency_count // 5, supervisor=supervisor, position=position)
     _assessments_raising(comps.values())
     client.force_login(supervisor)
-    # 1 session, 2 viewer, 3 employee with position and section, 4 levels,
-    # 5 targets with competencies and groups, 6 the employee's active IDP items,
-    # 7 mappings that could raise a competency in gap, 8 the published assessments open to
-    # the employee that those mappings name (by id or category),
-    # 9 navbar's direct reports, 10 navbar's unread notification count
+    # 1 session, 2 viewer, 3 employee with position and section, 4 levels (with their
+    # evidence's type), 5 the results that are the levels' evidence, with their assessments
+    # (the Evidence column), 6 targets with competencies and groups, 7 the employee's
+    # active IDP items, 8 mappings that could raise a competency in gap, 9 the published
+    # assessments open to the employee that those mappings name (by id or category),
+    # 10 navbar's direct reports, 11 navbar's unread notification count
     # (staff viewers add one: their HC group). The same for 5 competencies as for 60:
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(_gaps_url(employee))
     assert response.status_code == 200
     assert len(response.context["report"].rows) == competency_count
@@ -212,13 +224,16 @@ def test_out_of_scope_dashboard_shows_a_friendly_404_page(client, cast):
 def test_dashboard_query_count_for_hc_viewer_is_flat(client, cast, django_assert_num_queries, competency_count):
     position, comps = _position_with_targets({f"H{i:02d}": 1 + i % 5 for i in range(competency_count)})
     employee = UserFactory(position=position)
-    for competency in comps.values():
-        _give(employee, competency, 2)
+    for i, competency in enumerate(comps.values()):
+        if i % 2:
+            _pass(employee, competency, 2, by=cast.hc)
+        else:
+            _give(employee, competency, 2)
     _assessments_raising(comps.values(), per_assessment=2)
     client.force_login(cast.hc)
-    # As for a supervisor (10, with the two of the assessments that would raise a gap),
-    # plus 1 for the HC group of a staff viewer: 11.
-    with django_assert_num_queries(11):
+    # As for a supervisor (11, with the results that are the levels' evidence and the two of
+    # the assessments that would raise a gap), plus 1 for the HC group of a staff viewer: 12.
+    with django_assert_num_queries(12):
         assert client.get(_gaps_url(employee)).status_code == 200
 
 
