@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.services.results import result_record
+from assessments.services.voiding import result_void
 from competencies.models import CompetencyLevel
 from competencies.services import level_override
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
@@ -29,8 +30,10 @@ def passed(db):
     assessment = AssessmentFactory(title="OJ POP-04 level 2", category="Assessment OJ")
     CompetencyMappingFactory(competency=competency, assessment=assessment, category="", level_granted=2)
     completed_at = datetime(2024, 5, 8, 3, 0, tzinfo=UTC)  # 10:00 in Jakarta
-    result_record(employee=employee, assessment=assessment, score=86, completed_at=completed_at, recorded_by=hc)
-    return {"employee": employee, "competency": competency, "hc": hc}
+    recorded = result_record(
+        employee=employee, assessment=assessment, score=86, completed_at=completed_at, recorded_by=hc
+    )
+    return {"employee": employee, "competency": competency, "hc": hc, "result": recorded.result}
 
 
 def _as(client, employee, language):
@@ -80,3 +83,10 @@ def test_an_override_still_shows_its_reason(client, passed):
     history = _page(client, "competencies:my_history")
     assert "Override: Assessed on site by the plant manager" in history
     assert "OJ POP-04 level 2 (Assessment OJ), 86%, 8 May 2024" in history
+
+
+def test_a_voiding_keeps_its_note_what_was_voided_and_why(client, passed):
+    result_void(result=passed["result"], reason="Answers shared in a group chat", by=passed["hc"])
+    _as(client, passed["employee"], "en-gb")
+    history = _page(client, "competencies:my_history")
+    assert "Voided: OJ POP-04 level 2 (Assessment OJ), 86 %, 2024-05-08 — Answers shared in a group chat" in history
