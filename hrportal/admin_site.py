@@ -3,12 +3,17 @@ app of it, gets 403 (PRODUCT.md: a page the viewer's role may not use answers 40
 admin's login form ("You are authenticated as … but are not authorized") or a 404."""
 
 from functools import wraps
+from pathlib import Path
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
+
+# Not a folder named "locale": makemessages would take it for hrportal's catalogue and write
+# the strings of hrportal/ there instead of to locale/.
+ADMIN_SCRIPT_TEXTS = Path(__file__).resolve().parent / "admin_script_texts"
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -41,11 +46,17 @@ class PortalAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
     def i18n_javascript(self, request, extra_context=None):
-        # Django's admin scripts' catalogue, completed by the portal's (hrportal/locale, domain
-        # djangojs) where Django's Indonesian lacks a string: the date shortcut's accessible
-        # name "Today (3 Desember 2026)" stayed English beside its visible "Hari ini", which a
-        # screen reader user hears as another control (axe: label-content-name-mismatch).
-        return JavaScriptCatalog.as_view(packages=["django.contrib.admin", "hrportal"])(request)
+        return AdminScriptCatalogue.as_view(packages=["django.contrib.admin"])(request)
+
+
+class AdminScriptCatalogue(JavaScriptCatalog):
+    """Django's admin scripts' catalogue, completed by the portal's (ADMIN_SCRIPT_TEXTS, domain
+    djangojs) where Django's Indonesian lacks a string: the date shortcut's accessible name
+    "Today (3 Desember 2026)" stayed English beside its visible "Hari ini", which a screen
+    reader user hears as another control (axe: label-content-name-mismatch)."""
+
+    def get_paths(self, packages):
+        return [*super().get_paths(packages), str(ADMIN_SCRIPT_TEXTS)]
 
 
 class PortalAdminConfig(AdminConfig):

@@ -11,6 +11,7 @@ from hrportal.management.commands.messages_check import (
     UNTRANSLATED,
     catalogue_problems,
     compiled_matches,
+    stray_locale_folders,
 )
 
 
@@ -103,3 +104,13 @@ def test_a_translation_with_other_placeholders_does_not_compile(po_file, tmp_pat
     compiles, error = compiled_matches(po_file, tmp_path / "django.mo", work)
 
     assert not compiles and "nama" in error
+
+
+def test_a_locale_folder_beside_the_code_is_a_problem(tmp_path):
+    """makemessages sends the strings of the code around any folder named "locale" there: an
+    app's locale/ once took all of hrportal's strings out of the portal's catalogue."""
+    (tmp_path / "locale" / "id").mkdir(parents=True)
+    (tmp_path / "hrportal" / "locale" / "id").mkdir(parents=True)
+    (tmp_path / ".venv" / "django" / "locale").mkdir(parents=True)  # not ours, not extracted
+
+    assert stray_locale_folders(tmp_path) == [tmp_path / "hrportal" / "locale"]

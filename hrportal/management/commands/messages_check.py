@@ -49,6 +49,17 @@ def _translated(entry: polib.POEntry) -> bool:
     return bool(entry.msgstr)
 
 
+def stray_locale_folders(base: Path) -> list[Path]:
+    """Folders named "locale" besides locale/ itself: makemessages takes each for the catalogue of
+    the code around it, so that code's strings would silently leave locale/."""
+    found = []
+    for folder, subfolders, _files in os.walk(base):
+        subfolders[:] = [name for name in subfolders if name not in NOT_EXTRACTED]
+        if "locale" in subfolders and Path(folder) / "locale" != base / "locale":
+            found.append(Path(folder) / "locale")
+    return sorted(found)
+
+
 def domains(base: Path) -> list[str]:
     """django always; djangojs once a script of ours calls gettext()."""
     scripts = (base / "static" / "js").glob("*.js")
@@ -108,6 +119,12 @@ class Command(BaseCommand):
         base = Path(settings.BASE_DIR)
         folder = base / "locale" / LANGUAGE / "LC_MESSAGES"
         problems = 0
+        for stray in stray_locale_folders(base):
+            problems += 1
+            self.stderr.write(
+                f"{stray.relative_to(base)}: makemessages writes the strings of the code beside it there, not to"
+                " locale/, where the check and the portal read them: rename or remove it."
+            )
         for domain in domains(base):
             po_path = folder / f"{domain}.po"
             if not po_path.is_file():
