@@ -25,7 +25,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from assessments.models import (
     AnswerOption,
@@ -68,31 +68,39 @@ QUESTION_BANK_EXPORT_PERMISSIONS = ("assessments.view_question",)
 
 # The question bank file's columns, for the import page: (column, what it holds).
 QUESTION_BANK_COLUMNS = (
-    ("number", _lazy("Required. The question's place in the bank (1, 2, 3, …); it says which question a row updates.")),
+    (
+        "number",
+        gettext_lazy("Required. The question's place in the bank (1, 2, 3, …); it says which question a row updates."),
+    ),
     (
         "type",
-        _lazy(
+        gettext_lazy(
             "Required. single, multiple, true_false or short_answer (the names the admin shows, such as "
             "“Single choice”, are accepted too)."
         ),
     ),
-    ("question", _lazy("Required. The question's text.")),
-    ("points", _lazy("A number above 0, at most two decimals; empty: 1.")),
-    ("competency", _lazy("The code of the competency the question is tagged with, or empty for none.")),
-    ("partial_credit", _lazy("yes or no (empty: no). Multiple choice only.")),
+    ("question", gettext_lazy("Required. The question's text.")),
+    ("points", gettext_lazy("A number above 0, at most two decimals; empty: 1.")),
+    ("competency", gettext_lazy("The code of the competency the question is tagged with, or empty for none.")),
+    ("partial_credit", gettext_lazy("yes or no (empty: no). Multiple choice only.")),
     (
         "option_a … option_h",
-        _lazy("The answer options of a choice question, from option_a on without gaps; empty for the other types."),
+        gettext_lazy(
+            "The answer options of a choice question, from option_a on without gaps; empty for the other types."
+        ),
     ),
     (
         "correct",
-        _lazy(
+        gettext_lazy(
             "Choice questions: the letters of the correct options (“A”, or “A,C”). True or false: true or false. "
             "Short answer: empty."
         ),
     ),
-    ("accepted_answers", _lazy("Short answer: the accepted answers, separated by “|” (compared ignoring case).")),
-    ("explanation", _lazy("Optional. Shown after submitting, if the review setting allows.")),
+    (
+        "accepted_answers",
+        gettext_lazy("Short answer: the accepted answers, separated by “|” (compared ignoring case)."),
+    ),
+    ("explanation", gettext_lazy("Optional. Shown after submitting, if the review setting allows.")),
 )
 
 
@@ -121,8 +129,8 @@ class SpecificAssessmentMappingInline(admin.TabularInline):
     fields = ("competency", "level_granted", "minimum_score", "validity_months")
     autocomplete_fields = ("competency",)
     extra = 0
-    verbose_name = _lazy("competency this assessment validates")
-    verbose_name_plural = _lazy("competencies this assessment validates (mappings naming this assessment)")
+    verbose_name = gettext_lazy("competency this assessment validates")
+    verbose_name_plural = gettext_lazy("competencies this assessment validates (mappings naming this assessment)")
 
 
 class QuestionBankInline(admin.TabularInline):
@@ -134,8 +142,8 @@ class QuestionBankInline(admin.TabularInline):
     fields = ("number", "kind", "question_text", "points", "competency", "option_count", "readiness", "edit_link")
     readonly_fields = fields
     extra = 0
-    verbose_name = _lazy("question")
-    verbose_name_plural = _lazy("question bank")
+    verbose_name = gettext_lazy("question")
+    verbose_name_plural = gettext_lazy("question bank")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("competency").prefetch_related("options")
@@ -149,22 +157,22 @@ class QuestionBankInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_lazy("question"))
+    @admin.display(description=gettext_lazy("question"))
     def question_text(self, obj: Question) -> str:
         return Truncator(obj.text).chars(80)
 
-    @admin.display(description=_lazy("options"))
+    @admin.display(description=gettext_lazy("options"))
     def option_count(self, obj: Question) -> int:
         return len(obj.options.all())
 
-    @admin.display(description=_lazy("ready?"))
+    @admin.display(description=gettext_lazy("ready?"))
     def readiness(self, obj: Question) -> str:
         problems = question_problems(obj)
         if not problems:
             return _("Ready")
         return format_html_join("", "<div>{}</div>", ((problem,) for problem in problems))
 
-    @admin.display(description=_lazy("edit"))
+    @admin.display(description=gettext_lazy("edit"))
     def edit_link(self, obj: Question) -> str:
         url = reverse("admin:assessments_question_change", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Edit question %(number)s") % {"number": obj.number})
@@ -251,11 +259,11 @@ class AssessmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ("eligible_positions", "eligible_sections", "eligible_employees")
     fieldsets = (
         (
-            _lazy("Assessment"),
+            gettext_lazy("Assessment"),
             {"fields": ("title", "code", "category", "pass_percentage", "validity_months", "category_mappings")},
         ),
         (
-            _lazy("Taking it online"),
+            gettext_lazy("Taking it online"),
             {
                 "fields": (
                     "is_published",
@@ -273,10 +281,10 @@ class AssessmentAdmin(admin.ModelAdmin):
             },
         ),
         (
-            _lazy("Who may take it"),
+            gettext_lazy("Who may take it"),
             {
                 "fields": ("audience", "eligible_positions", "eligible_sections", "eligible_employees"),
-                "description": _lazy(
+                "description": gettext_lazy(
                     "With “Only the positions, sections and people listed”, an employee may take it when their "
                     "position, their section or they themselves are listed."
                 ),
@@ -295,23 +303,23 @@ class AssessmentAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description=_lazy("questions"), ordering="question_count")
+    @admin.display(description=gettext_lazy("questions"), ordering="question_count")
     def question_count(self, obj) -> int:
         return obj.question_count
 
-    @admin.display(description=_lazy("time"), ordering="time_limit_minutes")
+    @admin.display(description=gettext_lazy("time"), ordering="time_limit_minutes")
     def time_limit(self, obj: Assessment) -> str:
         return _("%(minutes)s min") % {"minutes": obj.time_limit_minutes}
 
-    @admin.display(description=_lazy("attempts taken"), ordering="attempt_count")
+    @admin.display(description=gettext_lazy("attempts taken"), ordering="attempt_count")
     def attempt_count(self, obj) -> int:
         return obj.attempt_count
 
-    @admin.display(description=_lazy("results"), ordering="result_count")
+    @admin.display(description=gettext_lazy("results"), ordering="result_count")
     def result_count(self, obj) -> int:
         return obj.result_count
 
-    @admin.display(description=_lazy("window"), ordering="opens_at")
+    @admin.display(description=gettext_lazy("window"), ordering="opens_at")
     def window(self, obj: Assessment) -> str:
         if obj.opens_at and obj.closes_at:
             return _("%(start)s to %(end)s") % {"start": _when(obj.opens_at), "end": _when(obj.closes_at)}
@@ -321,7 +329,7 @@ class AssessmentAdmin(admin.ModelAdmin):
             return _("until %(end)s") % {"end": _when(obj.closes_at)}
         return _("always")
 
-    @admin.display(description=_lazy("also validated through category mappings"))
+    @admin.display(description=gettext_lazy("also validated through category mappings"))
     def category_mappings(self, obj: Assessment) -> str:
         if obj.pk is None:
             return _("Shown after saving.")
@@ -332,7 +340,7 @@ class AssessmentAdmin(admin.ModelAdmin):
             return _("None.")
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((str(m),) for m in matching)))
 
-    @admin.display(description=_lazy("ready to publish?"))
+    @admin.display(description=gettext_lazy("ready to publish?"))
     def publish_check(self, obj: Assessment) -> str:
         if obj.pk is None:
             return _("Save it first, then add questions or import a question bank.")
@@ -586,8 +594,8 @@ class AnswerOptionInline(admin.TabularInline):
     formset = AnswerOptionFormSet
     fields = ("order", "text", "is_correct")
     max_num = MAX_OPTIONS  # the question bank file has option_a … option_h
-    verbose_name = _lazy("answer option")
-    verbose_name_plural = _lazy("answer options (choice questions only; order is the order in the bank)")
+    verbose_name = gettext_lazy("answer option")
+    verbose_name_plural = gettext_lazy("answer options (choice questions only; order is the order in the bank)")
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
         return 0 if obj is not None and obj.options.exists() else 4
@@ -609,10 +617,10 @@ class QuestionAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("assessment", "number", "kind", "text", "points", "competency")}),
         (
-            _lazy("Answer"),
+            gettext_lazy("Answer"),
             {
                 "fields": ("partial_credit", "true_false_answer", "accepted_answers", "explanation"),
-                "description": _lazy(
+                "description": gettext_lazy(
                     "Choice questions: tick the correct options below (single choice: exactly one). "
                     "True or false: say whether the statement is true. Short answer: list the accepted answers."
                 ),
@@ -637,11 +645,11 @@ class QuestionAdmin(admin.ModelAdmin):
             initial.setdefault("number", last.number + 1 if last else 1)
         return initial
 
-    @admin.display(description=_lazy("question"))
+    @admin.display(description=gettext_lazy("question"))
     def question_text(self, obj: Question) -> str:
         return Truncator(obj.text).chars(80)
 
-    @admin.display(description=_lazy("options"), ordering="option_count")
+    @admin.display(description=gettext_lazy("options"), ordering="option_count")
     def option_count(self, obj) -> int:
         return obj.option_count
 
@@ -671,7 +679,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 class PreviewFilter(admin.SimpleListFilter):
-    title = _lazy("taken by")
+    title = gettext_lazy("taken by")
     parameter_name = "preview"
 
     def lookups(self, request, model_admin):
@@ -695,9 +703,9 @@ class AttemptAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     fieldsets = (
         (None, {"fields": ("taker", "assessment", "preview_display", "state", "started", "deadline", "finished")}),
-        (_lazy("Result"), {"fields": ("score", "passed_display", "points", "result")}),
+        (gettext_lazy("Result"), {"fields": ("score", "passed_display", "points", "result")}),
         (
-            _lazy("Integrity"),
+            gettext_lazy("Integrity"),
             {"fields": ("integrity", "seconds_away", "review", "reviewer", "review_note", "review_link")},
         ),
     )
@@ -730,53 +738,53 @@ class AttemptAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_lazy("started"), ordering="started_at")
+    @admin.display(description=gettext_lazy("started"), ordering="started_at")
     def started(self, obj: Attempt) -> str:
         return _when(obj.started_at)
 
-    @admin.display(description=_lazy("deadline"))
+    @admin.display(description=gettext_lazy("deadline"))
     def deadline(self, obj: Attempt) -> str:
         return _when(obj.deadline)
 
-    @admin.display(description=_lazy("finished"))
+    @admin.display(description=gettext_lazy("finished"))
     def finished(self, obj: Attempt) -> str:
         if obj.finished_at is None:
             return "–"
         return _("%(when)s (%(reason)s)") % {"when": _when(obj.finished_at), "reason": obj.get_finish_reason_display()}
 
-    @admin.display(description=_lazy("employee"), ordering="employee__last_name")
+    @admin.display(description=gettext_lazy("employee"), ordering="employee__last_name")
     def taker(self, obj: Attempt) -> str:
         return str(obj.employee)
 
-    @admin.display(description=_lazy("status"), ordering="status")
+    @admin.display(description=gettext_lazy("status"), ordering="status")
     def state(self, obj: Attempt) -> str:
         if obj.is_preview:
             return _("%(status)s (HC preview)") % {"status": obj.get_status_display()}
         return obj.get_status_display()
 
-    @admin.display(description=_lazy("passed"), boolean=True, ordering="passed")
+    @admin.display(description=gettext_lazy("passed"), boolean=True, ordering="passed")
     def passed_display(self, obj: Attempt) -> bool | None:
         return obj.passed
 
-    @admin.display(description=_lazy("points"))
+    @admin.display(description=gettext_lazy("points"))
     def points(self, obj: Attempt) -> str:
         if obj.points_possible is None:
             return "–"
         return f"{obj.points_earned} / {obj.points_possible}"
 
-    @admin.display(description=_lazy("review"), ordering="review_status")
+    @admin.display(description=gettext_lazy("review"), ordering="review_status")
     def review(self, obj: Attempt) -> str:
         return obj.get_review_status_display()
 
-    @admin.display(description=_lazy("integrity points"), ordering="integrity_points")
+    @admin.display(description=gettext_lazy("integrity points"), ordering="integrity_points")
     def integrity(self, obj: Attempt) -> int:
         return obj.integrity_points
 
-    @admin.display(description=_lazy("preview"), boolean=True, ordering="is_preview")
+    @admin.display(description=gettext_lazy("preview"), boolean=True, ordering="is_preview")
     def preview_display(self, obj: Attempt) -> bool:
         return obj.is_preview
 
-    @admin.display(description=_lazy("reviewed by"))
+    @admin.display(description=gettext_lazy("reviewed by"))
     def reviewer(self, obj: Attempt) -> str:
         if obj.reviewed_by is None:
             return "–"
@@ -784,7 +792,7 @@ class AttemptAdmin(admin.ModelAdmin):
             return str(obj.reviewed_by)
         return _("%(who)s on %(when)s") % {"who": obj.reviewed_by, "when": _when(obj.reviewed_at)}
 
-    @admin.display(description=_lazy("review page"))
+    @admin.display(description=gettext_lazy("review page"))
     def review_link(self, obj: Attempt) -> str:
         if obj.review_status != ReviewStatus.FLAGGED:
             return "–"
@@ -797,9 +805,11 @@ class CompetencyMappingForm(forms.ModelForm):
         model = CompetencyMapping
         fields = ("competency", "level_granted", "minimum_score", "assessment", "category", "title_pattern")
         help_texts = {
-            "assessment": _lazy("Either one specific assessment …"),
-            "category": _lazy("… or a category (compared case-insensitively), optionally narrowed by a title pattern."),
-            "minimum_score": _lazy(
+            "assessment": gettext_lazy("Either one specific assessment …"),
+            "category": gettext_lazy(
+                "… or a category (compared case-insensitively), optionally narrowed by a title pattern."
+            ),
+            "minimum_score": gettext_lazy(
                 "Optional. Replaces the assessment's pass percentage for this mapping; "
                 "several mappings with rising minimum scores make score bands (the highest reached wins)."
             ),
@@ -840,7 +850,7 @@ class CompetencyMappingAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("competency", "level_granted", "minimum_score", "validity_months")}),
         (
-            _lazy("Which assessments"),
+            gettext_lazy("Which assessments"),
             {"fields": ("assessment", "category", "title_pattern", "matching_assessments")},
         ),
     )
@@ -855,15 +865,15 @@ class CompetencyMappingAdmin(admin.ModelAdmin):
             assessments = Assessment.objects.all()
         return [a for a in assessments if mapping.matches(a)]
 
-    @admin.display(description=_lazy("source"))
+    @admin.display(description=gettext_lazy("source"))
     def source_description(self, obj: CompetencyMapping) -> str:
         return obj.source_description
 
-    @admin.display(description=_lazy("matches"))
+    @admin.display(description=gettext_lazy("matches"))
     def matching_count(self, obj: CompetencyMapping) -> int:
         return len(self._matching(obj, getattr(self, "_all_assessments", None)))
 
-    @admin.display(description=_lazy("existing assessments it matches"))
+    @admin.display(description=gettext_lazy("existing assessments it matches"))
     def matching_assessments(self, obj: CompetencyMapping) -> str:
         if obj.pk is None:
             return _("Shown after saving (use “Save and continue editing”).")
@@ -958,7 +968,7 @@ class AssessmentResultAdmin(ResultImportPagesMixin, ResultAdminPagesMixin, admin
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_lazy("levels this result raised"))
+    @admin.display(description=gettext_lazy("levels this result raised"))
     def levels_granted(self, obj: AssessmentResult) -> str:
         # A void's fall-backs name the result too; they are listed apart (voided_levels).
         rows = (

@@ -23,8 +23,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments.models import Assessment, AssessmentResult
 from assessments.results_export import ResultExportFilter, results_dataset, results_export_filename
@@ -38,10 +37,10 @@ REASON_MAX_LENGTH = 1000
 
 class VoidReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_lazy("Reason for voiding"),
+        label=gettext_lazy("Reason for voiding"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_lazy("Required. The employee reads it in their notification; it stays with the result."),
+        help_text=gettext_lazy("Required. The employee reads it in their notification; it stays with the result."),
     )
 
     def clean_reason(self) -> str:
@@ -53,42 +52,42 @@ class VoidReasonForm(forms.Form):
 
 class ResultExportForm(forms.Form):
     assessment = forms.ModelChoiceField(
-        label=_lazy("Assessment"),
+        label=gettext_lazy("Assessment"),
         queryset=Assessment.objects.order_by("title"),
         required=False,
-        empty_label=_lazy("All assessments"),
+        empty_label=gettext_lazy("All assessments"),
     )
     section = forms.ModelChoiceField(
-        label=_lazy("Section"),
+        label=gettext_lazy("Section"),
         queryset=Section.objects.order_by("name"),
         required=False,
-        empty_label=_lazy("All sections"),
+        empty_label=gettext_lazy("All sections"),
     )
     position = forms.ModelChoiceField(
-        label=_lazy("Position"),
+        label=gettext_lazy("Position"),
         queryset=Position.objects.order_by("name"),
         required=False,
-        empty_label=_lazy("All positions"),
+        empty_label=gettext_lazy("All positions"),
     )
     completed_from = forms.DateField(
-        label=_lazy("Completed from"),
+        label=gettext_lazy("Completed from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_lazy("Inclusive, in the portal's time zone. Empty: from the first result."),
+        help_text=gettext_lazy("Inclusive, in the portal's time zone. Empty: from the first result."),
     )
     completed_to = forms.DateField(
-        label=_lazy("Completed to"),
+        label=gettext_lazy("Completed to"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_lazy("Inclusive. Empty: up to now."),
+        help_text=gettext_lazy("Inclusive. Empty: up to now."),
     )
     include_voided = forms.BooleanField(
-        label=_lazy("Include voided results"),
+        label=gettext_lazy("Include voided results"),
         required=False,
-        help_text=_lazy("Off: only results that count. On: voided ones too, with when and why."),
+        help_text=gettext_lazy("Off: only results that count. On: voided ones too, with when and why."),
     )
     format = forms.ChoiceField(
-        label=_lazy("File format"),
+        label=gettext_lazy("File format"),
         choices=[("csv", "CSV"), ("xlsx", "XLSX")],
         initial="csv",
         widget=forms.RadioSelect,
@@ -114,7 +113,7 @@ class ResultExportForm(forms.Form):
 
 
 class VoidedFilter(admin.SimpleListFilter):
-    title = _lazy("voided")
+    title = gettext_lazy("voided")
     parameter_name = "voided"
 
     def lookups(self, request, model_admin):
@@ -210,17 +209,17 @@ class ResultAdminPagesMixin(_ModelAdminBase):
             context["export_url"] = export_url
         return super().changelist_view(request, context)
 
-    @admin.display(description=_lazy("voided"), ordering="voided_at")
+    @admin.display(description=gettext_lazy("voided"), ordering="voided_at")
     def voided(self, obj: AssessmentResult) -> str:
         return _when(obj.voided_at) if obj.voided_at else "–"
 
-    @admin.display(description=_lazy("voided"))
+    @admin.display(description=gettext_lazy("voided"))
     def voided_when(self, obj: AssessmentResult) -> str:
         if obj.voided_at is None:
             return "–"
         return _("%(when)s by %(who)s") % {"when": _when(obj.voided_at), "who": obj.voided_by}
 
-    @admin.display(description=_lazy("levels that fell back when it was voided"))
+    @admin.display(description=gettext_lazy("levels that fell back when it was voided"))
     def voided_levels(self, obj: AssessmentResult) -> str:
         rows = CompetencyLevelHistory.objects.filter(
             evidence_type__app_label="assessments",
@@ -311,7 +310,7 @@ class ResultAdminPagesMixin(_ModelAdminBase):
 
     # --- Voiding several: a wrong file ------------------------------------------------------------
 
-    @admin.action(description=_lazy("Void selected results"), permissions=["void"])
+    @admin.action(description=gettext_lazy("Void selected results"), permissions=["void"])
     def void_selected(self, request: HttpRequest, queryset: QuerySet[AssessmentResult]) -> HttpResponse | None:
         """One reason for all; all or nothing. Refused, with nothing voided, when a selected result
         is the asker's own or already voided."""

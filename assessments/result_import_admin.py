@@ -32,8 +32,7 @@ from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_tasks_db.models import DBTaskResult
 
 from assessments.models import (
@@ -88,7 +87,7 @@ def _file_help() -> str:
     ) % {"formats": import_file_help()}
 
 
-COMPLETED_AT_HELP = _lazy(
+COMPLETED_AT_HELP = gettext_lazy(
     "Needed for a gradebook file (one row per person), which has no dates, and for rows without a "
     "completion date: the day the results were obtained, in the portal's time zone. Leave it empty "
     "when every row has its own date."
@@ -96,9 +95,9 @@ COMPLETED_AT_HELP = _lazy(
 
 
 class ResultsUploadForm(forms.Form):
-    file = forms.FileField(label=_lazy("Results file"), help_text=lazy(_file_help, str)())
+    file = forms.FileField(label=gettext_lazy("Results file"), help_text=lazy(_file_help, str)())
     completed_at = forms.DateField(
-        label=_lazy("Completion date for the whole file"),
+        label=gettext_lazy("Completion date for the whole file"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=COMPLETED_AT_HELP,
@@ -487,11 +486,11 @@ class ResultImportAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description=_lazy("progress"))
+    @admin.display(description=gettext_lazy("progress"))
     def progress(self, obj: ResultImport) -> str:
         return _("%(done)s of %(total)s") % {"done": _count(obj.rows_done), "total": _count(obj.rows_total)}
 
-    @admin.display(description=_lazy("results"))
+    @admin.display(description=gettext_lazy("results"))
     def results_link(self, obj: ResultImport) -> str:
         if not obj.results_created:
             return "–"

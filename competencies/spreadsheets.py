@@ -26,7 +26,7 @@ from typing import Any
 import tablib
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from competencies.models import Competency, LevelDescriptor, PositionTarget, SkillGroup, level_label
 from competencies.services import target_set
@@ -65,11 +65,11 @@ _WHOLE_NUMBER = re.compile(r"[0-9]+(?:\.0*)?")
 # What a competency row of the matrix may change, by field (a file column's key: "name" for the
 # English name, "name_id" for the Indonesian), with the name a preview shows and its model column.
 _COMPETENCY_FIELDS = {
-    "group": (_lazy("skill group"), "group"),
-    "name": (_lazy("name"), db_column("name", ENGLISH)),
-    "name_id": (_lazy("Indonesian name"), db_column("name", INDONESIAN)),
-    "definition": (_lazy("definition"), db_column("definition", ENGLISH)),
-    "definition_id": (_lazy("Indonesian definition"), db_column("definition", INDONESIAN)),
+    "group": (gettext_lazy("skill group"), "group"),
+    "name": (gettext_lazy("name"), db_column("name", ENGLISH)),
+    "name_id": (gettext_lazy("Indonesian name"), db_column("name", INDONESIAN)),
+    "definition": (gettext_lazy("definition"), db_column("definition", ENGLISH)),
+    "definition_id": (gettext_lazy("Indonesian definition"), db_column("definition", INDONESIAN)),
 }
 _INDONESIAN_DESCRIPTOR_FIELD = {file_column(field, INDONESIAN): field for field in DESCRIPTOR_TEXT_FIELDS}
 

@@ -17,8 +17,7 @@ import tablib
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments.models import CHOICE_KINDS, AnswerOption, Assessment, Question, QuestionKind
 from competencies.models import Competency
@@ -563,15 +562,15 @@ class _RowReader:
 # Planning and applying an import
 
 _CHANGE_LABELS = {
-    "kind": _lazy("type"),
-    "text": _lazy("question"),
-    "points": _lazy("points"),
-    "competency": _lazy("competency"),
-    "partial_credit": _lazy("partial credit"),
-    "options": _lazy("options"),
-    "true_false_answer": _lazy("true-or-false answer"),
-    "accepted_answers": _lazy("accepted answers"),
-    "explanation": _lazy("explanation"),
+    "kind": gettext_lazy("type"),
+    "text": gettext_lazy("question"),
+    "points": gettext_lazy("points"),
+    "competency": gettext_lazy("competency"),
+    "partial_credit": gettext_lazy("partial credit"),
+    "options": gettext_lazy("options"),
+    "true_false_answer": gettext_lazy("true-or-false answer"),
+    "accepted_answers": gettext_lazy("accepted answers"),
+    "explanation": gettext_lazy("explanation"),
 }
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from competencies.models import Competency
 from competencies.selectors.expiry import expiring_levels, expiry_overview, expiry_rows
@@ -20,8 +20,8 @@ from hrportal.typing import AuthenticatedRequest
 
 
 class ExpiryFilterForm(forms.Form):
-    section = forms.TypedChoiceField(label=_lazy("Section"), required=False, coerce=int, empty_value=None)
-    competency = forms.TypedChoiceField(label=_lazy("Competency"), required=False, coerce=int, empty_value=None)
+    section = forms.TypedChoiceField(label=gettext_lazy("Section"), required=False, coerce=int, empty_value=None)
+    competency = forms.TypedChoiceField(label=gettext_lazy("Competency"), required=False, coerce=int, empty_value=None)
     format = forms.ChoiceField(required=False, choices=[("", ""), *((fmt, fmt.upper()) for fmt in FORMATS)])
 
     def __init__(self, data, **kwargs) -> None:
