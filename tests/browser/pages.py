@@ -1,5 +1,7 @@
 """What the browser tests do on every page: log in, wait for a chart, count its drawn pixels."""
 
+import time
+
 DEMO_PASSWORD = "demo-pass"
 
 _COUNT_DRAWN_PIXELS = """
@@ -23,10 +25,22 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url("**/gap/")
 
 
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until the page's JavaScript `expression` is true, polling from Python.
+
+    Not page.wait_for_function: when it has to poll, Playwright builds its predicate with eval,
+    which the portal's CSP refuses, and the refusal lands among the page's console errors.
+    page.evaluate goes through the browser's debugging protocol, which the CSP does not govern.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page never had {expression} within {timeout} s")
+        page.wait_for_timeout(100)
+
+
 def wait_for_chart(page, canvas_id: str = "gap-chart") -> None:
-    page.wait_for_function(
-        f"document.getElementById('{canvas_id}') && document.getElementById('{canvas_id}').width > 0"
-    )
+    wait_until(page, f"document.getElementById('{canvas_id}') && document.getElementById('{canvas_id}').width > 0")
 
 
 def drawn_pixels(page, canvas_id: str = "gap-chart") -> int:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from competencies.models import Competency
 from competencies.selectors.team import CELL_LABELS, CellKind
 from tests.browser.page_tour import ROLES, USERNAMES, seed_tour, tour
-from tests.browser.pages import drawn_pixels, log_in, wait_for_chart
+from tests.browser.pages import drawn_pixels, log_in, wait_for_chart, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -184,7 +184,7 @@ def test_on_a_phone_the_dashboard_radar_becomes_ranked_bars_of_the_same_data(new
     assert bars["name"].startswith("Bar chart of current against target levels")
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_function("() => Chart.getChart('gap-chart').config.type === 'radar'")
+    wait_until(page, "Chart.getChart('gap-chart').config.type === 'radar'")
     radar = page.evaluate(_CHART_SHAPE, "gap-chart")
     assert radar["axes"] == axes and (radar["min"], radar["max"]) == (0, 5)
     assert radar["name"].startswith("Radar chart of current against target levels")

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from competencies.models import CompetencyLevelHistory
-from tests.browser.pages import chart_texts, drawn_pixels, log_in
+from tests.browser.pages import chart_texts, drawn_pixels, log_in, wait_for_chart, wait_until
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
 from tests.hrportal.factories import PASSWORD, HcUserFactory, PositionFactory, SectionFactory, UserFactory
 
@@ -39,7 +39,7 @@ def test_hc_sees_both_report_charts_drawn_offline(new_page):
     page.wait_for_url("**/gap/")
     page.goto("/reports/")
     for canvas in ("progress-chart", "largest-gaps-chart"):
-        page.wait_for_function(f"document.getElementById('{canvas}') && document.getElementById('{canvas}').width > 0")
+        wait_for_chart(page, canvas)
 
     assert page.locator("h1").inner_text() == "Organisation report"
     assert page.locator("#section-table tbody tr").count() == 2
@@ -61,8 +61,8 @@ def test_hc_sees_both_report_charts_drawn_offline(new_page):
 
     # In Indonesian (the navbar's switch), the charts write numbers as the page does: "62,5 %".
     page.get_by_role("button", name=re.compile("Bahasa Indonesia")).click()
-    page.wait_for_function("document.documentElement.lang === 'id'")
-    page.wait_for_function("Chart.getChart('progress-chart') !== undefined")
+    wait_until(page, "document.documentElement.lang === 'id'")
+    wait_until(page, "Chart.getChart('progress-chart') !== undefined")
     assert page.evaluate("Chart.defaults.locale") == "id"
     assert page.evaluate(tooltip, "progress-chart").endswith(": 62,5\N{NO-BREAK SPACE}%")
     assert page.evaluate(y_tick, "progress-chart") == "40\N{NO-BREAK SPACE}%"
