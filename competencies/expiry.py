@@ -23,7 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from competencies.models import CompetencyLevel, ExpiryReminder, level_label
-from hrportal.models import User
+from hrportal.models import NotificationKind, User
 from hrportal.notifications import lazy_join, lazy_text, notifications_batched, notify
 
 if TYPE_CHECKING:
@@ -142,6 +142,7 @@ def expiry_reminders_send(*, now: datetime | None = None) -> ReminderRun:
                 ),
                 body=lazy_join("\n", lines),
                 url=reverse("competencies:my_gaps"),
+                kind=NotificationKind.EXPIRY_REMINDER,
             )
             count += 1
         for person_id, lines in about_reports.items():
@@ -157,6 +158,7 @@ def expiry_reminders_send(*, now: datetime | None = None) -> ReminderRun:
                 ),
                 body=lazy_join("\n", lines),
                 url=reverse("competencies:team"),
+                kind=NotificationKind.EXPIRY_REMINDER,
             )
             count += 1
     return ReminderRun(levels=len(due), notifications=count)

@@ -26,7 +26,7 @@ from competencies.models import (
     PositionTargetHistory,
     level_label,
 )
-from hrportal.models import Position, User
+from hrportal.models import NotificationKind, Position, User
 from hrportal.notifications import notify
 
 if TYPE_CHECKING:
@@ -321,6 +321,7 @@ def notify_level_changes(
         subject=_level_changes_subject_lazy(wording, len(changes)),
         body=_level_changes_body_lazy(wording, changes, evidence_note),
         url=dashboard_url or reverse("competencies:my_gaps"),
+        kind=NotificationKind.RESULT,
     )
 
 

@@ -179,6 +179,8 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     Route("notifications", S),
     Route("notification_read", NOT_GET, Kind.NOTIFICATION, "notification_id"),
     Route("notifications_read_all", NOT_GET),
+    Route("notification_archive", NOT_GET, Kind.NOTIFICATION, "notification_id"),
+    Route("notifications_archive_read", NOT_GET),
     # Accounts (Django's auth views; the portal's password reset form first).
     Route("login", PUBLIC),
     Route("logout", "405 405 405 405 405 405 405 405", note="POST only, for everyone"),
@@ -194,6 +196,7 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     ),
     Route("password_reset_complete", PUBLIC),
     Route("account", S),
+    Route("account_digests", NOT_GET),
     Route(
         "language_set", "405 405 405 405 405 405 405 405", note="POST only, for everyone (the login page's switch too)"
     ),
@@ -274,6 +277,22 @@ POST_PROBES: tuple[Route, ...] = (
         note="a notification is its recipient's alone, even for HC",
     ),
     Route("notifications_read_all", "login " + " ".join(["302>notifications"] * 7), method="POST"),
+    Route(
+        "notification_archive",
+        "login 302>notifications 404 404 404 404 302>notifications 404",
+        Kind.NOTIFICATION,
+        "notification_id",
+        method="POST",
+        note="a notification is its recipient's alone, even for HC",
+    ),
+    Route("notifications_archive_read", "login " + " ".join(["302>notifications"] * 7), method="POST"),
+    Route(
+        "account_digests",
+        "login " + " ".join(["302>account"] * 7),
+        method="POST",
+        data={"digests": "on"},
+        note="one's own switch only",
+    ),
     Route("logout", " ".join(["302>login"] * 8), method="POST"),
     Route(
         "language_set",

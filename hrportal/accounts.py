@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from hrportal.models import User
+from hrportal.models import NotificationKind, NotificationPriority, User
 from hrportal.notifications import _send_emails, lazy_join, lazy_text, notify
 
 # What an admin may change that the owner must be told about, with the words used for it.
@@ -43,7 +43,13 @@ def account_change_notify(*, account: User, changed: list[str], by: User, old_em
         what=lazy_join(", ", what),
         when=lazy_text(date_format, moment, "DATETIME_FORMAT"),
     )
-    notify(recipients=[account], subject=subject, body=body)
+    notify(
+        recipients=[account],
+        subject=subject,
+        body=body,
+        kind=NotificationKind.ACCOUNT,
+        priority=NotificationPriority.HIGH,
+    )
     if old_email and old_email.casefold() != (account.email or "").casefold():
         with translation.override(account.preferred_language):
             message = EmailMessage(subject=str(subject), body=str(body), to=[old_email])

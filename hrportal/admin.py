@@ -559,12 +559,12 @@ class PositionAdmin(_NamedWithEmployeesAdmin, TranslatedNameAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     """Read-only: notifications are written by hrportal.notifications.notify, so HC can see what was sent."""
 
-    list_display = ("created_at", "recipient", "subject", "read_at")
-    list_filter = (("read_at", admin.EmptyFieldListFilter), "created_at")
+    list_display = ("created_at", "recipient", "subject", "kind", "priority", "read_at", "archived_at")
+    list_filter = ("kind", "priority", ("read_at", admin.EmptyFieldListFilter), "created_at")
     search_fields = ("subject", "recipient__username", "recipient__first_name", "recipient__last_name")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
-    fields = ("recipient", "subject", "body", "url", "created_at", "read_at")
+    fields = ("recipient", "subject", "body", "url", "kind", "priority", "created_at", "read_at", "archived_at")
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -109,3 +109,18 @@ class LanguageForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("The portal's pages, emails and notifications use it."),
     )
+
+
+class DigestForm(forms.ModelForm):
+    """The account page's switch for the weekly digest email (idp's send_digests)."""
+
+    class Meta:
+        model = User
+        fields = ["digests"]
+        labels = {"digests": _("Send me the weekly digest")}
+        help_texts = {
+            "digests": _(
+                "Once a week, an email listing what waits for you: items to approve or verify, and your "
+                "items that are overdue, due soon or waiting for HC. Sent only when there is something."
+            )
+        }

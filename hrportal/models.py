@@ -6,6 +6,8 @@ from typing import ClassVar
 from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -92,6 +94,11 @@ class User(AbstractUser):
     # the notifications and emails of someone reading Indonesian pages are Indonesian too.
     served_language = models.CharField(
         _("language served at the last log-in"), max_length=10, blank=True, editable=False
+    )
+    digests = models.BooleanField(
+        _("weekly digest"),
+        default=True,
+        help_text=_("A weekly email of what waits for this person, sent only when something does."),
     )
 
     objects: ClassVar[PortalUserManager] = PortalUserManager()
@@ -182,6 +189,36 @@ class NotificationQuerySet(models.QuerySet):
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)
 
+    def archived(self) -> "NotificationQuerySet":
+        return self.filter(archived_at__isnull=False)
+
+    def not_archived(self) -> "NotificationQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def about(self, obj: models.Model) -> "NotificationQuerySet":
+        """The notifications linked to `obj` (Notification.about)."""
+        return self.filter(about_type=ContentType.objects.get_for_model(obj), about_id=obj.pk)
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; "to approve" and "to verify" are read by themselves once
+    someone acts on the item (hrportal.notifications.notifications_mark_read_about)."""
+
+    TO_APPROVE = "to_approve", _("To approve")
+    TO_VERIFY = "to_verify", _("To verify")
+    STATUS_CHANGE = "status_change", _("Status change")
+    RESULT = "result", _("Result")
+    EXPIRY_REMINDER = "expiry_reminder", _("Expiry reminder")
+    ESCALATION = "escalation", _("Escalation")
+    DELEGATION = "delegation", _("Delegation")
+    ACCOUNT = "account", _("Account")
+    OTHER = "other", _("Other")
+
+
+class NotificationPriority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+
 
 class Notification(models.Model):
     """One in-app message to one person, about something at `url`; written by hrportal.notifications."""
@@ -195,6 +232,19 @@ class Notification(models.Model):
     url = models.CharField(_("url"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=NotificationPriority.choices, default=NotificationPriority.NORMAL
+    )
+    # Archived: put away by the recipient, off the Unread and All views (and read).
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    # What it is about (an IDP item, say): generic, because hrportal sits below the apps whose
+    # objects it names.
+    about_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("about type")
+    )
+    about_id = models.PositiveBigIntegerField(_("about id"), null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
 
     objects = NotificationQuerySet.as_manager()
 
@@ -210,6 +260,12 @@ class Notification(models.Model):
                 condition=Q(read_at__isnull=True),
                 name="notification_unread",
             ),
+            # Serves marking read the notifications about an item when someone acts on it.
+            models.Index(
+                fields=["about_type", "about_id"],
+                condition=Q(about_id__isnull=False),
+                name="notification_about",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +274,14 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_high_priority(self) -> bool:
+        return self.priority == NotificationPriority.HIGH
 
 
 class AuditEvent(models.TextChoices):

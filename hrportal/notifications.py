@@ -15,9 +15,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, mailers
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import lazy
@@ -25,7 +26,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from hrportal.bulk import copy_rows
-from hrportal.models import Notification, User, UserQuerySet
+from hrportal.models import Notification, NotificationKind, NotificationPriority, User, UserQuerySet
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -71,7 +72,18 @@ def notifications_batched() -> Iterator[None]:
         transaction.on_commit(partial(_send_batched_emails, batch.emails), robust=True)
 
 
-_NOTIFICATION_COLUMNS = ("recipient_id", "subject", "body", "url", "created_at", "read_at")
+_NOTIFICATION_COLUMNS = (
+    "recipient_id",
+    "subject",
+    "body",
+    "url",
+    "created_at",
+    "read_at",
+    "kind",
+    "priority",
+    "about_type_id",
+    "about_id",
+)
 
 
 def _write_batched(notifications: list[Notification]) -> None:
@@ -83,7 +95,21 @@ def _write_batched(notifications: list[Notification]) -> None:
     copy_rows(
         Notification._meta.db_table,
         _NOTIFICATION_COLUMNS,
-        ((n.recipient_id, n.subject, n.body, n.url, n.created_at, n.read_at) for n in notifications),
+        (
+            (
+                n.recipient_id,
+                n.subject,
+                n.body,
+                n.url,
+                n.created_at,
+                n.read_at,
+                n.kind,
+                n.priority,
+                n.about_type_id,
+                n.about_id,
+            )
+            for n in notifications
+        ),
     )
 
 
@@ -100,7 +126,14 @@ def _send_batched_emails(emails: list[tuple[str, str, str, str, str]]) -> None:
 
 
 def notify(
-    *, recipients: Iterable[User], subject: "StrOrPromise", body: "StrOrPromise", url: str = ""
+    *,
+    recipients: Iterable[User],
+    subject: "StrOrPromise",
+    body: "StrOrPromise",
+    url: str = "",
+    kind: str = NotificationKind.OTHER,
+    priority: str = NotificationPriority.NORMAL,
+    about: models.Model | None = None,
 ) -> list[Notification]:
     """Give each distinct active recipient one notification and (if they have an address) one email,
     in the recipient's language.
@@ -116,7 +149,13 @@ def notify(
     put on one line and shortened to fit. The emails go out only when the surrounding
     transaction commits, so a rolled-back change tells nobody; a failure to send is
     logged and never undoes the change. Returns the notifications created.
+
+    `kind` (NotificationKind) and `priority` (NotificationPriority) are shown on the
+    notifications page; `about` links the notification to its object (an IDP item), so that
+    `notifications_mark_read_about` can mark it read when someone acts on that object.
     """
+    if kind not in NotificationKind.values or priority not in NotificationPriority.values:
+        raise ValueError(f"Unknown notification kind {kind!r} or priority {priority!r}.")
     if url and (not url.startswith("/") or url.startswith("//")):
         raise ValueError(f"A notification's url must be a path inside the portal, not {url!r}.")
     if not str(subject).strip():
@@ -142,12 +181,23 @@ def notify(
         texts[language] = (rendered_subject, rendered_body, email_text)
 
     now = timezone.now()
+    about_type = ContentType.objects.get_for_model(about) if about is not None else None
     notifications = []
     messages = []
     for pk, user in people.items():
         rendered_subject, rendered_body, email_text = texts[languages[pk]]
         notifications.append(
-            Notification(recipient=user, subject=rendered_subject, body=rendered_body, url=url, created_at=now)
+            Notification(
+                recipient=user,
+                subject=rendered_subject,
+                body=rendered_body,
+                url=url,
+                created_at=now,
+                kind=kind,
+                priority=priority,
+                about_type=about_type,
+                about_id=about.pk if about is not None else None,
+            )
         )
         if user.email and batch is not None:
             batch.emails.append((rendered_subject, rendered_body, url, user.email, languages[pk]))
@@ -179,6 +229,36 @@ def notification_mark_read(*, notification: Notification, user: User) -> Notific
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark all of `user`'s unread notifications read; returns how many there were."""
     return Notification.objects.for_recipient(user).unread().update(read_at=timezone.now())
+
+
+def notifications_mark_read_about(*, obj: models.Model, kinds: Iterable[str]) -> int:
+    """Mark read, for every recipient, the unread notifications of `kinds` about `obj`: a
+    "to approve" is done once anyone has decided the item, whoever it was. One query;
+    returns how many were marked."""
+    return Notification.objects.about(obj).filter(kind__in=list(kinds)).unread().update(read_at=timezone.now())
+
+
+def notification_archive(*, notification: Notification, user: User) -> Notification:
+    """Put `user`'s own notification away (it is read from then on); anyone else's raises
+    PermissionDenied. Archiving again is a no-op."""
+    if notification.recipient_id != user.pk:
+        raise PermissionDenied(gettext("Only its recipient can archive a notification."))
+    if notification.archived_at is None:
+        now = timezone.now()
+        notification.archived_at = now
+        notification.read_at = notification.read_at or now
+        notification.save(update_fields=["archived_at", "read_at"])
+    return notification
+
+
+def notifications_archive_read(*, user: User) -> int:
+    """Archive all of `user`'s read notifications that are not archived yet; returns how many."""
+    return (
+        Notification.objects.for_recipient(user)
+        .not_archived()
+        .filter(read_at__isnull=False)
+        .update(archived_at=timezone.now())
+    )
 
 
 def hc_recipients() -> UserQuerySet:

@@ -16,6 +16,8 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/archive/", views.notification_archive_view, name="notification_archive"),
+    path("notifications/archive-read/", views.notifications_archive_read_view, name="notifications_archive_read"),
     path(settings.ADMIN_URL, admin.site.urls),
     # Before Django's own: imported people, who have no usable password yet, may reset it too.
     path(
@@ -24,6 +26,7 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/profile/", views.account, name="account"),
+    path("accounts/profile/digests/", views.account_digests, name="account_digests"),
     path("language/", views.language_set, name="language_set"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("competencies.urls")),

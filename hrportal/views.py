@@ -7,11 +7,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from hrportal.forms import LanguageForm
+from hrportal.forms import DigestForm, LanguageForm
 from hrportal.middleware import (
     database_unavailable_response,
     is_database_unavailable,
@@ -19,7 +19,12 @@ from hrportal.middleware import (
     language_cookie_set,
 )
 from hrportal.models import Notification
-from hrportal.notifications import notification_mark_read, notifications_mark_all_read
+from hrportal.notifications import (
+    notification_archive,
+    notification_mark_read,
+    notifications_archive_read,
+    notifications_mark_all_read,
+)
 from hrportal.typing import AuthenticatedRequest
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -39,11 +44,28 @@ def _notification_for_viewer(request: AuthenticatedRequest, notification_id: int
     return notification
 
 
+# The views of the notifications page: ?show=unread|all|archived ("all": everything not archived).
+NOTIFICATION_VIEWS = {
+    "unread": lambda notifications: notifications.not_archived().unread(),
+    "all": lambda notifications: notifications.not_archived(),
+    "archived": lambda notifications: notifications.archived(),
+}
+
+
 @login_required
 def notifications(request: AuthenticatedRequest) -> HttpResponse:
-    paginator = Paginator(Notification.objects.for_recipient(request.user), NOTIFICATIONS_PER_PAGE)
+    show = request.GET.get("show", "all")
+    if show not in NOTIFICATION_VIEWS:
+        show = "all"
+    queryset = NOTIFICATION_VIEWS[show](Notification.objects.for_recipient(request.user))
+    paginator = Paginator(queryset, NOTIFICATIONS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "hrportal/notifications.html", {"page": page})
+    views = [
+        ("unread", pgettext("notifications view", "Unread")),
+        ("all", pgettext("notifications view", "All")),
+        ("archived", pgettext("notifications view", "Archived")),
+    ]
+    return render(request, "hrportal/notifications.html", {"page": page, "show": show, "views": views})
 
 
 @login_required
@@ -73,11 +95,60 @@ def notifications_read_all(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def notification_archive_view(request: AuthenticatedRequest, notification_id: int) -> HttpResponse:
+    """Archive one of the viewer's notifications, then back to the view it was archived from."""
+    notification_archive(notification=_notification_for_viewer(request, notification_id), user=request.user)
+    messages.success(request, gettext("Notification archived."))
+    return _back_to_notifications(request)
+
+
+@login_required
+@require_POST
+def notifications_archive_read_view(request: AuthenticatedRequest) -> HttpResponse:
+    count = notifications_archive_read(user=request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext("Archived %(count)s read notification.", "Archived %(count)s read notifications.", count)
+            % {"count": count},
+        )
+    return _back_to_notifications(request)
+
+
+def _back_to_notifications(request: AuthenticatedRequest) -> HttpResponse:
+    show = request.POST.get("show")
+    url = reverse("notifications")
+    return redirect(f"{url}?show={show}" if show in NOTIFICATION_VIEWS else url)
+
+
+@login_required
 def account(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in person's own account: who they are in the organisation (read-only: HC
-    keeps it) and their choice of language."""
+    keeps it), their choice of language and whether they get the weekly digest."""
     form = LanguageForm(initial={"language": request.user.language})
-    return render(request, "hrportal/account.html", {"account": request.user, "language_form": form})
+    digest_form = DigestForm(instance=request.user)
+    return render(
+        request,
+        "hrportal/account.html",
+        {"account": request.user, "language_form": form, "digest_form": digest_form},
+    )
+
+
+@login_required
+@require_POST
+def account_digests(request: AuthenticatedRequest) -> HttpResponse:
+    """Switch the weekly digest email on or off for the signed-in person."""
+    form = DigestForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(
+            request,
+            gettext("You will get the weekly digest.")
+            if request.user.digests
+            else gettext("You will not get the weekly digest any more."),
+        )
+    return redirect("account")
 
 
 @require_POST

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from assessments.models import Assessment, AssessmentResult
 from competencies.models import MAX_LEVEL, Competency, CompetencyLevel, LevelSource, level_label
 from competencies.services import level_raise
-from hrportal.models import User
-from hrportal.notifications import hc_recipients, lazy_join, lazy_text, notify
+from hrportal.models import NotificationKind, NotificationPriority, User
+from hrportal.notifications import hc_recipients, lazy_join, lazy_text, notifications_mark_read_about, notify
 from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
 from idp.workflow import ALL_TRANSITIONS, RESTORED, Actor, may_take
 
@@ -183,7 +183,19 @@ def _apply(
     IdpItemTransition.objects.create(
         item=locked, from_status=from_status, to_status=locked.status, by=by, comment=comment, result=result
     )
+    # Someone acted on what waited: its "to approve" / "to verify" notifications are read, for everyone told.
+    done = _DONE_WHEN_LEAVING.get(from_status)
+    if done and locked.status != from_status:
+        notifications_mark_read_about(obj=locked, kinds=[done])
     return locked
+
+
+# The notification kind that an item leaving a status settles (approved, rejected or cancelled;
+# verified or closed).
+_DONE_WHEN_LEAVING: dict[str, str] = {
+    ItemStatus.SUBMITTED: NotificationKind.TO_APPROVE,
+    ItemStatus.COMPLETED: NotificationKind.TO_VERIFY,
+}
 
 
 def _about(item: IdpItem) -> "StrOrPromise":
@@ -221,6 +233,8 @@ def idp_item_submit(*, item: IdpItem, by: User) -> IdpItem:
                 item=_about(item),
             ),
             url=item.get_absolute_url(),
+            kind=NotificationKind.TO_APPROVE,
+            about=item,
         )
     return item
 
@@ -240,6 +254,8 @@ def idp_item_approve(*, item: IdpItem, by: User, comment: str = "") -> IdpItem:
                 comment.strip(),
             ),
             url=item.get_absolute_url(),
+            kind=NotificationKind.STATUS_CHANGE,
+            about=item,
         )
     return item
 
@@ -268,6 +284,9 @@ def idp_item_reject(*, item: IdpItem, by: User, comment: str) -> IdpItem:
                 ],
             ),
             url=item.get_absolute_url(),
+            kind=NotificationKind.STATUS_CHANGE,
+            priority=NotificationPriority.HIGH,
+            about=item,
         )
     return item
 
@@ -315,6 +334,8 @@ def idp_item_complete(
                 ],
             ),
             url=item.get_absolute_url(),
+            kind=NotificationKind.TO_VERIFY,
+            about=item,
         )
     return item
 
@@ -369,6 +390,8 @@ def idp_item_verify(*, item: IdpItem, by: User, level: int | None = None, commen
                 outcome=outcome,
             ),
             url=item.get_absolute_url(),
+            kind=NotificationKind.STATUS_CHANGE,
+            about=item,
         )
     return item
 
@@ -491,6 +514,8 @@ def _notify_closed_by_pass(*, item: IdpItem, evidence: str) -> None:
         subject=gettext_lazy("Your IDP item was closed by your passed assessment"),
         body=body,
         url=item.get_absolute_url(),
+        kind=NotificationKind.STATUS_CHANGE,
+        about=item,
     )
     supervisor = _supervisor_who_saw(item)
     if supervisor is not None:
@@ -506,6 +531,8 @@ def _notify_closed_by_pass(*, item: IdpItem, evidence: str) -> None:
                 item=_about(item),
             ),
             url=item.get_absolute_url(),
+            kind=NotificationKind.STATUS_CHANGE,
+            about=item,
         )
 
 
@@ -589,6 +616,8 @@ def _notify_reopened_by_void(*, item: IdpItem, result: AssessmentResult) -> None
             **words,
         ),
         url=item.get_absolute_url(),
+        kind=NotificationKind.STATUS_CHANGE,
+        about=item,
     )
     supervisor = _supervisor_who_saw(item)
     if supervisor is not None:
@@ -603,6 +632,8 @@ def _notify_reopened_by_void(*, item: IdpItem, result: AssessmentResult) -> None
                 **words,
             ),
             url=item.get_absolute_url(),
+            kind=NotificationKind.STATUS_CHANGE,
+            about=item,
         )
 
 

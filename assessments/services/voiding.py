@@ -36,7 +36,7 @@ from assessments.models import AssessmentResult, Attempt, CompetencyMapping, Rev
 from assessments.services.results import Grant, grants_by
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
 from competencies.services import LevelChange, level_fall_back, lock_employee_levels
-from hrportal.models import User
+from hrportal.models import NotificationKind, NotificationPriority, User
 from hrportal.notifications import lazy_join, lazy_text, notify
 
 # Apps above this one react to a void the way they react to a recording (on_result_recorded):
@@ -158,6 +158,8 @@ def _notify_void(*, result: AssessmentResult, reason: str, changes: list[LevelCh
         subject=format_lazy(gettext_lazy("Your result in {assessment} was voided"), assessment=result.assessment.title),
         body=lazy_join("\n", lines),
         url=reverse("competencies:my_gaps"),
+        kind=NotificationKind.RESULT,
+        priority=NotificationPriority.HIGH,
     )
 
 
