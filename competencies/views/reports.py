@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from competencies.selectors.reports import GroupFigures, competency_figures, group_figures, organisation_report
+from competencies.selectors.risk import section_risks
 from hrportal.access import require_hc
 from hrportal.models import Position, Section
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
@@ -102,6 +103,7 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     ]
     context.update(
         report=report,
+        section_risks=section_risks(**filters),
         filtered=bool(query),
         tables=[
             {

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from competencies.selectors.gaps import level_labels
+from competencies.selectors.risk import team_risks
 from competencies.selectors.team import CELL_LABELS, CellKind, team_heatmap
 from hrportal.models import Section, User
 from hrportal.typing import AuthenticatedRequest
@@ -81,6 +82,7 @@ def team_view(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "form": form,
         "heatmap": heatmap,
+        "risks": team_risks(heatmap),
         "caption": caption,
         "legend": [(kind.value, CELL_LABELS[kind]) for kind in CellKind],
         "level_labels": level_labels(),
