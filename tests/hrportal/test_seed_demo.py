@@ -12,6 +12,8 @@ from assessments.services.attempts import attempt_answers_save, attempt_finalise
 from competencies.models import CompetencyLevel
 from competencies.selectors.career import Match, path_place
 from competencies.selectors.gaps import employee_gap_reports, employee_gaps
+from competencies.selectors.risk import team_risks
+from competencies.selectors.team import team_heatmap
 from hrportal import demo_data
 from hrportal.management.commands.seed_demo import demo_present
 from hrportal.models import Notification, User
@@ -133,6 +135,18 @@ def test_a_first_look_shows_a_healthy_organisation_with_real_gaps(seeded):
     employee = User.objects.get(username=demo_data.DEMO_EMPLOYEE)
     radar = employee_gaps(employee=employee, now=now).chart_rows
     assert len({row.current for row in radar}) >= 3 and len(radar) >= 6
+
+
+def test_demo_supervisors_team_has_the_single_points_of_failure_the_readme_names(seeded):
+    supervisor = User.objects.get(username=demo_data.DEMO_SUPERVISOR)
+    members = list(User.objects.filter(supervisor=supervisor, is_active=True).select_related("position"))
+    flags = team_risks(team_heatmap(members=members, now=demo_present()))
+    assert [(flag.name, [person.name for person in flag.meeting]) for flag in flags] == [
+        ("Management of Change", []),
+        ("DCS & Process Control", ["Eko Prasetyo"]),
+        ("P&ID and Drawing Reading", ["Eko Prasetyo"]),
+    ]
+    assert all(flag.bench for flag in flags)
 
 
 def test_several_people_are_recommended_for_their_next_position(seeded):
