@@ -75,7 +75,7 @@ class LevelDescriptorInline(TranslationStackedInline):
 class PositionTargetInlineForm(forms.ModelForm):
     class Meta:
         model = PositionTarget
-        fields = ("position", "target_level")
+        fields = ("position", "target_level", "weight", "is_critical")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +103,8 @@ def _save_targets_through_service(request, formset, competency: Competency | Non
             position=target.position,
             competency=competency or target.competency,
             level=target.target_level,
+            weight=target.weight,
+            is_critical=target.is_critical,
             by=request.user,
             note="admin",
         )
@@ -193,16 +195,25 @@ class PositionTargetRowForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["target_level"].widget.attrs["aria-label"] = _(
-                "Target level of %(competency)s for %(position)s"
-            ) % {"competency": self.instance.competency.code, "position": self.instance.position.name}
+            names = {"competency": self.instance.competency.code, "position": self.instance.position.name}
+            self.fields["target_level"].widget.attrs["aria-label"] = (
+                _("Target level of %(competency)s for %(position)s") % names
+            )
+            if "weight" in self.fields:
+                self.fields["weight"].widget.attrs["aria-label"] = (
+                    _("Weight of %(competency)s for %(position)s") % names
+                )
+            if "is_critical" in self.fields:
+                self.fields["is_critical"].widget.attrs["aria-label"] = (
+                    _("Critical: %(competency)s for %(position)s") % names
+                )
 
 
 @admin.register(PositionTarget)
 class PositionTargetAdmin(admin.ModelAdmin):
-    list_display = ("position", "competency", "target_level")
-    list_editable = ("target_level",)
-    list_filter = ("position", "competency__group")
+    list_display = ("position", "competency", "target_level", "weight", "is_critical")
+    list_editable = ("target_level", "weight", "is_critical")
+    list_filter = ("position", "is_critical", "weight", "competency__group")
     search_fields = (*search_columns("position__name"), "competency__code", *search_columns("competency__name"))
     autocomplete_fields = ("position", "competency")
     list_select_related = ("position", "competency")
@@ -221,7 +232,13 @@ class PositionTargetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         target_set(
-            position=obj.position, competency=obj.competency, level=obj.target_level, by=request.user, note="admin"
+            position=obj.position,
+            competency=obj.competency,
+            level=obj.target_level,
+            weight=obj.weight,
+            is_critical=obj.is_critical,
+            by=request.user,
+            note="admin",
         )
         obj.pk = PositionTarget.objects.get(position=obj.position, competency=obj.competency).pk
 

@@ -14,6 +14,11 @@ from hrportal.translated import unique_name_constraints
 
 MIN_LEVEL = 0
 MAX_LEVEL = 5
+# A target's weight: how much it counts in the ranking of gaps (weight × gap) and in the match score.
+MIN_WEIGHT = 1
+MAX_WEIGHT = 5
+DEFAULT_WEIGHT = 1
+WEIGHT_CHOICES = [(value, str(value)) for value in range(MIN_WEIGHT, MAX_WEIGHT + 1)]
 
 
 class Proficiency(models.IntegerChoices):
@@ -113,6 +118,17 @@ class PositionTarget(models.Model):
         Competency, on_delete=models.PROTECT, related_name="targets", verbose_name=_("competency")
     )
     target_level = models.PositiveSmallIntegerField(_("target level"), choices=LEVEL_CHOICES)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"),
+        choices=WEIGHT_CHOICES,
+        default=DEFAULT_WEIGHT,
+        help_text=_("1–5: gaps are ranked by weight × gap, and the match score counts each competency by its weight."),
+    )
+    is_critical = models.BooleanField(
+        _("critical"),
+        default=False,
+        help_text=_("A position is recommended to someone only when every critical competency is met."),
+    )
 
     class Meta:
         ordering = ["position", "competency"]
@@ -121,6 +137,9 @@ class PositionTarget(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["position", "competency"], name="target_one_per_position_competency"),
             models.CheckConstraint(condition=_level_in_range("target_level"), name="target_level_0_5"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=MIN_WEIGHT, weight__lte=MAX_WEIGHT), name="target_weight_1_5"
+            ),
         ]
 
     def __str__(self) -> str:

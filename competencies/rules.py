@@ -7,16 +7,17 @@ Against a target: *gap* = target − current; the competency is **met when the g
 (so a target of 0 is always met); otherwise it is **expired** when its level lapsed, **not
 started when the current level is 0** (no level row, or level 0), and **in gap** when it
 is above 0. A level is **expiring** when it lapses within EXPIRY_WARNING_DAYS (a warning,
-not a gap).
+not a gap). Gaps are **ranked by weight × gap** (the target's weight, 1–5, times the positive
+gap: `weighted_gap`), ties as before by gap, target and code.
 
 Every page applies the rule through this module, in whichever language it computes in:
 
 - Python (dashboards, heatmap, career match): `counted_level`, `current_level`, `gap`,
-  `positive_gap`, `is_met`, `gap_status`, `is_expiring`;
+  `positive_gap`, `weighted_gap`, `is_met`, `gap_status`, `is_expiring`;
 - ORM expressions (the IDP approval queue's gap column): `counted_level_expression`,
   `gap_expression`;
 - SQL (the organisation report's aggregations): `sql_counted_level`, `sql_current_level`,
-  `sql_met`, `sql_positive_gap`, which take SQL expressions for the target and the level,
+  `sql_met`, `sql_positive_gap`, `sql_weighted_gap`, which take SQL expressions for the target and the level,
   where the level may be NULL (no level row).
 
 tests/competencies/test_rules.py checks that the three agree on every target and level.
@@ -74,6 +75,11 @@ def positive_gap(target: int, level: int | None) -> int:
     return max(gap(target, level), 0)
 
 
+def weighted_gap(target: int, level: int | None, weight: int) -> int:
+    """Weight × the positive gap: what gaps are ranked by (a met competency ranks 0)."""
+    return weight * positive_gap(target, level)
+
+
 def is_met(target: int, level: int | None) -> bool:
     return gap(target, level) <= 0
 
@@ -127,3 +133,8 @@ def sql_positive_gap(target: str, level: str) -> str:
     """The gap when positive, else 0."""
     current = sql_current_level(level)
     return f"(CASE WHEN {target} - {current} > 0 THEN {target} - {current} ELSE 0 END)"
+
+
+def sql_weighted_gap(target: str, level: str, weight: str) -> str:
+    """Weight × the positive gap."""
+    return f"({weight} * {sql_positive_gap(target, level)})"

@@ -16,8 +16,11 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from competencies.models import (
+    DEFAULT_WEIGHT,
     MAX_LEVEL,
+    MAX_WEIGHT,
     MIN_LEVEL,
+    MIN_WEIGHT,
     Competency,
     CompetencyLevel,
     CompetencyLevelHistory,
@@ -361,12 +364,33 @@ _level_changes_subject_lazy = lazy(LevelChangeWording.subject, str)
 _level_changes_body_lazy = lazy(LevelChangeWording.body, str)
 
 
+def _validate_weight(weight: int) -> None:
+    if isinstance(weight, bool) or not isinstance(weight, int) or not MIN_WEIGHT <= weight <= MAX_WEIGHT:
+        raise ValidationError(
+            {
+                "weight": _("Weight must be a whole number from %(lowest)s to %(highest)s, not %(weight)r.")
+                % {"lowest": MIN_WEIGHT, "highest": MAX_WEIGHT, "weight": weight}
+            }
+        )
+
+
 def target_set(
-    *, position: Position, competency: Competency, level: int | None, by: User | None, note: str = ""
+    *,
+    position: Position,
+    competency: Competency,
+    level: int | None,
+    by: User | None,
+    note: str = "",
+    weight: int | None = None,
+    is_critical: bool | None = None,
 ) -> bool:
     """Set a position's target in a competency; None makes it not applicable (removes it).
 
-    Every change is dated in PositionTargetHistory. Returns whether anything changed.
+    `weight` (1–5) and `is_critical`: None leaves them as they are (a new target gets weight 1,
+    not critical). Every change of the level is dated in PositionTargetHistory; a change of the
+    weight or of criticality alone is not (the history is what past gaps are rebuilt from, and
+    a weight does not change a gap, only its rank), but like any change of a target it is in
+    the audit trail, which records every save. Returns whether anything changed.
     Nobody but a superuser sets the targets of the position they hold themselves: the
     targets are what their own gaps are measured against.
     """
@@ -377,20 +401,34 @@ def target_set(
         )
     if level is not None:
         _validate_level(level, field="target_level")
+    if weight is not None:
+        _validate_weight(weight)
     with transaction.atomic():
         current = PositionTarget.objects.select_for_update().filter(position=position, competency=competency).first()
         old_level = current.target_level if current else None
-        if old_level == level:
-            return False
         if level is None:
-            if current is not None:
-                current.delete()
+            if current is None:
+                return False
+            current.delete()
         elif current is None:
-            PositionTarget.objects.create(position=position, competency=competency, target_level=level)
+            PositionTarget.objects.create(
+                position=position,
+                competency=competency,
+                target_level=level,
+                weight=DEFAULT_WEIGHT if weight is None else weight,
+                is_critical=bool(is_critical),
+            )
         else:
-            current.target_level = level
-            current.save(update_fields=["target_level"])
-        PositionTargetHistory.objects.create(
-            position=position, competency=competency, old_level=old_level, new_level=level, changed_by=by, note=note
-        )
+            values = {"target_level": level, "weight": weight, "is_critical": is_critical}
+            changed = [name for name, value in values.items() if value is not None and getattr(current, name) != value]
+            if not changed:
+                return False
+            for name in changed:
+                setattr(current, name, values[name])
+            # save(), not QuerySet.update(): the audit trail hears changes through save().
+            current.save(update_fields=changed)
+        if old_level != level:
+            PositionTargetHistory.objects.create(
+                position=position, competency=competency, old_level=old_level, new_level=level, changed_by=by, note=note
+            )
     return True

@@ -1,9 +1,12 @@
 """Reads for the career pages: match scores, next positions on career paths, talent search.
 
-Match score of an employee for a position: the share of the position's targeted competencies
-that are met (competencies.rules: the current level is at or above the target),
-as a whole percent rounded down, so a shown 80 % is never really 79.6 %. A position without
-targets has no score. A position is *recommended* at RECOMMENDED_SCORE % or more.
+Match score of an employee for a position: the weighted share of the position's targeted
+competencies that are met (competencies.rules: the current level is at or above the target),
+that is the sum of the weights of the met competencies ÷ the sum of all the weights, as a
+whole percent rounded down, so a shown 80 % is never really 79.6 %. A position without
+targets has no score. A position is *recommended* when every one of its critical
+competencies is met and the match score is RECOMMENDED_SCORE % or more. Match is the one home
+of that rule: the career page, its ranking and talent search all read it.
 
 Estimated development time (see estimated_months): levels are developed one at a time within a
 competency, MONTHS_PER_LEVEL months each, and at most PARALLEL_COMPETENCIES competencies are
@@ -25,7 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from competencies import rules
-from competencies.models import CareerPath, CareerPathStep, CompetencyLevel, PositionTarget
+from competencies.models import DEFAULT_WEIGHT, CareerPath, CareerPathStep, CompetencyLevel, PositionTarget
+from competencies.rules import GapStatus
 from competencies.selectors.gaps import GapReport
 from hrportal.models import Position, User
 
@@ -68,6 +72,16 @@ def estimate_text(months: int) -> str:
 
 
 @dataclass(frozen=True)
+class TargetSpec:
+    """One target of a position, as the match score needs it."""
+
+    level: int
+    weight: int = DEFAULT_WEIGHT
+    is_critical: bool = False
+    code: str = ""  # the competency's, to name an unmet critical competency
+
+
+@dataclass(frozen=True)
 class Match:
     """How well an employee's current levels match one position's targets."""
 
@@ -75,16 +89,28 @@ class Match:
     met: int
     total: int
     gaps: tuple[int, ...] = ()  # the positive gaps, largest first
+    met_weight: int | None = None  # sum of the weights of the met competencies; None: `met`
+    total_weight: int | None = None  # sum of all the weights; None: `total`
+    unmet_critical: tuple[str, ...] = ()  # codes of the critical competencies not met, by code
 
     @classmethod
-    def from_levels(cls, position: Position, targets: dict[int, int], levels: dict[int, int]) -> "Match":
-        """`targets` and `levels` map competency id → level; a missing level is no level."""
-        pairs = [(target, levels.get(competency_id)) for competency_id, target in targets.items()]
+    def from_levels(cls, position: Position, targets: dict[int, TargetSpec], levels: dict[int, int]) -> "Match":
+        """`targets` maps competency id → its target, `levels` competency id → the level that
+        counts; a missing level is no level."""
+        pairs = [(spec, levels.get(competency_id)) for competency_id, spec in targets.items()]
+        met = [(spec, level) for spec, level in pairs if rules.is_met(spec.level, level)]
         return cls(
             position=position,
-            met=sum(1 for target, level in pairs if rules.is_met(target, level)),
+            met=len(met),
             total=len(pairs),
-            gaps=tuple(sorted((gap for pair in pairs if (gap := rules.positive_gap(*pair))), reverse=True)),
+            gaps=tuple(
+                sorted((gap for spec, level in pairs if (gap := rules.positive_gap(spec.level, level))), reverse=True)
+            ),
+            met_weight=sum(spec.weight for spec, _level in met),
+            total_weight=sum(spec.weight for spec, _level in pairs),
+            unmet_critical=tuple(
+                sorted(spec.code for spec, level in pairs if spec.is_critical and not rules.is_met(spec.level, level))
+            ),
         )
 
     @classmethod
@@ -92,21 +118,50 @@ class Match:
         """The same figures from a gap report built for a chosen position (`report.position`)."""
         if report.position is None:
             raise ValueError("The report names no position: build it with employee_gap_reports.")
-        return cls(position=report.position, met=report.met, total=report.total, gaps=tuple(report.gaps))
+        met_rows = [row for row in report.rows if row.status == GapStatus.MET]
+        return cls(
+            position=report.position,
+            met=len(met_rows),
+            total=report.total,
+            gaps=tuple(sorted(report.gaps, reverse=True)),
+            met_weight=sum(row.weight for row in met_rows),
+            total_weight=sum(row.weight for row in report.rows),
+            unmet_critical=tuple(
+                sorted(row.code for row in report.rows if row.is_critical and row.status != GapStatus.MET)
+            ),
+        )
+
+    @property
+    def _weights(self) -> tuple[int, int]:
+        met = self.met if self.met_weight is None else self.met_weight
+        total = self.total if self.total_weight is None else self.total_weight
+        return met, total
 
     @property
     def score(self) -> Fraction:
-        """Exact share met, 0–1 (ranking and thresholds compare this, never a rounded figure)."""
-        return Fraction(self.met, self.total) if self.total else Fraction(0)
+        """Exact weighted share met, 0–1 (ranking and thresholds compare this, never a rounded figure)."""
+        met, total = self._weights
+        return Fraction(met, total) if total else Fraction(0)
 
     @property
     def score_percent(self) -> int:
         """Whole percent, rounded down."""
-        return (100 * self.met) // self.total if self.total else 0
+        met, total = self._weights
+        return (100 * met) // total if total else 0
+
+    @property
+    def is_weighted(self) -> bool:
+        """Whether any weight is not 1, so the score differs from the plain count."""
+        return self._weights != (self.met, self.total)
+
+    @property
+    def reaches_score(self) -> bool:
+        return self.total > 0 and self.score * 100 >= RECOMMENDED_SCORE
 
     @property
     def is_recommended(self) -> bool:
-        return self.total > 0 and self.score * 100 >= RECOMMENDED_SCORE
+        """Every critical competency met, and a match score of RECOMMENDED_SCORE % or more."""
+        return self.reaches_score and not self.unmet_critical
 
     def reaches(self, min_score: int) -> bool:
         return self.score * 100 >= min_score
@@ -124,20 +179,22 @@ class Match:
         return self.total - self.met
 
 
-def targets_by_position(*, position_ids: Iterable[int] | None = None) -> dict[int, dict[int, int]]:
-    """{position id: {competency id: target level}} for every position (or those given) that
+def targets_by_position(*, position_ids: Iterable[int] | None = None) -> dict[int, dict[int, TargetSpec]]:
+    """{position id: {competency id: its target}} for every position (or those given) that
     has targets. One query, however many positions and competencies."""
     targets = PositionTarget.objects.all()
     if position_ids is not None:
         targets = targets.filter(position_id__in=list(position_ids))
-    result: dict[int, dict[int, int]] = defaultdict(dict)
-    for position_id, competency_id, target in targets.values_list("position_id", "competency_id", "target_level"):
-        result[position_id][competency_id] = target
+    result: dict[int, dict[int, TargetSpec]] = defaultdict(dict)
+    for position_id, competency_id, level, weight, critical, code in targets.values_list(
+        "position_id", "competency_id", "target_level", "weight", "is_critical", "competency__code"
+    ):
+        result[position_id][competency_id] = TargetSpec(level=level, weight=weight, is_critical=critical, code=code)
     return dict(result)
 
 
 def position_ranking(*, positions: Sequence[Position], levels: dict[int, int]) -> list[Match]:
-    """Every position in `positions` that has targets, best match first (score, then name).
+    """Every position in `positions` that has targets, best match first (weighted score, then name).
 
     `levels` maps competency id → the employee's current level. One query (all targets).
     """

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from competencies import rules
 from competencies.evidence import attach_evidence_results
-from competencies.models import CompetencyLevel, PositionTarget, Proficiency, level_label
+from competencies.models import DEFAULT_WEIGHT, CompetencyLevel, PositionTarget, Proficiency, level_label
 from competencies.rules import GapStatus
 from hrportal.models import Position, User
 
@@ -37,6 +37,13 @@ class GapRow:
     expiring: bool = False
     # The assessment result that is the level's evidence, when loaded (employee_gaps(with_evidence=True)).
     evidence_result: "AssessmentResult | None" = None
+    weight: int = DEFAULT_WEIGHT  # the target's weight, 1–5
+    is_critical: bool = False
+
+    @property
+    def weighted_gap(self) -> int:
+        """Weight × positive gap: what the rows are ranked by (competencies.rules)."""
+        return rules.weighted_gap(self.target, self.current, self.weight)
 
     @property
     def gap(self) -> int:
@@ -109,7 +116,7 @@ class GapReport:
 
     @property
     def chart_rows(self) -> list[GapRow]:
-        """The largest gaps (rows are sorted already), at most RADAR_AXES of them."""
+        """The largest gaps by weight × gap (rows are sorted already), at most RADAR_AXES of them."""
         return self.rows[:RADAR_AXES]
 
     @property
@@ -177,11 +184,16 @@ def _gap_row(target: PositionTarget, level: CompetencyLevel | None, now: datetim
         expires_at=expires_at,
         expired=stored is not None and rules.is_expired(expires_at, now),
         expiring=stored is not None and rules.is_expiring(expires_at, now),
+        weight=target.weight,
+        is_critical=target.is_critical,
     )
 
 
 def _sort_rows(rows: list[GapRow]) -> list[GapRow]:
-    rows.sort(key=lambda row: (-row.gap, -row.target, row.code))
+    """The one ranking of gaps: weight × gap first (competencies.rules.weighted_gap), then, as
+    before weights, gap, target (both descending) and code. Every page that lists or charts the
+    largest gaps (dashboard, radar, career panels, IDP suggestions) takes this order."""
+    rows.sort(key=lambda row: (-row.weighted_gap, -row.gap, -row.target, row.code))
     return rows
 
 
@@ -219,7 +231,7 @@ def employee_gaps(
     gap to another role), otherwise the employee's own. Two queries; with_evidence (the
     employee's own position only), a third reads the results that are the levels' evidence.
 
-    Sorted by gap descending, then target descending, then code (see competencies.rules).
+    Sorted by weight × gap descending, then gap, then target descending, then code (_sort_rows).
     """
     if position is not None:
         return employee_gap_reports(employee=employee, positions=[position], now=now)[position.pk]

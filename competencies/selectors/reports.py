@@ -12,8 +12,10 @@ Definitions (the page's captions say the same):
 - *Average gap* = the average of max(gap, 0) over the assignments, so a level above its
   target does not offset a gap elsewhere.
 - *Employees in gap* = distinct employees with at least one unmet assignment in the group.
-- *Largest gaps*: competencies ranked by total positive gap (then average gap, then code),
-  the top ten that have any gap.
+- *Weighted gap* of a competency: the sum of weight × max(gap, 0) over its assignments, each
+  weighed by its target's weight (competencies.rules.weighted_gap).
+- *Largest gaps*: competencies ranked by weighted gap (then total positive gap, average gap,
+  code), the top ten that have any gap.
 - *Progress over time*: for each of the last 12 month ends (the ends of the 12 months before
   the current one), the share of today's assignments (current positions, current targets)
   that were met then. The level at a month end is the new level of the latest
@@ -67,7 +69,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, PositionTarget
-from competencies.rules import sql_counted_level, sql_met, sql_positive_gap
+from competencies.rules import sql_counted_level, sql_met, sql_positive_gap, sql_weighted_gap
 from hrportal.models import Position, Section, User
 from hrportal.translated import localized_sql
 
@@ -87,6 +89,7 @@ class GroupFigures:
     gap_total: int
     employees_in_gap: int
     code: str = ""
+    weighted_gap_total: int = 0  # Σ weight × max(gap, 0); filled in by competency only
 
     @property
     def share_met_percent(self) -> float | None:
@@ -132,7 +135,7 @@ class OrganisationReport:
     def largest_gaps(self) -> list[GroupFigures]:
         ranked = sorted(
             (row for row in self.by_competency if row.gap_total > 0),
-            key=lambda row: (-row.gap_total, -(row.average_gap or 0), row.code),
+            key=lambda row: (-row.weighted_gap_total, -row.gap_total, -(row.average_gap or 0), row.code),
         )
         return ranked[:LARGEST_GAPS]
 
@@ -211,6 +214,8 @@ _RULE = {
     "gap_t_no_level": sql_positive_gap("t.target_level", "NULL"),
     "met_level": sql_met("t.target_level", _COUNTED),
     "gap_level": sql_positive_gap("t.target_level", _COUNTED),
+    "wgap_t_no_level": sql_weighted_gap("t.target_level", "NULL", "t.weight"),
+    "wgap_level": sql_weighted_gap("t.target_level", _COUNTED, "t.weight"),
     "met_stored_level": sql_met("t.target_level", "l.level"),
     "met_new": sql_met("t.target_level", "h.new_level"),
     "met_old": sql_met("t.target_level", "h.old_level"),
@@ -268,21 +273,24 @@ per_position AS (
 assigned AS (
     SELECT t.competency_id, SUM(pp.n) AS n,
            SUM(pp.n * {met_t_no_level}) AS met_no_level,
-           SUM(pp.n * {gap_t_no_level}) AS gap_no_level
+           SUM(pp.n * {gap_t_no_level}) AS gap_no_level,
+           SUM(pp.n * {wgap_t_no_level}) AS wgap_no_level
     FROM {target} t JOIN per_position pp ON pp.position_id = t.position_id
     GROUP BY t.competency_id
 ),
 levelled AS (
     SELECT t.competency_id,
            SUM({met_level} - {met_t_no_level}) AS met_change,
-           SUM({gap_level} - {gap_t_no_level}) AS gap_change
+           SUM({gap_level} - {gap_t_no_level}) AS gap_change,
+           SUM({wgap_level} - {wgap_t_no_level}) AS wgap_change
     {level_rows}
     GROUP BY t.competency_id
 )
 SELECT c.id, c.code, {competency_name},
        a.n,
        a.met_no_level + COALESCE(lv.met_change, 0),
-       a.gap_no_level + COALESCE(lv.gap_change, 0)
+       a.gap_no_level + COALESCE(lv.gap_change, 0),
+       a.wgap_no_level + COALESCE(lv.wgap_change, 0)
 FROM assigned a
 JOIN {competency} c ON c.id = a.competency_id
 LEFT JOIN levelled lv ON lv.competency_id = a.competency_id
@@ -379,8 +387,11 @@ def competency_figures(
             met=int(met),
             gap_total=int(gap_total),
             employees_in_gap=int(n) - int(met),
+            weighted_gap_total=int(weighted_gap_total),
         )
-        for pk, code, name, n, met, gap_total in _rows(_COMPETENCIES_SQL.format(**sql), _clock(now) + params + params)
+        for pk, code, name, n, met, gap_total, weighted_gap_total in _rows(
+            _COMPETENCIES_SQL.format(**sql), _clock(now) + params + params
+        )
     ]
 
 

@@ -81,6 +81,7 @@ def test_targets_edited_inline_on_a_competency_are_dated_in_history(client, cast
         "targets-MAX_NUM_FORMS": 1000,
         "targets-0-position": position.pk,
         "targets-0-target_level": 3,
+        "targets-0-weight": 1,
         "targets-0-competency": competency.pk,
         "descriptors-TOTAL_FORMS": 0,
         "descriptors-INITIAL_FORMS": 0,
