@@ -472,7 +472,7 @@ POST_PROBES: tuple[Route, ...] = (
         Kind.TARGET,
         "object_id",
         method="POST",
-        data={"target_level": "5"},
+        data={"target_level": "5", "weight": "1"},
         note="nobody but a superuser sets the targets of their own position (the HC owner holds it)",
     ),
     Route(
