@@ -192,3 +192,27 @@ class SuggestionDismissal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} dismissed {self.competency.code} at gap {self.gap}"
+
+
+class DigestSent(models.Model):
+    """One weekly digest emailed to one person (idp.digests): at most one per ISO week."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests_sent", verbose_name=_("recipient")
+    )
+    # The ISO week, "2026-W49": sorts as it reads.
+    week = models.CharField(_("ISO week"), max_length=8)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    items = models.PositiveIntegerField(_("things listed"))
+
+    class Meta:
+        ordering = ["-week", "recipient"]
+        verbose_name = _("weekly digest sent")
+        verbose_name_plural = _("weekly digests sent")
+        constraints = [
+            # A second run the same week sends nothing twice (send_digests is idempotent per week).
+            models.UniqueConstraint(fields=["recipient", "week"], name="digest_one_per_person_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week}: {self.recipient}"
