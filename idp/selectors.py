@@ -35,6 +35,11 @@ def active_items_by_competency(*, employee: User) -> dict[int, int]:
     return {competency_id: item_id for competency_id, item_id in pairs}
 
 
+def active_items_for_competency(*, employee: User, competency_id: int) -> list[IdpItem]:
+    """`employee`'s active items in one competency, newest first. One query."""
+    return list(IdpItem.objects.for_employee(employee).active().filter(competency_id=competency_id).order_by("-pk"))
+
+
 @dataclass(frozen=True)
 class Suggestion:
     row: GapRow
@@ -117,6 +122,16 @@ def idp_suggestions(*, employee: User, report: GapReport, active_items: dict[int
     }
     today = timezone.localdate()
     return [_suggestion_for(row, descriptors.get((row.competency_id, _next_level(row))), today) for row in rows]
+
+
+def competency_suggestion(*, employee: User, row: GapRow, active_items: dict[int, int]) -> Suggestion | None:
+    """The suggestion for one competency's gap row, as idp_suggestions would make it whatever
+    the row's rank among the employee's gaps: None when it is met, has an active item or was
+    dismissed at its current gap. Two queries at most (dismissals, descriptors)."""
+    suggestions = idp_suggestions(
+        employee=employee, report=GapReport(employee=employee, rows=[row]), active_items=active_items
+    )
+    return suggestions[0] if suggestions else None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from idp.models import IdpItem
 from idp.selectors import (
     active_items_by_competency,
     approval_queue,
+    competency_suggestion,
     idp_suggestions,
     plan_items,
     plan_sections,
@@ -234,8 +235,13 @@ def item_evidence(request: AuthenticatedRequest, item_id: int) -> FileResponse:
 @require_POST
 def suggestion_accept(request: AuthenticatedRequest, competency_id: int) -> HttpResponse:
     employee = _current_user(request)
-    suggestions = _suggestions_for(employee)[2]
-    suggestion = next((s for s in suggestions if s.row.competency_id == competency_id), None)
+    # This competency's suggestion whatever its rank among the gaps: the competency page offers
+    # it ("Plan it") for any gap, and the ranking may have changed since the page was shown.
+    row = next((r for r in employee_gaps(employee=employee).rows if r.competency_id == competency_id), None)
+    suggestion = None
+    if row is not None:
+        active = active_items_by_competency(employee=employee)
+        suggestion = competency_suggestion(employee=employee, row=row, active_items=active)
     if suggestion is None:
         messages.info(request, _("That suggestion is no longer open: it has an active item or the gap has closed."))
         return redirect("idp:my_plan")
