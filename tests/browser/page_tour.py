@@ -87,7 +87,9 @@ def _anonymous() -> list[str]:
 def _ids():
     """The seeded objects the tour's pages name."""
     from assessments.models import Assessment, AssessmentResult, Attempt, AttemptStatus, CompetencyMapping
-    from competencies.models import CompetencyLevel, PositionTarget
+    from django.db.models import Count
+
+    from competencies.models import CompetencyLevel, CompetencyLevelHistory, PositionTarget
     from hrportal.models import User
     from idp.models import IdpItem, ItemStatus
 
@@ -103,6 +105,11 @@ def _ids():
         "draft_item": items.filter(status=ItemStatus.DRAFT).latest("pk").pk,
         "target": (target := PositionTarget.objects.filter(position=employee.position).order_by("pk").first()).pk,
         "competency": target.competency_id,
+        # The competency whose level changed most often: the longest evidence chain.
+        "evidenced_competency": CompetencyLevelHistory.objects.filter(employee=employee)
+        .values("competency")
+        .annotate(changes=Count("pk"))
+        .order_by("-changes", "competency")[0]["competency"],
         "mapping": CompetencyMapping.objects.order_by("pk").first().pk,
         "result": AssessmentResult.objects.filter(employee=employee).order_by("pk").first().pk,
         "level": CompetencyLevel.objects.filter(employee=employee).order_by("pk").first().pk,
@@ -114,6 +121,7 @@ def _signed_in(ids) -> list[str]:
     return [
         reverse("competencies:my_gaps"),
         reverse("competencies:my_history"),
+        reverse("competencies:my_competency", args=[ids["evidenced_competency"]]),
         reverse("competencies:career"),
         reverse("idp:my_plan"),
         reverse("idp:item_new"),
@@ -142,6 +150,7 @@ def _about_the_employee(ids) -> list[str]:
     return [
         reverse("competencies:employee_gaps", args=[ids["employee"]]),
         reverse("competencies:employee_history", args=[ids["employee"]]),
+        reverse("competencies:employee_competency", args=[ids["employee"], ids["evidenced_competency"]]),
         reverse("competencies:team"),
         reverse("competencies:talent_search"),
         reverse("idp:approvals"),
