@@ -73,9 +73,7 @@ def competency_mappings(*, competency_id: int) -> CompetencyMappings:
     )
 
 
-def recent_attempts(
-    *, employee: User, mappings: CompetencyMappings, limit: int = RECENT_ATTEMPTS
-) -> list[Attempted]:
+def recent_attempts(*, employee: User, mappings: CompetencyMappings, limit: int = RECENT_ATTEMPTS) -> list[Attempted]:
     """`employee`'s newest results (at most `limit`) at assessments the mappings cover, failed
     and voided ones included, newest first, each with the level it grants (none once voided). One query, none
     without mappings; a title pattern is checked in Python (CompetencyMapping.matches)."""
@@ -96,7 +94,9 @@ def recent_attempts(
         if not any(mapping.matches(result.assessment) for mapping in mappings.mappings):
             continue
         # A voided result grants nothing any more (assessments.services.voiding).
-        level, mapping = (0, None) if result.is_voided else mappings.granting(assessment=result.assessment, score=result.score)
+        level, mapping = (
+            (0, None) if result.is_voided else mappings.granting(assessment=result.assessment, score=result.score)
+        )
         attempted.append(Attempted(result=result, level=level, mapping=mapping))
         if len(attempted) == limit:
             break

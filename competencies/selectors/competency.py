@@ -124,7 +124,9 @@ def competency_detail(*, employee: User, competency_id: int, now: datetime | Non
             .values_list("target_level", flat=True)
             .first()
         )
-    level = CompetencyLevel.objects.filter(employee=employee, competency=competency).select_related("evidence_type").first()
+    level = (
+        CompetencyLevel.objects.filter(employee=employee, competency=competency).select_related("evidence_type").first()
+    )
     descriptors = {descriptor.level: descriptor for descriptor in LevelDescriptor.objects.filter(competency=competency)}
     history = list(
         CompetencyLevelHistory.objects.filter(employee=employee, competency=competency)
@@ -136,7 +138,9 @@ def competency_detail(*, employee: User, competency_id: int, now: datetime | Non
     if target is not None:
         row = _gap_row(PositionTarget(competency=competency, target_level=target), level, moment)
     stored = level.level if level else None
-    counted = rules.current_level(rules.counted_level(stored, expires_at=level.expires_at if level else None, now=moment))
+    counted = rules.current_level(
+        rules.counted_level(stored, expires_at=level.expires_at if level else None, now=moment)
+    )
     return CompetencyDetail(
         employee=employee,
         competency=competency,

@@ -109,7 +109,9 @@ def _render_competency(request: AuthenticatedRequest, employee: User, competency
         "detail": detail,
         "competency": detail.competency,
         "chain": _evidence_chain(detail, mappings=mappings, viewer_is_hc=viewer_is_hc, attempt_ids=attempt_ids),
-        "attempts": [(a, _result_url(a.result.pk, viewer_is_hc=viewer_is_hc, attempt_ids=attempt_ids)) for a in attempts],
+        "attempts": [
+            (a, _result_url(a.result.pk, viewer_is_hc=viewer_is_hc, attempt_ids=attempt_ids)) for a in attempts
+        ],
         "mappings": mappings.mappings,
         "raising": raising,
         "items": items,

@@ -86,9 +86,9 @@ def _anonymous() -> list[str]:
 
 def _ids():
     """The seeded objects the tour's pages name."""
-    from assessments.models import Assessment, AssessmentResult, Attempt, AttemptStatus, CompetencyMapping
     from django.db.models import Count
 
+    from assessments.models import Assessment, AssessmentResult, Attempt, AttemptStatus, CompetencyMapping
     from competencies.models import CompetencyLevel, CompetencyLevelHistory, PositionTarget
     from hrportal.models import User
     from idp.models import IdpItem, ItemStatus

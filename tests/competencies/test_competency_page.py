@@ -79,7 +79,9 @@ def pump(cast):
 
 
 def _verified_item(cast, competency, level):
-    item = IdpItemFactory(employee=cast.employee, competency=competency, status=ItemStatus.COMPLETED, target_level=level)
+    item = IdpItemFactory(
+        employee=cast.employee, competency=competency, status=ItemStatus.COMPLETED, target_level=level
+    )
     return idp_services.idp_item_verify(item=item, by=cast.hc)
 
 
@@ -281,9 +283,7 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, cast, django_asser
     start = timezone.now() - timedelta(days=size + 10)
     for i in range(size):
         assessment = AssessmentFactory(title=f"Check {i}")
-        CompetencyMappingFactory(
-            competency=competency, assessment=assessment, category="", level_granted=1 + i % 4
-        )
+        CompetencyMappingFactory(competency=competency, assessment=assessment, category="", level_granted=1 + i % 4)
         result_record(
             employee=cast.employee,
             assessment=assessment,
@@ -295,7 +295,7 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, cast, django_asser
             level_override(employee=cast.employee, competency=competency, level=i % 3, reason=f"Check {i}", by=cast.hc)
     published_assessment(title="Online level check", category="IHT")
     CompetencyMappingFactory(competency=competency, category="IHT", level_granted=5)
-    for i in range(size):
+    for _ in range(size):
         IdpItemFactory(employee=cast.employee, competency=competency, status=ItemStatus.VERIFIED)
     history = CompetencyLevelHistory.objects.filter(employee=cast.employee, competency=competency).count()
     assert history >= min(size, 2)
@@ -312,7 +312,7 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, cast, django_asser
         response = client.get(_own(competency))
     assert response.status_code == 200 and response.context["suggestion"] is not None
     # A supervisor, with active items on the page: no suggestion (15, 16); HC would add their group.
-    for i in range(size):
+    for _ in range(size):
         IdpItemFactory(employee=cast.employee, competency=competency, status=ItemStatus.APPROVED)
     client.force_login(cast.supervisor)
     with django_assert_max_num_queries(16):
