@@ -47,7 +47,8 @@ class CompetencyDetail:
     # (or they have none): "not part of this position", which is not target 0.
     target: int | None
     level: CompetencyLevel | None  # the level on record, with `evidence_result` set
-    # The gap rule's view of it (competencies.rules through GapRow), None without a target.
+    # The gap rule's view of it (competencies.rules through GapRow, with the target's weight and
+    # whether it is critical), None without a target.
     row: GapRow | None
     # Every change of this level, oldest first ("how did I get here" reads forward), each with
     # `evidence_result` set (competencies.evidence).
@@ -117,13 +118,14 @@ def competency_detail(*, employee: User, competency_id: int, now: datetime | Non
     if competency is None:
         return None
     moment = now or timezone.now()
-    target = None
+    position_target = None
     if employee.position_id is not None:
-        target = (
+        position_target = (
             PositionTarget.objects.filter(position_id=employee.position_id, competency=competency)
-            .values_list("target_level", flat=True)
+            .only("target_level", "weight", "is_critical")
             .first()
         )
+    target = position_target.target_level if position_target else None
     level = (
         CompetencyLevel.objects.filter(employee=employee, competency=competency).select_related("evidence_type").first()
     )
@@ -135,8 +137,9 @@ def competency_detail(*, employee: User, competency_id: int, now: datetime | Non
     )
     attach_evidence_results([*history, *([level] if level else [])])
     row = None
-    if target is not None:
-        row = _gap_row(PositionTarget(competency=competency, target_level=target), level, moment)
+    if position_target is not None:
+        position_target.competency = competency  # loaded above, with its group
+        row = _gap_row(position_target, level, moment)
     stored = level.level if level else None
     counted = rules.current_level(
         rules.counted_level(stored, expires_at=level.expires_at if level else None, now=moment)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.services.results import result_record
-from competencies.models import CompetencyLevelHistory
+from competencies.models import CompetencyLevelHistory, PositionTarget
 from competencies.services import level_override
 from idp import services as idp_services
 from idp.models import IdpItem, ItemStatus
@@ -121,6 +121,13 @@ def test_standing_follows_the_gap_rule(client, cast, pump):
     assert 'id="target-level">4 · Expert' in html
     assert '<span class="badge rounded-pill status-gap">Gap</span>' in html
     assert "Starts, runs and stops pumps." in html
+
+
+def test_a_critical_weighted_target_says_so(client, cast, pump):
+    PositionTarget.objects.filter(competency=pump["competency"]).update(weight=3, is_critical=True)
+    html = _html(client, cast.employee, _own(pump["competency"]))
+    target = html[html.index('id="target-level"') : html.index('id="gap"')]
+    assert "4 · Expert" in target and "Critical" in target and "Weight 3" in target
 
 
 def test_a_competency_outside_the_position_says_so(client, cast):
