@@ -1,8 +1,14 @@
 """Who may see whose data: the one place the scope rules of PRODUCT.md live."""
 
-from django.core.exceptions import PermissionDenied
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 
-from hrportal.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q
+from django.utils import timezone
+
+from hrportal.models import ApprovalDelegation, Escalation, User
 
 
 def require_hc(user: User, why: str) -> None:
@@ -19,18 +25,107 @@ def can_view_employee(viewer: User, employee: User) -> bool:
     return viewer.pk == employee.pk or viewer.is_supervisor_of(employee) or viewer.is_hc
 
 
-def can_approve_for(approver: User, employee: User) -> bool:
-    """May `approver` approve or reject `employee`'s development items?
+class ApprovalBasis(StrEnum):
+    """Why someone may approve an employee's items: what the queue marks each row with."""
 
-    The direct supervisor may; for an employee without an active supervisor, HC may. Nobody
-    approves their own items, whatever roles they hold. This is the one place to add delegation.
+    SUPERVISOR = "supervisor"  # the employee's (active) supervisor
+    HC = "hc"  # HC, for an employee without an active supervisor
+    ESCALATED = "escalated"  # the supervisor's supervisor, or HC, once the item has escalated that far
+    DELEGATED = "delegated"  # a delegate of someone who may approve it as supervisor (or escalated)
+
+
+@dataclass(frozen=True)
+class ApprovalRight:
+    basis: ApprovalBasis
+    delegator: User | None = None  # for DELEGATED: whose approvals the approver holds
+
+
+def active_delegators(approver: User, day: date | None = None) -> dict[int, User]:
+    """{pk: person} of those whose approvals `approver` holds on `day` (default: today) by a
+    delegation. One query."""
+    day = day or timezone.localdate()
+    delegations = ApprovalDelegation.objects.active_on(day).filter(delegate=approver).select_related("delegator")
+    return {d.delegator_id: d.delegator for d in delegations if d.delegator.is_active}
+
+
+def _supervisor_rights(employee: User, escalation: int) -> list[tuple[User, ApprovalBasis]]:
+    """The people who approve `employee`'s items as a supervisor: the active supervisor, and
+    once escalated, that supervisor's active supervisor."""
+    supervisor = employee.approving_supervisor
+    if supervisor is None:
+        return []
+    rights = [(supervisor, ApprovalBasis.SUPERVISOR)]
+    second_line = supervisor.approving_supervisor
+    if escalation >= Escalation.SECOND_LINE and second_line is not None and second_line.pk != employee.pk:
+        rights.append((second_line, ApprovalBasis.ESCALATED))
+    return rights
+
+
+def approval_right(
+    approver: User,
+    employee: User,
+    *,
+    escalation: int = Escalation.NONE,
+    day: date | None = None,
+    delegators: dict[int, User] | None = None,
+) -> ApprovalRight | None:
+    """Why `approver` may approve or reject `employee`'s development item, or None if they may not.
+
+    The rule, in order: nobody approves their own items, whatever roles or delegations they
+    hold. The active supervisor may. An employee without one is approved by HC. An item
+    `escalation` has taken up adds the supervisor's supervisor (SECOND_LINE), then HC (HC).
+    A delegate of anyone who may approve as a supervisor (the two above) may too, on the days
+    of the delegation (`day`, default today); the delegator keeps the right; a delegation
+    passes on supervisors' rights only, never HC's, and is never passed on again.
+    `delegators` (from active_delegators) spares the query when the caller checks many items.
     """
     if not approver.is_authenticated or approver.pk == employee.pk:
-        return False
-    supervisor = employee.approving_supervisor
-    if supervisor is not None:
-        return supervisor.pk == approver.pk
-    return approver.is_hc
+        return None
+    rights = _supervisor_rights(employee, escalation)
+    for person, basis in rights:
+        if person.pk == approver.pk:
+            return ApprovalRight(basis)
+    if not rights:
+        if approver.is_hc:
+            return ApprovalRight(ApprovalBasis.HC)
+    elif escalation >= Escalation.HC and approver.is_hc:
+        return ApprovalRight(ApprovalBasis.ESCALATED)
+    if not rights:
+        return None
+    if delegators is None:
+        delegators = active_delegators(approver, day)
+    for person, _basis in rights:
+        if person.pk in delegators:
+            return ApprovalRight(ApprovalBasis.DELEGATED, delegator=delegators[person.pk])
+    return None
+
+
+def can_approve_for(
+    approver: User, employee: User, *, escalation: int = Escalation.NONE, day: date | None = None
+) -> bool:
+    """May `approver` approve or reject `employee`'s development item (escalated `escalation`
+    far) on `day`? The one place that decides: see approval_right for the rule."""
+    return approval_right(approver, employee, escalation=escalation, day=day) is not None
+
+
+def approvable_q(approver: User, delegators: dict[int, User], *, employee: str, escalation: str) -> Q:
+    """approval_right as a filter on rows naming an employee (field path `employee`) and an
+    escalation (field path `escalation`), for the approval queue: a row matches exactly when
+    approval_right(approver, that employee, escalation=that escalation) is not None, given the
+    same `delegators`. tests/idp/test_approval_rights.py checks the two agree on a generated cast."""
+    supervisor = f"{employee}__supervisor"
+    second_line = f"{supervisor}__supervisor"
+    has_supervisor = Q(**{f"{supervisor}__isnull": False, f"{supervisor}__is_active": True})
+    escalated = Q(**{f"{escalation}__gte": Escalation.SECOND_LINE})
+    second_line_active = Q(**{f"{second_line}__is_active": True}) & ~Q(**{second_line: F(employee)})
+    holders = [approver.pk, *delegators]
+    scope = has_supervisor & (
+        Q(**{f"{supervisor}__in": holders}) | (escalated & second_line_active & Q(**{f"{second_line}__in": holders}))
+    )
+    if approver.is_hc:
+        no_supervisor = Q(**{f"{supervisor}__isnull": True}) | Q(**{f"{supervisor}__is_active": False})
+        scope |= no_supervisor | (has_supervisor & Q(**{f"{escalation}__gte": Escalation.HC}))
+    return scope & ~Q(**{employee: approver.pk})
 
 
 # Separation of duties in account management (the admin's users, the employee import).
@@ -85,3 +180,19 @@ def account_readonly_fields(actor: User, account: User | None) -> tuple[str, ...
         # A new person needs an address to choose their password; it grants nothing yet.
         fixed = tuple(name for name in fixed if name != "email")
     return fixed
+
+
+def can_manage_delegation(actor: User, delegator: User, delegate: User) -> bool:
+    """May `actor` create or end, in the admin, a delegation from `delegator` to `delegate`?
+
+    A superuser may. An HC member may, except where it could give them, or someone they pick,
+    approval over their own items: never for a delegator in their own supervisor chain (who
+    approves for them), and never naming themselves as the delegate.
+    """
+    if actor.is_superuser:
+        return True
+    if not actor.is_hc:
+        return False
+    if delegate.pk == actor.pk:
+        return False
+    return all(person.pk != delegator.pk for person in supervisor_chain(actor))

@@ -21,13 +21,15 @@ from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
-from hrportal.access import account_readonly_fields, can_manage_account
+from hrportal.access import account_readonly_fields, can_manage_account, can_manage_delegation
 from hrportal.accounts import account_change_notify
 from hrportal.audit import audit_event
+from hrportal.delegation import delegation_create, delegation_end, validate_delegation
 from hrportal.forms import PortalPasswordResetForm
-from hrportal.models import AuditEntry, AuditEvent, Notification, Position, Section, User
+from hrportal.models import ApprovalDelegation, AuditEntry, AuditEvent, Notification, Position, Section, User
 from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
 from hrportal.spreadsheets import (
     FORMATS,
@@ -652,3 +654,129 @@ class AuditEntryAdmin(LogEntryAdmin):
                 ]
             )
         return download_response(dataset, filename=f"audit-{timezone.localdate():%Y-%m-%d}", fmt="csv")
+
+
+# Approval delegations: HC creates one for a supervisor (who is away, say) and ends one early;
+# neither ever gives the HC member, or anyone they pick, approval over their own items.
+DELEGATION_FIELDS = ("delegator", "delegate", "starts_on", "ends_on", "reason")
+
+
+class ApprovalDelegationAdminForm(forms.ModelForm):
+    class Meta:
+        model = ApprovalDelegation
+        fields = DELEGATION_FIELDS
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        delegator, delegate = data.get("delegator"), data.get("delegate")
+        if delegator is None or delegate is None or not data.get("starts_on") or not data.get("ends_on"):
+            return data
+        if not can_manage_delegation(self.actor, delegator, delegate):
+            field = "delegate" if delegate.pk == self.actor.pk else "delegator"
+            self.add_error(
+                field,
+                _(
+                    "You may not create this delegation: it could give you, or someone you choose, approval "
+                    "over your own development items. Ask another HC member."
+                ),
+            )
+            return data
+        try:
+            validate_delegation(
+                delegator=delegator, delegate=delegate, starts_on=data["starts_on"], ends_on=data["ends_on"]
+            )
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        return data
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # clean() names the field for each of the model's constraints (and the database still
+        # enforces them); the model's generic "constraint violated" message would only repeat it.
+        return None
+
+
+@admin.register(ApprovalDelegation)
+class ApprovalDelegationAdmin(admin.ModelAdmin):
+    """Created through hrportal.delegation (as on the supervisor's page), then read-only: a
+    delegation is ended early, never edited or deleted, so its history stays as it was."""
+
+    form = ApprovalDelegationAdminForm
+    list_display = ("delegator", "delegate", "starts_on", "ends_on", "reason", "ended_at")
+    list_filter = (("ended_at", admin.EmptyFieldListFilter), "starts_on", "ends_on")
+    search_fields = (
+        "delegator__username",
+        "delegator__first_name",
+        "delegator__last_name",
+        "delegate__username",
+        "delegate__first_name",
+        "delegate__last_name",
+    )
+    list_select_related = ("delegator", "delegate")
+    autocomplete_fields = ("delegator", "delegate")
+    date_hierarchy = "starts_on"
+    actions = ("end_selected",)
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+
+        class WithActor(form):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, actor=request.user, **inner)
+
+        return WithActor
+
+    def get_fields(self, request: Any, obj: Any = None) -> Any:
+        if obj is None:
+            return DELEGATION_FIELDS
+        return (*DELEGATION_FIELDS, "created_by", "created_at", "ended_at", "ended_by")
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        return () if obj is None else self.get_fields(request, obj)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: Any, obj: ApprovalDelegation, form: Any, change: bool) -> None:
+        created = delegation_create(
+            delegator=obj.delegator,
+            delegate=obj.delegate,
+            starts_on=obj.starts_on,
+            ends_on=obj.ends_on,
+            reason=obj.reason,
+            by=request.user,
+        )
+        # The admin goes on with `obj` (its message, its log entry): make it the saved row.
+        obj.pk, obj.created_by, obj.created_at, obj.reason = (
+            created.pk,
+            created.created_by,
+            created.created_at,
+            created.reason,
+        )
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    @admin.action(description=_("End the selected delegations now"), permissions=["view"])
+    def end_selected(self, request: Any, queryset: Any) -> None:
+        ended = 0
+        for delegation in queryset.select_related("delegator", "delegate"):
+            if delegation.ended_at is not None:
+                continue
+            if not can_manage_delegation(request.user, delegation.delegator, delegation.delegate):
+                messages.warning(
+                    request,
+                    _("%(delegation)s: not ended, it concerns approvals over your own items.")
+                    % {"delegation": delegation},
+                )
+                continue
+            delegation_end(delegation=delegation, by=request.user)
+            ended += 1
+        messages.success(
+            request,
+            ngettext("%(count)s delegation ended.", "%(count)s delegations ended.", ended) % {"count": ended},
+        )

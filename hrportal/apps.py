@@ -22,6 +22,9 @@ class HrportalConfig(AppConfig):
         "delete_position",
         "view_notification",
         "view_auditentry",
+        # Delegations: created and ended early in the admin, never changed or deleted.
+        "view_approvaldelegation",
+        "add_approvaldelegation",
     ]
 
     def ready(self) -> None:

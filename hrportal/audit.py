@@ -49,6 +49,7 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     },
     "hrportal.Section": {},
     "hrportal.Position": {},
+    "hrportal.ApprovalDelegation": {},
     "auth.Group": {"m2m_fields": {"permissions"}},
     "competencies.SkillGroup": {},
     "competencies.Competency": {},

@@ -1,5 +1,6 @@
 """People and organisation: every app may depend on these."""
 
+from datetime import date
 from functools import cached_property
 from typing import ClassVar
 
@@ -180,6 +181,65 @@ def supervisor_cycle_message(people: "list[User]") -> str:
     return _("Supervisor cycle: %(people)s. Somebody on it must report to someone else.") % {
         "people": " → ".join(person.display_name for person in people)
     }
+
+
+class Escalation(models.IntegerChoices):
+    """How far up a waiting approval has gone: each step adds approvers, none loses the right."""
+
+    NONE = 0, _("not escalated")
+    SECOND_LINE = 1, _("escalated to the supervisor's supervisor")
+    HC = 2, _("escalated to HC")
+
+
+class ApprovalDelegationQuerySet(models.QuerySet):
+    def active_on(self, day: date) -> "ApprovalDelegationQuerySet":
+        """In force on `day` (both ends inclusive), and not ended early."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day, ended_at__isnull=True)
+
+
+class ApprovalDelegation(models.Model):
+    """`delegator` lets `delegate` approve or reject, from `starts_on` to `ends_on` (inclusive), the
+    development items they approve as a supervisor. The delegator keeps the right to act; ending
+    a delegation early sets `ended_at`. Who may approve is decided by hrportal.access.can_approve_for."""
+
+    delegator = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="delegations_given", verbose_name=_("delegator")
+    )
+    delegate = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="delegations_received", verbose_name=_("delegate")
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended early at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ended by")
+    )
+
+    objects = ApprovalDelegationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("approval delegation")
+        verbose_name_plural = _("approval delegations")
+        indexes = [
+            # Serves "whose approvals does this person hold today" (every approval check and queue).
+            models.Index(fields=["delegate", "ends_on"], name="delegation_delegate_ends"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(delegate=F("delegator")), name="delegation_not_to_self"),
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="delegation_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator} → {self.delegate} ({self.starts_on}–{self.ends_on})"
+
+    def is_active_on(self, day: date) -> bool:
+        return self.ended_at is None and self.starts_on <= day <= self.ends_on
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -236,6 +236,9 @@ STORAGES = {
 # through views that check access. Keep MEDIA_ROOT outside any web server's document root.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 IDP_EVIDENCE_MAX_MB = env.int("IDP_EVIDENCE_MAX_MB", default=5)
+# A submitted IDP item waiting more than this many working days (Mon–Fri) for approval escalates
+# to the supervisor's supervisor, then to HC (`manage.py escalate_approvals`, daily).
+IDP_ESCALATION_WORKING_DAYS = env.int("IDP_ESCALATION_WORKING_DAYS", default=5)
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 

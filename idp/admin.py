@@ -32,7 +32,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class TransitionInline(admin.TabularInline):
     model = IdpItemTransition
-    fields = ("created_at", "from_status", "to_status", "by", "comment")
+    fields = ("created_at", "from_status", "to_status", "by", "on_behalf_of", "escalated_to", "comment")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -66,6 +66,9 @@ class IdpItemAdmin(admin.ModelAdmin):
         "evidence_link",
         "evidence_download",
         "verified_level",
+        "submitted_at",
+        "escalation",
+        "escalated_at",
         "created_at",
     )
     exclude = ("updated_at", "evidence_file")

@@ -151,3 +151,32 @@ class BulkDecisionForm(forms.Form):
         if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Say why you reject the items, so the employees can revise them."))
         return data
+
+
+class DelegationForm(forms.Form):
+    """A supervisor's delegation of their approvals; hrportal.delegation.delegation_create validates it."""
+
+    delegate = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True).select_related("position"),
+        label=_("Delegate"),
+        help_text=_("The employee who approves your team's development items for you during the period."),
+    )
+    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(
+        label=_("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Inclusive: the delegate may approve until the end of this day."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=200, help_text=_("Optional, e.g. annual leave.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        delegate = cast(forms.ModelChoiceField, self.fields["delegate"])
+        delegate.label_from_instance = _delegate_label  # type: ignore[method-assign]
+
+
+def _delegate_label(user: User) -> str:
+    position = user.position.name if user.position else ""
+    return f"{user.display_name} · {position}" if position else user.display_name

@@ -1,5 +1,7 @@
 """Individual Development Plan items, their status history, and dismissed suggestions."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import FileExtensionValidator
 from django.db import models
@@ -10,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency
+from hrportal.models import Escalation
+
+if TYPE_CHECKING:
+    from hrportal.access import ApprovalRight
 
 EVIDENCE_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "txt", "docx", "xlsx", "pptx"]
 
@@ -94,10 +100,17 @@ class IdpItem(models.Model):
         related_name="idp_items",
         verbose_name=_("assessment to pass"),
     )
+    # The escalation clock (idp.escalation): when the item was last submitted (a resubmission
+    # restarts it), how far up it has gone since, and when it last went up.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    escalation = models.PositiveSmallIntegerField(_("escalation"), choices=Escalation.choices, default=Escalation.NONE)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = IdpItemQuerySet.as_manager()
+    # Set by idp.selectors.approval_queue on the items it returns: why the viewer may decide it.
+    approval: "ApprovalRight | None"
 
     class Meta:
         ordering = ["target_date", "pk"]
@@ -117,6 +130,7 @@ class IdpItem(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=ItemStatus.values), name="idp_status_valid"),
             models.CheckConstraint(condition=Q(activity_type__in=ActivityType.values), name="idp_activity_type_valid"),
+            models.CheckConstraint(condition=Q(escalation__in=Escalation.values), name="idp_escalation_valid"),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +172,19 @@ class IdpItemTransition(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("assessment result"),
+    )
+    # When a delegate acted: whose approvals they held (the timeline says "on behalf of").
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("on behalf of"),
+    )
+    # An escalation step (from submitted to submitted): how far up the item went.
+    escalated_to = models.PositiveSmallIntegerField(
+        _("escalated to"), choices=Escalation.choices, null=True, blank=True
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

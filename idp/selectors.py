@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 from competencies.models import MAX_LEVEL, CompetencyLevel, LevelDescriptor, PositionTarget, level_label
 from competencies.rules import GapStatus, counted_level_expression, gap_expression
 from competencies.selectors.gaps import GapReport, GapRow
-from hrportal.models import User
+from hrportal.access import active_delegators, approvable_q, approval_right
+from hrportal.models import ApprovalDelegation, User
 from idp.models import ActivityType, IdpItem, ItemStatus, SuggestionDismissal
 
 MAX_SUGGESTIONS = 5
@@ -172,15 +173,35 @@ def with_gap(queryset: QuerySet[IdpItem]) -> QuerySet[IdpItem]:
     )
 
 
-def approval_queue(*, approver: User) -> list[IdpItem]:
-    """Submitted items `approver` may decide: their direct reports', and for HC also those of
-    employees without an active supervisor. Never the approver's own. One query, oldest first."""
-    items = IdpItem.objects.filter(status=ItemStatus.SUBMITTED).exclude(employee=approver)
-    scope = items.filter(employee__supervisor=approver)
-    if approver.is_hc:
-        without_supervisor = Q(employee__supervisor__isnull=True) | Q(employee__supervisor__is_active=False)
-        scope = scope | items.filter(without_supervisor)
-    queryset = with_gap(scope.select_related("employee", "employee__position", "competency")).order_by(
-        "updated_at", "pk"
+def approval_queue(*, approver: User, day: date | None = None) -> list[IdpItem]:
+    """Submitted items `approver` may decide on `day` (default today), oldest first: exactly
+    those hrportal.access.approval_right allows (their direct reports'; escalated items of
+    their reports' reports; for HC those of employees without an active supervisor and items
+    escalated to HC; a delegator's items while a delegation holds), never the approver's own.
+    Each item carries `approval` (the ApprovalRight: the page marks delegated and escalated
+    rows). Two queries: the approver's delegations, the items with their gaps."""
+    delegators = active_delegators(approver, day)
+    scope = IdpItem.objects.filter(status=ItemStatus.SUBMITTED).filter(
+        approvable_q(approver, delegators, employee="employee", escalation="escalation")
     )
-    return list(queryset)
+    queryset = with_gap(
+        scope.select_related("employee__position", "employee__supervisor__supervisor", "competency")
+    ).order_by(F("submitted_at").asc(nulls_first=True), "updated_at", "pk")
+    items = list(queryset)
+    for item in items:
+        item.approval = approval_right(approver, item.employee, escalation=item.escalation, delegators=delegators)
+    return items
+
+
+def delegations_given(*, delegator: User) -> list[ApprovalDelegation]:
+    """`delegator`'s delegations, latest first, with their delegates. One query."""
+    return list(ApprovalDelegation.objects.filter(delegator=delegator).select_related("delegate__position", "ended_by"))
+
+
+def delegations_received(*, delegate: User) -> list[ApprovalDelegation]:
+    """The delegations `delegate` holds now or later (not ended, not over). One query."""
+    return list(
+        ApprovalDelegation.objects.filter(delegate=delegate, ended_at__isnull=True, ends_on__gte=timezone.localdate())
+        .select_related("delegator")
+        .order_by("starts_on", "pk")
+    )

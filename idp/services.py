@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +15,9 @@ from django.utils.translation import gettext_lazy
 from assessments.models import Assessment, AssessmentResult
 from competencies.models import MAX_LEVEL, Competency, CompetencyLevel, LevelSource, level_label
 from competencies.services import level_raise
-from hrportal.models import NotificationKind, NotificationPriority, User
+from hrportal.access import approval_right
+from hrportal.delegation import delegates_of
+from hrportal.models import Escalation, NotificationKind, NotificationPriority, User
 from hrportal.notifications import hc_recipients, lazy_join, lazy_text, notifications_mark_read_about, notify
 from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
 from idp.workflow import ALL_TRANSITIONS, RESTORED, Actor, may_take
@@ -150,6 +153,7 @@ def _apply(
     comment: str = "",
     result: AssessmentResult | None = None,
     to_status: str | None = None,
+    escalated_to: int | None = None,
     **fields,
 ) -> IdpItem:
     """Lock the item, check the workflow, set status and `fields`, record the timeline row.
@@ -158,18 +162,24 @@ def _apply(
     PermissionDenied when `by` may not take this action on this item. A system transition
     is taken by the service that reacts to its event; `by` then only names who caused it
     (or None), `result` the result it reacted to, and no role check applies. A transition
-    whose target is RESTORED goes to `to_status`, which its service gives.
+    whose target is RESTORED goes to `to_status`, which its service gives. An approver acting
+    as someone's delegate is recorded with whose approvals they held (`on_behalf_of`);
+    `escalated_to` marks an escalation step (idp.escalation).
     """
     transition = ALL_TRANSITIONS[action]
     if (transition.target == RESTORED) != (to_status is not None):
         raise ValueError(f"{action}: to_status is given exactly when the transition restores a status.")
     locked = (
         IdpItem.objects.select_for_update(of=("self",))
-        .select_related("employee", "employee__supervisor", "competency")
+        .select_related("employee", "employee__supervisor__supervisor", "competency")
         .get(pk=item.pk)
     )
     if transition.actor != Actor.SYSTEM and (by is None or not may_take(by, locked, transition)):
         raise PermissionDenied(transition.refusal())
+    on_behalf_of = None
+    if transition.actor == Actor.APPROVER and by is not None:
+        right = approval_right(by, locked.employee, escalation=locked.escalation)
+        on_behalf_of = right.delegator if right is not None else None
     if locked.status not in transition.sources:
         raise TransitionNotAllowed(
             _("Nothing changed: this item is %(status)s now, so it cannot be %(done)s. The page showed an older state.")
@@ -181,7 +191,14 @@ def _apply(
         setattr(locked, field, value)
     locked.save()
     IdpItemTransition.objects.create(
-        item=locked, from_status=from_status, to_status=locked.status, by=by, comment=comment, result=result
+        item=locked,
+        from_status=from_status,
+        to_status=locked.status,
+        by=by,
+        comment=comment,
+        result=result,
+        on_behalf_of=on_behalf_of,
+        escalated_to=escalated_to,
     )
     # Someone acted on what waited: its "to approve" / "to verify" notifications are read, for everyone told.
     done = _DONE_WHEN_LEAVING.get(from_status)
@@ -217,11 +234,21 @@ def _with_comment(text: "StrOrPromise", comment: str) -> "StrOrPromise":
 
 def idp_item_submit(*, item: IdpItem, by: User) -> IdpItem:
     with transaction.atomic():
-        item = _apply(item=item, action="submit", by=by)
+        # A (re)submission starts the escalation clock afresh.
+        item = _apply(
+            item=item,
+            action="submit",
+            by=by,
+            submitted_at=timezone.now(),
+            escalation=Escalation.NONE,
+            escalated_at=None,
+        )
         employee = item.employee
+        supervisor = employee.approving_supervisor
         approvers: list[User] = (
-            [employee.approving_supervisor]
-            if employee.approving_supervisor is not None
+            # The supervisor's delegates too, while a delegation holds (never the employee).
+            [supervisor, *(d for d in delegates_of(supervisor) if d.pk != employee.pk)]
+            if supervisor is not None
             else [u for u in hc_recipients() if u.pk != employee.pk]
         )
         notify(

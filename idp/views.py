@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -12,16 +14,19 @@ from django.views.decorators.http import require_POST
 
 from competencies.models import Competency
 from competencies.selectors.gaps import employee_gaps
-from hrportal.access import can_view_employee
-from hrportal.models import User
+from hrportal.access import can_approve_for, can_view_employee
+from hrportal.delegation import delegation_create, delegation_end_own
+from hrportal.models import ApprovalDelegation, User
 from hrportal.typing import AuthenticatedRequest
 from idp import services
-from idp.forms import BulkDecisionForm, CommentForm, CompleteForm, IdpItemForm, RejectForm, VerifyForm
-from idp.models import IdpItem
+from idp.forms import BulkDecisionForm, CommentForm, CompleteForm, DelegationForm, IdpItemForm, RejectForm, VerifyForm
+from idp.models import IdpItem, ItemStatus
 from idp.selectors import (
     active_items_by_competency,
     approval_queue,
     competency_suggestion,
+    delegations_given,
+    delegations_received,
     idp_suggestions,
     plan_items,
     plan_sections,
@@ -30,17 +35,23 @@ from idp.workflow import TRANSITIONS, available_transitions, may_take
 
 
 def _item_for_viewer(request: AuthenticatedRequest, item_id: int) -> IdpItem:
-    """The item if the viewer may see its employee's data; 404 otherwise, so ids leak nothing."""
+    """The item if the viewer may see its employee's data, or may decide it now (a delegate, an
+    escalation approver: this one submitted item, nothing else of the employee's); 404
+    otherwise, so ids leak nothing."""
     item = (
         IdpItem.objects.select_related(
-            "employee", "employee__position", "employee__section", "employee__supervisor", "competency", "assessment"
+            "employee__position", "employee__section", "employee__supervisor__supervisor", "competency", "assessment"
         )
         .filter(pk=item_id)
         .first()
     )
-    if item is None or not can_view_employee(request.user, item.employee):
+    if item is None:
         raise Http404(_("No such item."))
-    return item
+    if can_view_employee(request.user, item.employee):
+        return item
+    if item.status == ItemStatus.SUBMITTED and can_approve_for(request.user, item.employee, escalation=item.escalation):
+        return item
+    raise Http404(_("No such item."))
 
 
 def _current_user(request: AuthenticatedRequest) -> User:
@@ -143,7 +154,8 @@ def item_detail(request: AuthenticatedRequest, item_id: int, bound_forms: dict |
     forms = _action_forms(request, item) | (bound_forms or {})
     context = {
         "item": item,
-        "timeline": item.transitions.select_related("by"),
+        "timeline": item.transitions.select_related("by", "on_behalf_of"),
+        "sees_plan": can_view_employee(request.user, item.employee),
         "transitions": transitions,
         "simple_actions": [t for t in transitions if t.action not in forms],
         "action_forms": forms,
@@ -210,6 +222,9 @@ def item_action(request: AuthenticatedRequest, item_id: int, action: str) -> Htt
     if error_page is not None:
         return error_page
     messages.success(request, transition.done_message())
+    if not can_view_employee(request.user, item.employee):
+        # A delegate's or escalation approver's view of the item ends with their decision.
+        return redirect("idp:approvals")
     return redirect(_safe_next(request) or item.get_absolute_url())
 
 
@@ -276,13 +291,18 @@ def suggestion_dismiss(request: AuthenticatedRequest, competency_id: int) -> Htt
 
 
 def _may_use_approvals(user: User) -> bool:
-    return user.is_hc or User.objects.direct_reports_of(user).exists()
+    """HC, supervisors, and whoever holds someone's approvals by a delegation today."""
+    return (
+        user.is_hc
+        or User.objects.direct_reports_of(user).exists()
+        or ApprovalDelegation.objects.active_on(timezone.localdate()).filter(delegate=user).exists()
+    )
 
 
 @login_required
 def approvals(request: AuthenticatedRequest) -> HttpResponse:
     if not _may_use_approvals(request.user):
-        raise PermissionDenied(_("Only supervisors and HC approve development items."))
+        raise PermissionDenied(_("Only supervisors, their delegates and HC approve development items."))
     queue = approval_queue(approver=request.user)
     form = BulkDecisionForm(request.POST or None, item_ids=[item.pk for item in queue])
     if request.method == "POST" and form.is_valid():
@@ -309,3 +329,53 @@ def _decide_in_bulk(request: AuthenticatedRequest, items: list[IdpItem], data: d
     else:
         outcome = ngettext("%(count)s item rejected.", "%(count)s items rejected.", done)
     messages.success(request, outcome % {"count": done})
+
+
+def _may_delegate(user: User) -> bool:
+    return User.objects.direct_reports_of(user).exists()
+
+
+@login_required
+def delegations(request: AuthenticatedRequest) -> HttpResponse:
+    """A supervisor's delegations of their approvals: create one, see them, end one early."""
+    if not _may_delegate(request.user):
+        raise PermissionDenied(_("Only supervisors delegate their approvals."))
+    form = DelegationForm(request.POST or None, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            delegation = delegation_create(delegator=request.user, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s may approve for you from %(start)s to %(end)s.")
+                % {
+                    "name": delegation.delegate.display_name,
+                    "start": date_format(delegation.starts_on),
+                    "end": date_format(delegation.ends_on),
+                },
+            )
+            return redirect("idp:delegations")
+    today = timezone.localdate()
+    context = {
+        "form": form,
+        "given": delegations_given(delegator=request.user),
+        "received": delegations_received(delegate=request.user),
+        "today": today,
+    }
+    return render(request, "idp/delegations.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def delegation_end(request: AuthenticatedRequest, delegation_id: int) -> HttpResponse:
+    delegation = ApprovalDelegation.objects.filter(pk=delegation_id, delegator=request.user).first()
+    if delegation is None:
+        raise Http404(_("No such delegation."))
+    delegation_end_own(delegation=delegation, by=request.user)
+    messages.success(
+        request,
+        _("Ended: %(name)s no longer approves for you.") % {"name": delegation.delegate.display_name},
+    )
+    return redirect("idp:delegations")

@@ -8,7 +8,9 @@ The one place the state machine lives; services apply it, views and templates on
     any active status → verified, by the system, when the employee passes the assessment the
     item names (idp.services.idp_items_close_by_result);
     verified → the status it had before, by the system, when HC voids the result whose pass
-    closed it (idp.services.idp_items_reopen_by_void).
+    closed it (idp.services.idp_items_reopen_by_void);
+    submitted → submitted, by the system, when an item has waited too long for approval and
+    escalates to more approvers (idp.escalation).
 
 ALL_TRANSITIONS is the one table. People's actions (TRANSITIONS) are what pages offer and what
 the role × action matrix walks; the system's (SYSTEM_TRANSITIONS) no person may take, whatever
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 
 class Actor(StrEnum):
     OWNER = "owner"  # the employee whose item it is
-    APPROVER = "approver"  # their supervisor, or HC when they have none (hrportal.access.can_approve_for)
+    # Their supervisor, or HC when they have none; a delegate of the supervisor; once the item has
+    # escalated, the supervisor's supervisor and HC (hrportal.access.can_approve_for decides).
+    APPROVER = "approver"
     HC = "hc"  # HC staff other than the owner
     SYSTEM = "system"  # the portal itself, reacting to an event (a passed assessment); never a person
 
@@ -134,6 +138,14 @@ ALL_TRANSITIONS: dict[str, Transition] = {
             Actor.SYSTEM,
         ),
         Transition(
+            "escalate",
+            pgettext_lazy("IDP action", "Escalate: waiting too long for approval"),
+            pgettext_lazy("IDP item was", "escalated"),
+            frozenset({ItemStatus.SUBMITTED}),
+            ItemStatus.SUBMITTED,
+            Actor.SYSTEM,
+        ),
+        Transition(
             "reopen_by_void",
             pgettext_lazy("IDP action", "Reopen: the passing result was voided"),
             pgettext_lazy("IDP item was", "reopened because the result that closed it was voided"),
@@ -157,7 +169,7 @@ def may_take(user: User, item: IdpItem, transition: Transition) -> bool:
         case Actor.OWNER:
             return is_owner
         case Actor.APPROVER:
-            return can_approve_for(user, item.employee)
+            return can_approve_for(user, item.employee, escalation=item.escalation)
         case Actor.HC:
             return not is_owner and user.is_hc
         case Actor.SYSTEM:

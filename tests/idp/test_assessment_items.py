@@ -247,7 +247,7 @@ def test_the_closing_is_a_system_transition_of_the_one_table():
     close = ALL_TRANSITIONS["close_by_pass"]
     assert close.actor == Actor.SYSTEM and close.target == ItemStatus.VERIFIED
     assert close.sources == frozenset(ACTIVE_STATUSES)
-    assert set(SYSTEM_TRANSITIONS) == {"close_by_pass", "reopen_by_void"}
+    assert set(SYSTEM_TRANSITIONS) == {"close_by_pass", "reopen_by_void", "escalate"}
     # People's actions and the system's split the table: the role × action matrix
     # (tests/idp/test_workflow.py) walks every person's action, this file every system one.
     assert set(TRANSITIONS) | set(SYSTEM_TRANSITIONS) == set(ALL_TRANSITIONS)

@@ -234,8 +234,9 @@ def test_my_plan_query_count_is_flat(client, cast, django_assert_num_queries, co
 def test_approval_queue_query_count_is_flat(client, cast, django_assert_num_queries, count):
     _many_items(cast, count, ItemStatus.SUBMITTED)
     client.force_login(cast.supervisor)
-    # session, user, "has reports", queue with gaps, navbar reports, unread count
-    with django_assert_num_queries(6):
+    # session, user, "has reports", the approver's delegations, queue with gaps, navbar reports,
+    # unread count
+    with django_assert_num_queries(7):
         response = client.get(reverse("idp:approvals"))
     assert len(response.context["queue"]) == count
 
