@@ -73,6 +73,7 @@ class Kind(StrEnum):
     RESULT_IMPORT = "results import (a file imported, or being imported)"
     SUPERUSER_ACCOUNT = "a superuser's account"
     APPROVER_ACCOUNT = "the account of the HC owner's own supervisor"
+    DELEGATION = "the supervisor's delegation of their approvals (to someone outside the roles)"
 
 
 PERSONAL_KINDS = frozenset(
@@ -226,6 +227,12 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     Route("idp:item_new", S),
     Route("idp:approvals", SUPERVISORS_AND_HC),
     Route(
+        "idp:delegations",
+        "login 403 403 200 200 403 403 403",
+        note="people with direct reports delegate their approvals; HC's own approvals are not delegated",
+    ),
+    Route("idp:delegation_end", NOT_GET, Kind.DELEGATION, "delegation_id"),
+    Route(
         "idp:employee_plan",
         "login 302>idp:my_plan 404 200 404 200 302>idp:my_plan 200",
         Kind.EMPLOYEE,
@@ -368,6 +375,14 @@ POST_PROBES: tuple[Route, ...] = (
         method="POST",
         data={"decision": "approve", "comment": "", "items": "{id}"},
         note="an item outside the approver's queue is not a choice: the form comes back, nothing changes",
+    ),
+    Route(
+        "idp:delegation_end",
+        "login 404 404 302>idp:delegations 404 404 404 404",
+        Kind.DELEGATION,
+        "delegation_id",
+        method="POST",
+        note="only the delegator ends it here; HC end delegations in the admin",
     ),
     Route(
         "idp:suggestion_dismiss",
@@ -735,6 +750,16 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
     AdminModel("hrportal.section", Kind.SECTION, A, A, A, A, A),
     AdminModel("hrportal.position", Kind.POSITION, A, A, A, A, A),
     AdminModel("hrportal.notification", Kind.NOTIFICATION, A, NO, A, SU, A, note="written by the portal only"),
+    AdminModel(
+        "hrportal.approvaldelegation",
+        Kind.DELEGATION,
+        A,
+        A,
+        A,
+        NO,
+        A,
+        note="created through the delegation service, then read-only: ended early by an action, never deleted",
+    ),
     AdminModel(
         "hrportal.auditentry",
         Kind.AUDIT_ENTRY,

@@ -61,7 +61,7 @@ from hrportal.access_table import (
     Route,
     all_routes,
 )
-from hrportal.models import HC_GROUP_NAME, AuditEntry, Notification, Position, Section, User
+from hrportal.models import HC_GROUP_NAME, ApprovalDelegation, AuditEntry, Notification, Position, Section, User
 from idp.models import IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory, published_assessment
 from tests.competencies.factories import CompetencyFactory, give_level
@@ -176,6 +176,12 @@ def _build_world() -> World:
         Kind.QUESTION: online[0].questions.first(),
         Kind.SUPERUSER_ACCOUNT: superuser,
         Kind.APPROVER_ACCOUNT: cast.hc_employee.supervisor,
+        Kind.DELEGATION: ApprovalDelegation.objects.create(
+            delegator=cast.supervisor,
+            delegate=UserFactory(username="delegate"),
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=7),
+        ),
     }
     objects.update({(kind, "shared"): obj for kind, obj in shared.items()})
     users: dict[Role, User | None] = {
