@@ -153,10 +153,18 @@ class BulkDecisionForm(forms.Form):
         return data
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """People by name and position: two colleagues may share a name."""
+
+    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+        position = obj.position.name if obj.position else ""
+        return f"{obj.display_name} · {position}" if position else obj.display_name
+
+
 class DelegationForm(forms.Form):
     """A supervisor's delegation of their approvals; hrportal.delegation.delegation_create validates it."""
 
-    delegate = forms.ModelChoiceField(
+    delegate = PersonChoiceField(
         queryset=User.objects.filter(is_active=True).select_related("position"),
         label=_("Delegate"),
         help_text=_("The employee who approves your team's development items for you during the period."),
@@ -170,13 +178,3 @@ class DelegationForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=200, help_text=_("Optional, e.g. annual leave.")
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        delegate = cast(forms.ModelChoiceField, self.fields["delegate"])
-        delegate.label_from_instance = _delegate_label  # type: ignore[method-assign]
-
-
-def _delegate_label(user: User) -> str:
-    position = user.position.name if user.position else ""
-    return f"{user.display_name} · {position}" if position else user.display_name

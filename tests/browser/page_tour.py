@@ -161,7 +161,7 @@ def _about_the_employee(ids) -> list[str]:
 
 def _supervisor() -> list[str]:
     ids = _ids()
-    return [*_signed_in(ids), *_about_the_employee(ids)]
+    return [*_signed_in(ids), *_about_the_employee(ids), reverse("idp:delegations")]
 
 
 def _admin(name: str, *args) -> str:
@@ -199,6 +199,8 @@ def _hc() -> list[str]:
         _admin("competencies_competency_change", ids["competency"]),  # its targets, a tabular inline
         _admin("assessments_assessment_change", ids["assessment"]),  # its mappings, a tabular inline
         _admin("hrportal_user_changelist"),
+        _admin("hrportal_approvaldelegation_changelist"),
+        _admin("hrportal_approvaldelegation_add"),
         _admin("competencies_competency_changelist"),
         _admin("assessments_assessment_changelist"),
     ]
