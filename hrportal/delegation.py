@@ -15,7 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from hrportal.models import ApprovalDelegation, User
+from hrportal.models import ApprovalDelegation, NotificationKind, User
 from hrportal.notifications import lazy_text, notify
 
 
@@ -83,6 +83,8 @@ def delegation_create(
             ),
             # The queue's URL by name: hrportal names the page, it does not import the app.
             url=reverse("idp:approvals"),
+            kind=NotificationKind.DELEGATION,
+            about=delegation,
         )
     return delegation
 

@@ -18,7 +18,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from hrportal.delegation import delegates_of
-from hrportal.models import Escalation, User
+from hrportal.models import Escalation, NotificationKind, NotificationPriority, User
 from hrportal.notifications import hc_recipients, notify
 from idp.models import IdpItem, ItemStatus
 from idp.services import _about, _apply
@@ -91,6 +91,9 @@ def _notify_escalation(item: IdpItem, step: Escalation, working_days: int) -> No
             days=working_days,
         ),
         url=item.get_absolute_url(),
+        kind=NotificationKind.ESCALATION,
+        priority=NotificationPriority.HIGH,
+        about=item,
     )
 
 

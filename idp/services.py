@@ -203,15 +203,15 @@ def _apply(
     # Someone acted on what waited: its "to approve" / "to verify" notifications are read, for everyone told.
     done = _DONE_WHEN_LEAVING.get(from_status)
     if done and locked.status != from_status:
-        notifications_mark_read_about(obj=locked, kinds=[done])
+        notifications_mark_read_about(obj=locked, kinds=done)
     return locked
 
 
-# The notification kind that an item leaving a status settles (approved, rejected or cancelled;
-# verified or closed).
-_DONE_WHEN_LEAVING: dict[str, str] = {
-    ItemStatus.SUBMITTED: NotificationKind.TO_APPROVE,
-    ItemStatus.COMPLETED: NotificationKind.TO_VERIFY,
+# The notification kinds that an item leaving a status settles (approved, rejected or cancelled,
+# an escalation's call to approve too; verified or closed).
+_DONE_WHEN_LEAVING: dict[str, tuple[str, ...]] = {
+    ItemStatus.SUBMITTED: (NotificationKind.TO_APPROVE, NotificationKind.ESCALATION),
+    ItemStatus.COMPLETED: (NotificationKind.TO_VERIFY,),
 }
 
 

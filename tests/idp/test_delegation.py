@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from hrportal.models import ApprovalDelegation, AuditEntry, Notification
+from hrportal.models import ApprovalDelegation, AuditEntry, Notification, NotificationKind
 from idp.models import IdpItem, ItemStatus
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory
 from tests.hrportal.factories import UserFactory
@@ -57,6 +57,7 @@ def test_supervisor_delegates_and_the_delegate_is_told(client, cast):
     assert f"{cast.other_supervisor.display_name} may approve for you" in html
     assert "Annual leave" in html and "Active" in html
     told = Notification.objects.get(recipient=cast.other_supervisor)
+    assert told.kind == NotificationKind.DELEGATION
     assert cast.supervisor.display_name in told.subject and told.url == reverse("idp:approvals")
     assert AuditEntry.objects.get_for_object(delegation).exists()
 

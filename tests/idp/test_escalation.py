@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from hrportal.models import Escalation, Notification
+from hrportal.models import Escalation, Notification, NotificationKind
 from idp.escalation import working_days_between
 from idp.models import IdpItem, ItemStatus
 from tests.hrportal.factories import UserFactory
@@ -168,3 +168,14 @@ def test_the_escalation_notice_is_in_the_recipients_language(cast, chain):
 def test_the_command_refuses_a_bad_date():
     with pytest.raises(CommandError, match="--today"):
         call_command("escalate_approvals", today="3/12/2026")
+
+
+def test_the_escalation_notice_is_read_once_someone_decides(client, cast, chain):
+    item = _submitted_on(cast.employee, MONDAY)
+    _run(MONDAY + timedelta(days=8))
+    told = Notification.objects.get(url=item.get_absolute_url())
+    assert told.kind == NotificationKind.ESCALATION and told.read_at is None
+    client.force_login(cast.supervisor)  # the supervisor decides: the manager's call to act is done
+    client.post(reverse("idp:item_action", args=[item.pk, "approve"]), {"approve-comment": ""})
+    told.refresh_from_db()
+    assert told.read_at is not None

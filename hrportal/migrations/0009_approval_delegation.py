@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hrportal', '0007_served_language'),
+        ('hrportal', '0008_notification_kind_priority_archive_about_digests'),
     ]
 
     operations = [
