@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('assessments', '0005_verbose_names'),
         ('competencies', '0006_verbose_names'),
-        ('idp', '0004_verbose_names'),
+        ('idp', '0005_digest_sent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
