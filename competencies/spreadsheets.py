@@ -2,8 +2,12 @@
 
 Matrix: one row per competency (`skill_group_en, skill_group_id, code, name_en, name_id,
 definition_en, definition_id`), then one column per position, headed by the position's English
-name; a cell is a target level 0–5, "-" for not applicable, or empty for "this file says nothing
-about it". Descriptors: one row per competency and level (`code, level, behaviour_indicators_en,
+name; a cell is a target, "-" for not applicable, or empty for "this file says nothing
+about it". A target is its level 0–5, optionally followed by its weight ("w" and 1–5) and "!"
+when it is critical: "3", "3 w2", "3 !", "3 w2 !" (spaces optional, "W" as good as "w"). A
+cell states the whole target: a plain "3" is weight 1 and not critical, so a file from before
+weights imports as it always did, and export then import of an unchanged matrix plans no
+change. Descriptors: one row per competency and level (`code, level, behaviour_indicators_en,
 behaviour_indicators_id, syllabus_en, syllabus_id, deliverable_en, deliverable_id`).
 
 Every translated text has an English column (`name_en`; plain `name` in a file from before the
@@ -28,7 +32,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from competencies.models import Competency, LevelDescriptor, PositionTarget, SkillGroup, level_label
+from competencies.models import (
+    DEFAULT_WEIGHT,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
+    Competency,
+    LevelDescriptor,
+    PositionTarget,
+    SkillGroup,
+    level_label,
+)
 from competencies.services import target_set
 from hrportal.models import Position, User
 from hrportal.spreadsheets import (
@@ -61,7 +74,11 @@ DESCRIPTOR_TEXT_FIELDS = ("behaviour_indicators", "syllabus", "deliverable")
 MATRIX_COLUMNS = (*_both_languages("skill_group"), "code", *_both_languages("name"), *_both_languages("definition"))
 DESCRIPTOR_COLUMNS = ("code", "level", *(name for field in DESCRIPTOR_TEXT_FIELDS for name in _both_languages(field)))
 NOT_APPLICABLE = "-"
+CRITICAL_MARK = "!"
+WEIGHT_MARK = "w"
 _WHOLE_NUMBER = re.compile(r"[0-9]+(?:\.0*)?")
+# A matrix cell's target: level, optional weight ("w2"), optional critical mark ("!").
+_TARGET_CELL = re.compile(r"([0-9]+)(?:\.0*)?\s*(?:[wW]\s*([0-9]+))?\s*(!)?")
 # What a competency row of the matrix may change, by field (a file column's key: "name" for the
 # English name, "name_id" for the Indonesian), with the name a preview shows and its model column.
 _COMPETENCY_FIELDS = {
@@ -122,6 +139,53 @@ def parse_level(value: Any, *, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
+@dataclass(frozen=True)
+class TargetCell:
+    """What a matrix cell says about one target."""
+
+    level: int
+    weight: int = DEFAULT_WEIGHT
+    is_critical: bool = False
+
+    def __str__(self) -> str:
+        """As a cell holds it: "3", "3 w2", "3 !", "3 w2 !"."""
+        parts = [str(self.level)]
+        if self.weight != DEFAULT_WEIGHT:
+            parts.append(f"{WEIGHT_MARK}{self.weight}")
+        if self.is_critical:
+            parts.append(CRITICAL_MARK)
+        return " ".join(parts)
+
+    @property
+    def cell(self) -> int | str:
+        """The value to export: a plain number when there is nothing but the level."""
+        return self.level if (self.weight, self.is_critical) == (DEFAULT_WEIGHT, False) else str(self)
+
+    def describe(self) -> str:
+        """For a preview: "3 · Advanced", "3 · Advanced, weight 2, critical"."""
+        text = level_label(self.level)
+        if self.weight != DEFAULT_WEIGHT:
+            text = _("%(target)s, weight %(weight)s") % {"target": text, "weight": self.weight}
+        if self.is_critical:
+            text = _("%(target)s, critical") % {"target": text}
+        return text
+
+
+def parse_target_cell(value: Any) -> TargetCell | None:
+    """The target a matrix cell holds (3, "3", 3.0, "3 w2", "3!", "3 W2 !"), or None when it
+    is not one (a level outside 0–5, a weight outside MIN_WEIGHT..MAX_WEIGHT, other text)."""
+    level = parse_level(value, low=0, high=5)
+    if level is not None:
+        return TargetCell(level=level)
+    if not isinstance(value, str) or not (match := _TARGET_CELL.fullmatch(value.strip())):
+        return None
+    level = parse_level(match[1], low=0, high=5)
+    weight = DEFAULT_WEIGHT if match[2] is None else parse_level(match[2], low=MIN_WEIGHT, high=MAX_WEIGHT)
+    if level is None or weight is None:
+        return None
+    return TargetCell(level=level, weight=weight, is_critical=match[3] is not None)
+
+
 def _same_text(stored: str, from_file: str) -> bool:
     # Files lose surrounding spaces (the reader strips cells) and XLSX turns "\r\n" into "\n",
     # so neither counts as a change, or an unchanged file would not round-trip.
@@ -136,13 +200,13 @@ def _same_text(stored: str, from_file: str) -> bool:
 
 def matrix_dataset() -> tablib.Dataset:
     """Every competency (by skill group, then code) against every position (by English name), the
-    texts in both languages."""
+    texts in both languages; each target as parse_target_cell reads it back."""
     position_name = db_column("name", ENGLISH)
     positions = list(Position.objects.order_by(position_name).values_list("pk", position_name))
     targets = {
-        (competency_id, position_id): level
-        for competency_id, position_id, level in PositionTarget.objects.values_list(
-            "competency_id", "position_id", "target_level"
+        (competency_id, position_id): TargetCell(level=level, weight=weight, is_critical=critical).cell
+        for competency_id, position_id, level, weight, critical in PositionTarget.objects.values_list(
+            "competency_id", "position_id", "target_level", "weight", "is_critical"
         )
     }
     competencies = Competency.objects.select_related("group").order_by(f"group__{db_column('name', ENGLISH)}", "code")
@@ -193,8 +257,8 @@ class _MatrixRow:
     group_id: str | None
     name_id: str | None
     definition_id: str | None
-    # Position column index → target level, None for not applicable ("-"); empty cells are left out.
-    cells: dict[int, int | None]
+    # Position column index → target, None for not applicable ("-"); empty cells are left out.
+    cells: dict[int, TargetCell | None]
 
 
 def _position_columns(table: Table, fixed: dict[str, int], errors: ErrorList) -> list[_PositionColumn]:
@@ -272,7 +336,7 @@ def _matrix_row(
     group_id, name_id = _optional_text(row, fixed, "skill_group_id"), _optional_text(row, fixed, "name_id")
     _check_length(line, group_id, _("Indonesian skill group"), text_max_length(SkillGroup, "name"), errors)
     _check_length(line, name_id, _("Indonesian name"), text_max_length(Competency, "name"), errors)
-    cells: dict[int, int | None] = {}
+    cells: dict[int, TargetCell | None] = {}
     for column in columns:
         value = row[column.index]
         if value == "":
@@ -280,14 +344,17 @@ def _matrix_row(
         if value == NOT_APPLICABLE:
             cells[column.index] = None
             continue
-        level = parse_level(value, low=0, high=5)
-        if level is None:
+        target = parse_target_cell(value)
+        if target is None:
             errors.append(
-                _('Line %(line)s, column "%(column)s": unknown level "%(value)s" (use 0–5 or "-").')
+                _(
+                    'Line %(line)s, column "%(column)s": unknown target "%(value)s" (use a level 0–5, optionally '
+                    'followed by a weight w1–w5 and ! for critical, as in "3 w2 !"; or "-").'
+                )
                 % {"line": line, "column": column.header, "value": shorten(cell_text(value), 40)}
             )
         else:
-            cells[column.index] = level
+            cells[column.index] = target
     return _MatrixRow(
         line=line,
         group=group,
@@ -354,17 +421,28 @@ class GroupNameChange:
 
 @dataclass(frozen=True)
 class TargetChange:
-    """A target of `position` in `code` going from `old` to `new`; None is not applicable."""
+    """A target of `position` in `code` going from `old_target` to `new_target` (level, weight,
+    critical); None is not applicable."""
 
     line: int
     code: str
     position: str
-    old: int | None
-    new: int | None
+    old_target: TargetCell | None
+    new_target: TargetCell | None
+
+    @property
+    def old(self) -> int | None:
+        """The old level."""
+        return self.old_target.level if self.old_target else None
+
+    @property
+    def new(self) -> int | None:
+        """The new level."""
+        return self.new_target.level if self.new_target else None
 
     def __str__(self) -> str:
-        old = _("not applicable") if self.old is None else level_label(self.old)
-        new = _("not applicable") if self.new is None else level_label(self.new)
+        old = _("not applicable") if self.old_target is None else self.old_target.describe()
+        new = _("not applicable") if self.new_target is None else self.new_target.describe()
         return _("%(code)s / %(position)s (line %(line)s): %(old)s → %(new)s") % {
             "code": self.code,
             "position": self.position,
@@ -472,9 +550,9 @@ def matrix_import_plan(
     errors.raise_if_any()
     competencies = {c.code: c for c in Competency.objects.select_related("group")}
     targets = {
-        (code, position): level
-        for code, position, level in PositionTarget.objects.values_list(
-            "competency__code", f"position__{english_name}", "target_level"
+        (code, position): TargetCell(level=level, weight=weight, is_critical=critical)
+        for code, position, level, weight, critical in PositionTarget.objects.values_list(
+            "competency__code", f"position__{english_name}", "target_level", "weight", "is_critical"
         )
     }
     plan = MatrixPlan(group_name_changes=group_name_changes)
@@ -572,12 +650,18 @@ def _plan_competency(plan: MatrixPlan, row: _MatrixRow, group: str, current: Com
 
 
 def _plan_target(
-    plan: MatrixPlan, row: _MatrixRow, position: str, new: int | None, targets: dict, *, remove: bool
+    plan: MatrixPlan,
+    row: _MatrixRow,
+    position: str,
+    new: TargetCell | None,
+    targets: dict[tuple[str, str], TargetCell],
+    *,
+    remove: bool,
 ) -> None:
     old = targets.get((row.code, position))
     if old == new:
         return
-    change = TargetChange(line=row.line, code=row.code, position=position, old=old, new=new)
+    change = TargetChange(line=row.line, code=row.code, position=position, old_target=old, new_target=new)
     if new is None:
         (plan.targets_to_remove if remove else plan.removals_skipped).append(change)
     elif old is None:
@@ -608,10 +692,13 @@ def matrix_import_apply(*, plan: MatrixPlan, by: User | None, note: str) -> None
             )
         _apply_competency_changes(plan.competency_changes, competencies, groups)
         for change in plan.targets_to_create + plan.targets_to_change + plan.targets_to_remove:
+            target = change.new_target
             target_set(
                 position=positions[change.position],
                 competency=competencies[change.code],
-                level=change.new,
+                level=target.level if target else None,
+                weight=target.weight if target else None,
+                is_critical=target.is_critical if target else None,
                 by=by,
                 # The note carries the uploaded file's name, which PostgreSQL must be able to store.
                 note=note.replace("\x00", "")[:255],

@@ -252,6 +252,14 @@ TARGET_VARIATION = [-1, 0, 0, 0, 1]
 # How much chance decides which competencies are applicable (0: strictly the stronger groups).
 APPLICABILITY_NOISE = 1.5
 TARGET_NOTE = "demo data"
+# Weight and criticality of the plainly safety-critical competencies, wherever a position targets
+# them: (weight, critical). Every other target weighs 1 and is not critical.
+TARGET_PRIORITIES = {
+    "GSH-02": (3, True),  # Permit to Work
+    "GSH-03": (3, True),  # Emergency Response
+    "GSH-01": (2, False),  # Hazard Identification & Risk Assessment
+    "GSH-04": (2, False),  # Process Safety Management
+}
 
 # The employees: (employee number, username, first name, last name, section, position,
 # supervisor's username). Supervisors come before their reports.

@@ -129,7 +129,10 @@ def test_a_file_with_errors_shows_them_all_and_offers_no_confirmation(client, ca
     page = response.content.decode()
     assert "kkj.csv has 2 errors, so nothing was imported." in page
     assert "Line 2: empty name." in page
-    assert "Line 2, column &quot;Operator&quot;: unknown level &quot;7&quot; (use 0–5 or &quot;-&quot;)." in page
+    assert (
+        "Line 2, column &quot;Operator&quot;: unknown target &quot;7&quot; (use a level 0–5, optionally followed "
+        "by a weight w1–w5 and ! for critical, as in &quot;3 w2 !&quot;; or &quot;-&quot;)."
+    ) in page
     assert 'value="Confirm the import"' not in page
     response = client.post(reverse(IMPORT_MATRIX), {"fingerprint": "anything"})
     assert response.status_code == 302  # nothing left to confirm

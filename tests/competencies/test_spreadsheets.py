@@ -54,6 +54,13 @@ def plan_csv(rows: list[list], remove: bool = False, create_missing: bool = Fals
     return matrix_import_plan(content=csv_bytes(rows), fmt="csv", remove=remove, create_missing=create_missing)
 
 
+def unknown_target(line: int, column: str, value: str) -> str:
+    return (
+        f'Line {line}, column "{column}": unknown target "{value}" (use a level 0–5, optionally followed by a '
+        'weight w1–w5 and ! for critical, as in "3 w2 !"; or "-").'
+    )
+
+
 def import_errors(rows: list[list]) -> list[str]:
     with pytest.raises(ImportFileError) as raised:
         plan_csv(rows)
@@ -275,14 +282,17 @@ def test_fixed_columns_are_found_whatever_their_case_and_position_names_ignore_c
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda rows: rows[1].__setitem__(4, "7"), 'Line 2, column "Operator": unknown level "7" (use 0–5 or "-").'),
+        (
+            lambda rows: rows[1].__setitem__(4, "7"),
+            unknown_target(2, "Operator", "7"),
+        ),
         (
             lambda rows: rows[2].__setitem__(5, "2.5"),
-            'Line 3, column "Supervisor": unknown level "2.5" (use 0–5 or "-").',
+            unknown_target(3, "Supervisor", "2.5"),
         ),
         (
             lambda rows: rows[2].__setitem__(5, "n/a"),
-            'Line 3, column "Supervisor": unknown level "n/a" (use 0–5 or "-").',
+            unknown_target(3, "Supervisor", "n/a"),
         ),
         (lambda rows: rows[2].__setitem__(1, "S-01"), 'Line 3: duplicate code "S-01" (also on line 2).'),
         (lambda rows: rows[2].__setitem__(2, ""), "Line 3: empty name."),
@@ -319,9 +329,9 @@ def test_each_kind_of_error_is_named_with_its_line_and_column(matrix, change, ex
 def test_every_error_in_the_file_is_reported_not_just_the_first(matrix):
     rows = [*matrix_rows(s1_operator=7), ["Safety", "S-03", "", "", "x", "-"], ["Safety", "S-01", "Again", "", "", ""]]
     assert import_errors(rows) == [
-        'Line 2, column "Operator": unknown level "7" (use 0–5 or "-").',
+        unknown_target(2, "Operator", "7"),
         "Line 4: empty name.",
-        'Line 4, column "Operator": unknown level "x" (use 0–5 or "-").',
+        unknown_target(4, "Operator", "x"),
         'Line 5: duplicate code "S-01" (also on line 2).',
     ]
 
@@ -360,9 +370,7 @@ def test_import_matrix_command_with_an_error_exits_non_zero_and_writes_nothing(m
         call_command("import_matrix", path, "--remove")
     assert raised.value.returncode == 1  # the exit status when run from a shell
     assert str(raised.value) == (
-        "kkj.csv: 2 errors, nothing was imported.\n"
-        "Line 4: empty skill group.\n"
-        'Line 4, column "Operator": unknown level "9" (use 0–5 or "-").'
+        "kkj.csv: 2 errors, nothing was imported.\nLine 4: empty skill group.\n" + unknown_target(4, "Operator", "9")
     )
     assert counts() == before
 

@@ -337,3 +337,126 @@ def test_report_ranks_largest_gaps_by_weighted_gap_as_the_dashboards_add_up(clie
     table = html[html.index('id="largest-gaps-table"') :].split("</table>", 1)[0]
     assert re.findall(r'<tr data-code="([^"]+)"', table) == ["HEAVY", "WIDE"]
     assert "Weighted gap" in table
+
+
+# --- The matrix spreadsheet ----------------------------------------------------------------
+
+
+@pytest.fixture
+def sheet(db):
+    """S-01 Operator 2 weight 3 critical, Supervisor 4; S-02 Operator 0 weight 2."""
+    from tests.competencies.factories import SkillGroupFactory
+
+    group = SkillGroupFactory(name="Safety")
+    s1 = CompetencyFactory(code="S-01", name="Permit to Work", definition="", group=group)
+    s2 = CompetencyFactory(code="S-02", name="Emergency Response", definition="", group=group)
+    operator, supervisor = PositionFactory(name="Operator"), PositionFactory(name="Supervisor")
+    PositionTargetFactory(position=operator, competency=s1, target_level=2, weight=3, is_critical=True)
+    PositionTargetFactory(position=supervisor, competency=s1, target_level=4)
+    PositionTargetFactory(position=operator, competency=s2, target_level=0, weight=2)
+    return {"S-01": s1, "S-02": s2, "Operator": operator, "Supervisor": supervisor}
+
+
+def _matrix_state() -> set[tuple]:
+    return set(
+        PositionTarget.objects.values_list(
+            "competency__code", "position__name_en", "target_level", "weight", "is_critical"
+        )
+    )
+
+
+def _csv(rows: list[list]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _rows(**cells) -> list[list]:
+    values = {"s1_operator": "2 w3 !", "s1_supervisor": 4, "s2_operator": "0 w2", "s2_supervisor": "-", **cells}
+    return [
+        ["skill_group", "code", "name", "definition", "Operator", "Supervisor"],
+        ["Safety", "S-01", "Permit to Work", "", values["s1_operator"], values["s1_supervisor"]],
+        ["Safety", "S-02", "Emergency Response", "", values["s2_operator"], values["s2_supervisor"]],
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_matrix_round_trips_weight_and_critical(sheet, fmt, tmp_path):
+    from django.core.management import call_command
+
+    from competencies.spreadsheets import matrix_dataset, matrix_import_plan
+    from hrportal.spreadsheets import export_bytes
+
+    before = _matrix_state()
+    assert ("S-01", "Operator", 2, 3, True) in before
+    content = export_bytes(matrix_dataset(), fmt)
+    assert matrix_import_plan(content=content, fmt=fmt, remove=True).is_empty
+    # Wipe the weights, then import the exported file: the same matrix comes back.
+    for target in PositionTarget.objects.select_related("position", "competency"):
+        target_set(
+            position=target.position, competency=target.competency, level=1, weight=1, is_critical=False, by=None
+        )
+    path = tmp_path / f"matrix.{fmt}"
+    path.write_bytes(content)
+    call_command("import_matrix", str(path), "--remove", stdout=__import__("io").StringIO())
+    assert _matrix_state() == before
+
+
+def test_export_writes_plain_levels_and_marks_weight_and_critical(sheet):
+    from competencies.spreadsheets import matrix_dataset
+
+    dataset = matrix_dataset()
+    by_code = {row[2]: row for row in dataset}
+    operator, supervisor = dataset.headers.index("Operator"), dataset.headers.index("Supervisor")
+    assert by_code["S-01"][operator] == "2 w3 !"
+    assert by_code["S-01"][supervisor] == 4  # a number, as before weights
+    assert by_code["S-02"][operator] == "0 w2"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("3", (3, 1, False)),
+        ("3 w2", (3, 2, False)),
+        ("3!", (3, 1, True)),
+        ("3W5 !", (3, 5, True)),
+        (4.0, (4, 1, False)),
+    ],
+)
+def test_cells_as_hc_types_them(sheet, cell, expected):
+    from competencies.spreadsheets import matrix_import_apply, matrix_import_plan
+
+    plan = matrix_import_plan(content=_csv(_rows(s1_supervisor=cell)), fmt="csv")
+    matrix_import_apply(plan=plan, by=None, note="test")
+    target = PositionTarget.objects.get(competency=sheet["S-01"], position=sheet["Supervisor"])
+    assert (target.target_level, target.weight, target.is_critical) == expected
+
+
+def test_an_old_file_without_weights_imports_plain_levels_as_weight_1_not_critical(sheet):
+    from competencies.spreadsheets import matrix_import_apply, matrix_import_plan
+
+    plan = matrix_import_plan(content=_csv(_rows(s1_operator=2, s2_operator=0)), fmt="csv")
+    assert [str(change) for change in plan.targets_to_change] == [
+        "S-01 / Operator (line 2): 2 · Intermediate, weight 3, critical → 2 · Intermediate",
+        "S-02 / Operator (line 3): 0 · None, weight 2 → 0 · None",
+    ]
+    matrix_import_apply(plan=plan, by=None, note="old file")
+    assert ("S-01", "Operator", 2, 1, False) in _matrix_state()
+    assert PositionTargetHistory.objects.count() == 0  # the levels did not change
+
+
+@pytest.mark.parametrize("cell", ["3 w6", "3 w0", "6 w2", "3 x2", "- w2", "3 !!", "w2"])
+def test_a_bad_weight_or_mark_is_an_error_naming_line_and_column(sheet, cell):
+    from competencies.spreadsheets import matrix_import_plan
+    from hrportal.spreadsheets import ImportFileError
+
+    with pytest.raises(ImportFileError) as raised:
+        matrix_import_plan(content=_csv(_rows(s1_supervisor=cell)), fmt="csv")
+    assert raised.value.errors == [
+        f'Line 2, column "Supervisor": unknown target "{cell}" (use a level 0–5, optionally followed by a weight '
+        'w1–w5 and ! for critical, as in "3 w2 !"; or "-").'
+    ]
+    assert ("S-01", "Supervisor", 4, 1, False) in _matrix_state()

@@ -207,3 +207,37 @@ def test_seeded_in_a_later_month_the_demo_moves_with_it_and_a_second_run_changes
     time_machine.move_to(datetime(2027, 8, 2, 10, 0, tzinfo=demo_data.WIB), tick=False)
     call_command("seed_demo", verbosity=0)
     assert _row_counts() == first
+
+
+def test_demo_weights_and_critical_competencies_are_as_the_readme_says(seeded):
+    from competencies.models import PositionTarget
+
+    priorities = set(
+        PositionTarget.objects.exclude(weight=1, is_critical=False).values_list(
+            "competency__code", "weight", "is_critical"
+        )
+    )
+    assert priorities == {("GSH-02", 3, True), ("GSH-03", 3, True), ("GSH-01", 2, False), ("GSH-04", 2, False)}
+    employee = User.objects.get(username=demo_data.DEMO_EMPLOYEE)
+    report = employee_gaps(employee=employee, now=demo_present())
+    assert (report.met, report.total) == (17, 23)
+    assert report.rows[0].code == "GSH-02" and report.rows[0].gap == 1 and report.rows[1].gap == 2
+    senior = next(nxt.position for nxt in path_place(position_id=employee.position_id).next_positions)
+    match = Match.from_report(
+        employee_gap_reports(employee=employee, positions=[senior], now=demo_present())[senior.pk]
+    )
+    assert (match.score_percent, match.met_weight, match.total_weight, match.met, match.total) == (26, 7, 26, 5, 20)
+    assert match.unmet_critical == ("GSH-02",)
+    recommended = set()
+    for person in _employees():
+        following = [nxt.position for nxt in path_place(position_id=person.position_id).next_positions]
+        for report in employee_gap_reports(employee=person, positions=following, now=demo_present()).values():
+            if Match.from_report(report).is_recommended:
+                recommended.add((person.username, report.position.name))
+    assert recommended == {
+        ("andi.saputra", demo_data.SENIOR_OPERATOR),
+        ("wulan.safitri", demo_data.SENIOR_OPERATOR),
+        ("eko.prasetyo", demo_data.SHIFT_SUPERVISOR),
+        ("dedi.kurniawan", demo_data.SR_SUPERVISOR),
+        ("ratna.sari", demo_data.SECTION_HEAD),
+    }

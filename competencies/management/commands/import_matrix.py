@@ -12,7 +12,8 @@ class Command(ImportCommand[MatrixPlan]):
     help = _(
         "Import the competency matrix: skill_group_en, skill_group_id, code, name_en, name_id, definition_en, "
         "definition_id (plain skill_group, name, definition: English), then one column per position "
-        'with a target level 0-5, "-" (not applicable) or empty (left alone). Creates missing skill groups '
+        'with a target level 0-5, optionally followed by a weight w1-w5 and "!" for critical ("3 w2 !"), '
+        '"-" (not applicable) or empty (left alone). Creates missing skill groups '
         "and competencies; a column naming no existing position is an error unless --create-missing; "
         "changes nothing if the file has any error."
     )

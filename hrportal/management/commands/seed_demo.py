@@ -173,10 +173,13 @@ class Seeder:
             applicable = set(sorted(weight, key=lambda code: -weight[code])[:count])
             for code, competency in self.competencies.items():
                 level = min(5, max(1, profile[code[:3]] + self.rng.choice(data.TARGET_VARIATION)))
+                target_weight, critical = data.TARGET_PRIORITIES.get(code, (1, False))
                 changed = target_set(
                     position=position,
                     competency=competency,
                     level=level if code in applicable else None,
+                    weight=target_weight,
+                    is_critical=critical,
                     by=None,
                     note=data.TARGET_NOTE,
                 )
