@@ -383,14 +383,17 @@ def target_set(
     note: str = "",
     weight: int | None = None,
     is_critical: bool | None = None,
+    at: datetime | None = None,
 ) -> bool:
     """Set a position's target in a competency; None makes it not applicable (removes it).
 
     `weight` (1–5) and `is_critical`: None leaves them as they are (a new target gets weight 1,
-    not critical). Every change of the level is dated in PositionTargetHistory; a change of the
-    weight or of criticality alone is not (the history is what past gaps are rebuilt from, and
-    a weight does not change a gap, only its rank), but like any change of a target it is in
-    the audit trail, which records every save. Returns whether anything changed.
+    not critical). Every change of the level is dated in PositionTargetHistory (now, or `at`
+    when the change took effect earlier: the demo's matrix, loaded as it stood when its
+    history begins); a change of the weight or of criticality alone is not (the history is
+    what past gaps are rebuilt from, and a weight does not change a gap, only its rank), but
+    like any change of a target it is in the audit trail, which records every save. Returns
+    whether anything changed.
     Nobody but a superuser sets the targets of the position they hold themselves: the
     targets are what their own gaps are measured against.
     """
@@ -429,6 +432,12 @@ def target_set(
             current.save(update_fields=changed)
         if old_level != level:
             PositionTargetHistory.objects.create(
-                position=position, competency=competency, old_level=old_level, new_level=level, changed_by=by, note=note
+                position=position,
+                competency=competency,
+                old_level=old_level,
+                new_level=level,
+                changed_by=by,
+                note=note,
+                changed_at=at or timezone.now(),
             )
     return True

@@ -260,6 +260,9 @@ TARGET_PRIORITIES = {
     "GSH-01": (2, False),  # Hazard Identification & Risk Assessment
     "GSH-04": (2, False),  # Process Safety Management
 }
+# The matrix is dated as it has stood since before the oldest level history (the sign-offs
+# reach back from HISTORY_FROM), so the gap pages as of a past day have targets to compare with.
+MATRIX_FROM = datetime(2019, 1, 1, tzinfo=WIB)
 
 # The employees: (employee number, username, first name, last name, section, position,
 # supervisor's username). Supervisors come before their reports.

@@ -4,7 +4,7 @@ level against each target, each built from a fixed number of queries."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from competencies import rules
 from competencies.evidence import attach_evidence_results
 from competencies.models import DEFAULT_WEIGHT, CompetencyLevel, PositionTarget, Proficiency, level_label
 from competencies.rules import GapStatus
+from competencies.selectors.as_of import PastLevel, levels_as_of, targets_as_of
 from hrportal.models import Position, User
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ def counted_levels(levels: dict[int, CompetencyLevel], *, now: datetime | None =
     }
 
 
-def _gap_row(target: PositionTarget, level: CompetencyLevel | None, now: datetime) -> GapRow:
+def _gap_row(target: PositionTarget, level: "CompetencyLevel | PastLevel | None", now: datetime) -> GapRow:
     competency = target.competency
     expires_at = level.expires_at if level else None
     stored = level.level if level else None
@@ -225,11 +226,20 @@ def employee_gap_reports(
 
 
 def employee_gaps(
-    *, employee: User, position: Position | None = None, now: datetime | None = None, with_evidence: bool = False
+    *,
+    employee: User,
+    position: Position | None = None,
+    now: datetime | None = None,
+    with_evidence: bool = False,
+    as_of: datetime | None = None,
 ) -> GapReport:
     """Current against target for every competency of a position: `position` if given (the
     gap to another role), otherwise the employee's own. Two queries; with_evidence (the
     employee's own position only), a third reads the results that are the levels' evidence.
+
+    `as_of` (a moment, competencies.selectors.as_of.end_of_day): levels and targets as they
+    stood then, from their histories, against the employee's current position (and today's
+    weights, which have no history); four queries (five with_evidence).
 
     Sorted by weight × gap descending, then gap, then target descending, then code (_sort_rows).
     """
@@ -237,10 +247,24 @@ def employee_gaps(
         return employee_gap_reports(employee=employee, positions=[position], now=now)[position.pk]
     if employee.position_id is None:
         return GapReport(employee=employee, rows=[])
+    if as_of is not None:
+        return _past_gaps(employee=employee, moment=as_of, with_evidence=with_evidence)
     targets = PositionTarget.objects.filter(position_id=employee.position_id).select_related("competency__group")
     levels = employee_levels(employee=employee)
     if with_evidence:
         attach_evidence_results(list(levels.values()))
     moment = now or timezone.now()
     rows = [_gap_row(target, levels.get(target.competency_id), moment) for target in targets]
+    return GapReport(employee=employee, rows=_sort_rows(rows))
+
+
+def _past_gaps(*, employee: User, moment: datetime, with_evidence: bool) -> GapReport:
+    """employee_gaps as of `moment` for an employee with a position: the rows from the
+    histories (competencies.selectors.as_of)."""
+    position_id = cast(int, employee.position_id)
+    targets = targets_as_of(position_ids={position_id}, moment=moment)[position_id]
+    levels = levels_as_of(employee_ids=[employee.pk], moment=moment, with_evidence=with_evidence)
+    rows = [
+        _gap_row(target, levels.get((employee.pk, competency_id)), moment) for competency_id, target in targets.items()
+    ]
     return GapReport(employee=employee, rows=_sort_rows(rows))

@@ -17,10 +17,12 @@ Definitions (the page's captions say the same):
 - *Largest gaps*: competencies ranked by weighted gap (then total positive gap, average gap,
   code), the top ten that have any gap.
 - *Progress over time*: for each of the last 12 month ends (the ends of the 12 months before
-  the current one), the share of today's assignments (current positions, current targets)
-  that were met then. The level at a month end is the new level of the latest
-  CompetencyLevelHistory row of that employee and competency with changed_at at or before
-  it; no row means 0.
+  the current one), the share of that month end's assignments (the targets then, everyone's
+  current position) that were met then. Levels and targets at a month end are read from
+  their histories as competencies.selectors.as_of defines it: the new level of the latest
+  history row at or before it; no level row means 0, no target row not applicable.
+- *As of a day* (`as_of`): every figure as levels and targets stood at the end of that day,
+  by the same definition (competencies.selectors.as_of).
 
 How it is computed — three SQL statements, whatever the size of the organisation:
 
@@ -47,16 +49,18 @@ corrected by what each level row changes:
 where met and gap⁺ (the positive gap) are competencies.rules' SQL fragments, the same rule
 the dashboards apply in Python.
 
-The monthly series counts changes rather than replaying levels. An assignment is met at a
+The monthly series, and the figures as of a day, count changes rather than replaying levels. An assignment is met at a
 month end when it is met without a level plus the sum, over its history rows up to then,
 of met(target, new level) − met(target, the level before the row). The level before a row
 is its old_level (none: no level): the level services write the previous level there in
 the same transaction as the level, so it is the new level of the row before. A level
-whose evidence expired adds one more step, at its expiry: met without a level − met at
-its level (only the current level's expiry is known, so a level renewed after a lapse
-shows as met through the lapse). Summing those ±1 steps with 12 conditional sums reads
-the history once and needs no window function (a LAG over 800,000 rows sorts them all,
-and was the slowest part).
+whose evidence expired adds one more step, at the later of its expiry and its last change:
+met without a level − met at its level (only the current level's expiry is known, so a
+level renewed after a lapse shows as met through the lapse). Each month's steps are
+weighed against that month end's target (`pairs` holds every position-competency pair's
+target at each month end: a few thousand rows). Summing those ±1 steps with 12
+conditional sums reads the history once and needs no window function (a LAG over 800,000
+rows sorts them all, and was the slowest part).
 """
 
 from collections.abc import Sequence
@@ -68,7 +72,14 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, PositionTarget
+from competencies.models import (
+    DEFAULT_WEIGHT,
+    Competency,
+    CompetencyLevel,
+    CompetencyLevelHistory,
+    PositionTarget,
+    PositionTargetHistory,
+)
 from competencies.rules import sql_counted_level, sql_met, sql_positive_gap, sql_weighted_gap
 from hrportal.models import Position, Section, User
 from hrportal.translated import localized_sql
@@ -181,6 +192,7 @@ def _tables() -> dict[str, str]:
         "target": PositionTarget,
         "level": CompetencyLevel,
         "history": CompetencyLevelHistory,
+        "target_history": PositionTargetHistory,
     }
     return {key: connection.ops.quote_name(model._meta.db_table) for key, model in models.items()}
 
@@ -228,22 +240,61 @@ _LEVEL_ROWS = """FROM {level} l
     JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = l.competency_id
     WHERE {population_lu}"""
 
+# As of a moment (the `clock`; competencies.selectors.as_of says what it means), the same
+# statements read the targets then (`target_at`) and, instead of the level rows, the history's
+# changes up to then (`level_changes`): each row changes an assignment from its level before
+# (old_level) to its level after (new_level), so the sum of met(after) − met(before) over an
+# assignment's rows telescopes to met at its level then − met without a level, which is what a
+# level row adds today. A level whose record's expiry has passed by then, and that has not
+# changed since, adds one more change: from its level to none.
+_AS_OF_CTES = """
+target_at AS (
+    SELECT th.position_id, th.competency_id, th.new_level AS target_level,
+           COALESCE((SELECT t.weight FROM {target} t
+                     WHERE t.position_id = th.position_id AND t.competency_id = th.competency_id), {default_weight})
+               AS weight
+    FROM {target_history} th
+    WHERE th.changed_at <= (SELECT at FROM clock) AND th.new_level IS NOT NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM {target_history} later
+          WHERE later.position_id = th.position_id AND later.competency_id = th.competency_id
+            AND later.changed_at <= (SELECT at FROM clock)
+            AND (later.changed_at > th.changed_at OR (later.changed_at = th.changed_at AND later.id > th.id)))
+    UNION ALL
+    SELECT t.position_id, t.competency_id, t.target_level, t.weight FROM {target} t
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {target_history} th WHERE th.position_id = t.position_id AND th.competency_id = t.competency_id)
+),
+level_changes AS (
+    SELECT h.employee_id, h.competency_id, h.new_level AS after_level, h.old_level AS before_level
+    FROM {history} h WHERE h.changed_at <= (SELECT at FROM clock)
+    UNION ALL
+    SELECT l.employee_id, l.competency_id, NULL, l.level
+    FROM {level} l
+    WHERE l.expires_at <= (SELECT at FROM clock)
+      AND EXISTS (
+          SELECT 1 FROM {history} h WHERE h.employee_id = l.employee_id AND h.competency_id = l.competency_id)
+      AND NOT EXISTS (
+          SELECT 1 FROM {history} h WHERE h.employee_id = l.employee_id AND h.competency_id = l.competency_id
+            AND h.changed_at > (SELECT at FROM clock))
+),"""
+
 # Per (section, position). `targets`: per position, its assignments and what they give
 # without any level; `levelled`: per employee with level rows, what those rows change.
 # Employees are inner-joined to their position's targets: one without any target has no
 # assignment.
 _CELLS_SQL = """
-WITH clock AS (SELECT %s AS at),
+WITH clock AS (SELECT %s AS at),{as_of_ctes}
 targets AS (
     SELECT position_id, COUNT(*) AS n,
            SUM({met_no_level}) AS met_no_level,
            SUM({gap_no_level}) AS gap_no_level
-    FROM {target} GROUP BY position_id
+    FROM {target_source} GROUP BY position_id
 ),
 levelled AS (
     SELECT l.employee_id,
-           SUM({met_level} - {met_t_no_level}) AS met_change,
-           SUM({gap_level} - {gap_t_no_level}) AS gap_change
+           SUM({met_change}) AS met_change,
+           SUM({gap_change}) AS gap_change
     {level_rows}
     GROUP BY l.employee_id
 )
@@ -266,7 +317,7 @@ GROUP BY u.section_id, s.name, u.position_id, {position_name}
 # Per competency: `assigned` multiplies each target's figures by the population of its
 # position; `levelled` adds what the level rows of those assignments change.
 _COMPETENCIES_SQL = """
-WITH clock AS (SELECT %s AS at),
+WITH clock AS (SELECT %s AS at),{as_of_ctes}
 per_position AS (
     SELECT u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u} GROUP BY u.position_id
 ),
@@ -275,14 +326,14 @@ assigned AS (
            SUM(pp.n * {met_t_no_level}) AS met_no_level,
            SUM(pp.n * {gap_t_no_level}) AS gap_no_level,
            SUM(pp.n * {wgap_t_no_level}) AS wgap_no_level
-    FROM {target} t JOIN per_position pp ON pp.position_id = t.position_id
+    FROM {target_source} t JOIN per_position pp ON pp.position_id = t.position_id
     GROUP BY t.competency_id
 ),
 levelled AS (
     SELECT t.competency_id,
-           SUM({met_level} - {met_t_no_level}) AS met_change,
-           SUM({gap_level} - {gap_t_no_level}) AS gap_change,
-           SUM({wgap_level} - {wgap_t_no_level}) AS wgap_change
+           SUM({met_change}) AS met_change,
+           SUM({gap_change}) AS gap_change,
+           SUM({wgap_change}) AS wgap_change
     {level_rows}
     GROUP BY t.competency_id
 )
@@ -297,22 +348,64 @@ LEFT JOIN levelled lv ON lv.competency_id = a.competency_id
 ORDER BY c.code
 """
 
-# The ±1 steps of every history row of a current assignment, and the −1 of every level
-# that expires (at its expiry), summed up to each month end.
+# The monthly series. `pairs`: every (position, competency) of the population's positions
+# that has a target now or had one, with its target at each month end (t0, t1, …; NULL: not
+# applicable then) as competencies.selectors.as_of defines it. `base`: per month end, the
+# assignments then and how many are met without any level. `steps`: per month end, the sum of
+# met(after) − met(before) of every history row before it against that month's target, and
+# of every lapse of a level's record (from its level to none, once it has expired and no
+# longer changes: at the later of its expiry and its last change). A NULL target gives met 0
+# with or without a level, so assignments not applicable at a month end add nothing then.
 _PROGRESS_SQL = """
-SELECT {sums}
-FROM (
-    SELECT h.changed_at AS at, {met_new} - {met_old} AS step
-    FROM {history} h
-    JOIN {user} lu ON lu.id = h.employee_id
-    JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = h.competency_id
+WITH per_position AS (
+    SELECT u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u} GROUP BY u.position_id
+),
+pairs AS (
+    SELECT x.position_id, x.competency_id, {month_targets}
+    FROM (
+        SELECT position_id, competency_id FROM {target}
+        UNION SELECT position_id, competency_id FROM {target_history}
+    ) x
+    JOIN per_position pp ON pp.position_id = x.position_id
+),
+base AS (
+    SELECT {base_sums} FROM pairs p JOIN per_position pp ON pp.position_id = p.position_id
+),
+steps AS (
+    SELECT {step_sums}
+    FROM (
+        SELECT h.employee_id, h.competency_id, h.changed_at AS at,
+               h.new_level AS after_level, h.old_level AS before_level
+        FROM {history} h
+        UNION ALL
+        SELECT e.employee_id, e.competency_id,
+               CASE WHEN e.expires_at > e.last_change THEN e.expires_at ELSE e.last_change END,
+               NULL, e.level
+        FROM (
+            SELECT l.employee_id, l.competency_id, l.level, l.expires_at,
+                   (SELECT MAX(h.changed_at) FROM {history} h
+                    WHERE h.employee_id = l.employee_id AND h.competency_id = l.competency_id) AS last_change
+            FROM {level} l WHERE l.expires_at IS NOT NULL
+        ) e
+        WHERE e.last_change IS NOT NULL
+    ) s
+    JOIN {user} lu ON lu.id = s.employee_id
+    JOIN pairs t ON t.position_id = lu.position_id AND t.competency_id = s.competency_id
     WHERE {population_lu}
-    UNION ALL
-    SELECT l.expires_at AS at, {met_t_no_level} - {met_stored_level} AS step
-    {level_rows} AND l.expires_at IS NOT NULL
-) steps
-WHERE step <> 0
+)
+SELECT * FROM base CROSS JOIN steps
 """
+
+# A pair's target at a month end: its latest history row before the cutoff, else not
+# applicable; the current target when the pair has no history at all.
+_MONTH_TARGET = """CASE WHEN EXISTS (
+        SELECT 1 FROM {target_history} th WHERE th.position_id = x.position_id AND th.competency_id = x.competency_id)
+    THEN (SELECT th.new_level FROM {target_history} th
+          WHERE th.position_id = x.position_id AND th.competency_id = x.competency_id AND th.changed_at < %s
+          ORDER BY th.changed_at DESC, th.id DESC LIMIT 1)
+    ELSE (SELECT t.target_level FROM {target} t
+          WHERE t.position_id = x.position_id AND t.competency_id = x.competency_id)
+    END"""
 
 
 class _Cell(NamedTuple):
@@ -340,29 +433,58 @@ class GroupTables:
     met_without_levels: int  # assignments met before anyone had a level (targets of 0)
 
 
-def _sql(section_id: int | None, position_id: int | None) -> tuple[dict, list]:
+def _sql(section_id: int | None, position_id: int | None, *, as_of: bool = False) -> tuple[dict, list]:
+    """The parts of the statements; `as_of`: the figures at the `clock` from the histories."""
     population_u, params = _population("u", section_id, position_id)
     population_lu, _ = _population("lu", section_id, position_id)
     parts = {**_tables(), **_RULE, "population_u": population_u, "population_lu": population_lu}
     # Names in the reader's language, English where the Indonesian is missing.
     parts |= {"position_name": localized_sql("p", "name"), "competency_name": localized_sql("c", "name")}
-    return {**parts, "level_rows": _LEVEL_ROWS.format(**parts)}, params
+    if as_of:
+        parts |= {
+            # Weights have no history: a past target weighs what it weighs today (1 once removed).
+            "as_of_ctes": _AS_OF_CTES.format(**parts, default_weight=int(DEFAULT_WEIGHT)),
+            "target_source": "target_at",
+            "met_change": f"{sql_met('t.target_level', 'l.after_level')}"
+            f" - {sql_met('t.target_level', 'l.before_level')}",
+            "gap_change": f"{sql_positive_gap('t.target_level', 'l.after_level')}"
+            f" - {sql_positive_gap('t.target_level', 'l.before_level')}",
+            "wgap_change": f"{sql_weighted_gap('t.target_level', 'l.after_level', 't.weight')}"
+            f" - {sql_weighted_gap('t.target_level', 'l.before_level', 't.weight')}",
+        }
+        level_rows = _LEVEL_ROWS.format(**{**parts, "level": "level_changes", "target": "target_at"})
+    else:
+        parts |= {
+            "as_of_ctes": "",
+            "target_source": parts["target"],
+            "met_change": f"{_RULE['met_level']} - {_RULE['met_t_no_level']}",
+            "gap_change": f"{_RULE['gap_level']} - {_RULE['gap_t_no_level']}",
+            "wgap_change": f"{_RULE['wgap_level']} - {_RULE['wgap_t_no_level']}",
+        }
+        level_rows = _LEVEL_ROWS.format(**parts)
+    return {**parts, "level_rows": level_rows}, params
 
 
 def _clock(now: datetime | None) -> list:
-    """The parameter of a query's `clock`: the moment at which expired levels stop counting."""
+    """The parameter of a query's `clock`: the moment at which expired levels stop counting
+    (and, as of a date, the moment the figures are read at)."""
     return [connection.ops.adapt_datetimefield_value(now or timezone.now())]
 
 
 def group_figures(
-    *, section_id: int | None = None, position_id: int | None = None, now: datetime | None = None
+    *,
+    section_id: int | None = None,
+    position_id: int | None = None,
+    now: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> GroupTables:
-    """Figures by section and by position, and in total, as levels count at `now`. One query."""
-    sql, params = _sql(section_id, position_id)
+    """Figures by section and by position, and in total, as levels count at `now`; or, with
+    `as_of` (a moment), as levels and targets stood then. One query."""
+    sql, params = _sql(section_id, position_id, as_of=as_of is not None)
     # PostgreSQL sums counts as numeric (Decimal): the figures are whole numbers.
     cells = [
         _Cell(*row[:4], *(int(value) for value in row[4:]))
-        for row in _rows(_CELLS_SQL.format(**sql), _clock(now) + params + params)
+        for row in _rows(_CELLS_SQL.format(**sql), _clock(as_of or now) + params + params)
     ]
     return GroupTables(
         total=_roll_up(cells, pk=None, name="All"),
@@ -373,10 +495,15 @@ def group_figures(
 
 
 def competency_figures(
-    *, section_id: int | None = None, position_id: int | None = None, now: datetime | None = None
+    *,
+    section_id: int | None = None,
+    position_id: int | None = None,
+    now: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> list[GroupFigures]:
-    """Figures by competency, ordered by code, as levels count at `now`. One query."""
-    sql, params = _sql(section_id, position_id)
+    """Figures by competency, ordered by code, as levels count at `now`; or, with `as_of`,
+    as levels and targets stood then. One query."""
+    sql, params = _sql(section_id, position_id, as_of=as_of is not None)
     return [
         GroupFigures(
             pk=pk,
@@ -390,47 +517,65 @@ def competency_figures(
             weighted_gap_total=int(weighted_gap_total),
         )
         for pk, code, name, n, met, gap_total, weighted_gap_total in _rows(
-            _COMPETENCIES_SQL.format(**sql), _clock(now) + params + params
+            _COMPETENCIES_SQL.format(**sql), _clock(as_of or now) + params + params
         )
     ]
 
 
-def progress_series(
-    *, today: date, groups: GroupTables, section_id: int | None = None, position_id: int | None = None
-) -> list[MonthPoint]:
-    """Share met at each of the 12 month ends before `today`'s month. One query (none without
-    assignments). `groups` are the same population's group figures, for the totals."""
+def progress_series(*, today: date, section_id: int | None = None, position_id: int | None = None) -> list[MonthPoint]:
+    """Share met at each of the 12 month ends before `today`'s month, each against the
+    targets of that month end (the population's current positions). One query."""
     ends = month_ends(today)
-    steps = [0] * len(ends)
-    if groups.total.assignments:
-        sql, params = _sql(section_id, position_id)
-        cutoffs = [connection.ops.adapt_datetimefield_value(_after(end)) for end in ends]
-        sums = ", ".join("COALESCE(SUM(CASE WHEN at < %s THEN step ELSE 0 END), 0)" for _ in ends)
-        (row,) = _rows(_PROGRESS_SQL.format(sums=sums, **sql), cutoffs + params + params)
-        steps = [int(value) for value in row]
+    sql, params = _sql(section_id, position_id)
+    cutoffs = [connection.ops.adapt_datetimefield_value(_after(end)) for end in ends]
+    months = range(len(ends))
+    month_target = _MONTH_TARGET.format(**sql)
+    statement = _PROGRESS_SQL.format(
+        **sql,
+        month_targets=", ".join(f"{month_target} AS t{k}" for k in months),
+        base_sums=", ".join(
+            [f"COALESCE(SUM(CASE WHEN p.t{k} IS NOT NULL THEN pp.n ELSE 0 END), 0)" for k in months]
+            + [f"COALESCE(SUM(pp.n * {sql_met(f'p.t{k}', 'NULL')}), 0)" for k in months]
+        ),
+        step_sums=", ".join(
+            f"COALESCE(SUM(CASE WHEN s.at < %s THEN {sql_met(f't.t{k}', 's.after_level')}"
+            f" - {sql_met(f't.t{k}', 's.before_level')} ELSE 0 END), 0)"
+            for k in months
+        ),
+    )
+    (row,) = _rows(statement, params + cutoffs + cutoffs + params)
+    values = [int(value) for value in row]
+    count = len(ends)
+    assignments, met_without_levels, steps = values[:count], values[count : 2 * count], values[2 * count :]
     return [
-        MonthPoint(month_end=end, met=groups.met_without_levels + step, assignments=groups.total.assignments)
-        for end, step in zip(ends, steps, strict=True)
+        MonthPoint(month_end=end, met=met_without_levels[k] + steps[k], assignments=assignments[k])
+        for k, end in enumerate(ends)
     ]
 
 
 def organisation_report(
-    *, today: date, section_id: int | None = None, position_id: int | None = None, now: datetime | None = None
+    *,
+    today: date,
+    section_id: int | None = None,
+    position_id: int | None = None,
+    now: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> OrganisationReport:
     """The whole report for the population, optionally narrowed to a section and/or a position.
 
     Three queries (see the module docstring). `today` fixes the months of the series, so
-    callers (and tests) choose the date.
+    callers (and tests) choose the date. `as_of` (a moment, the end of `today` then): the
+    figures as levels and targets stood then, from their histories.
     """
     now = now or timezone.now()
-    groups = group_figures(section_id=section_id, position_id=position_id, now=now)
+    groups = group_figures(section_id=section_id, position_id=position_id, now=now, as_of=as_of)
     return OrganisationReport(
         today=today,
         total=groups.total,
         by_section=groups.by_section,
         by_position=groups.by_position,
-        by_competency=competency_figures(section_id=section_id, position_id=position_id, now=now),
-        progress=progress_series(today=today, groups=groups, section_id=section_id, position_id=position_id),
+        by_competency=competency_figures(section_id=section_id, position_id=position_id, now=now, as_of=as_of),
+        progress=progress_series(today=today, section_id=section_id, position_id=position_id),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from competencies import rules
 from competencies.models import CompetencyLevel, PositionTarget, level_label
 from competencies.rules import GapStatus
+from competencies.selectors.as_of import levels_as_of, targets_as_of
 from hrportal.models import User
 
 RADAR_AXES = 8
@@ -153,22 +154,40 @@ COLUMN_SORTS = {
 
 
 def team_heatmap(
-    *, members: list[User], row_sort: str = "name", column_sort: str = "code", now: datetime | None = None
+    *,
+    members: list[User],
+    row_sort: str = "name",
+    column_sort: str = "code",
+    now: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> TeamHeatmap:
-    """Heatmap of `members` (users with position loaded) over every competency any of their positions targets."""
-    now = now or timezone.now()
+    """Heatmap of `members` (users with position loaded) over every competency any of their positions targets.
+
+    `as_of` (a moment): levels and targets as they stood then, from their histories
+    (competencies.selectors.as_of), against the members' current positions; four queries.
+    """
+    now = as_of or now or timezone.now()
     position_ids = {m.position_id for m in members if m.position_id}
     targets: dict[int, dict[int, int]] = {}  # position → competency → target
     competencies = {}
-    for target in PositionTarget.objects.filter(position_id__in=position_ids).select_related("competency"):
-        targets.setdefault(target.position_id, {})[target.competency_id] = target.target_level
-        competencies[target.competency_id] = target.competency
-    levels = {
-        (employee_id, competency_id): (level, expires_at)
-        for employee_id, competency_id, level, expires_at in CompetencyLevel.objects.filter(
-            employee__in=members, competency_id__in=competencies
-        ).values_list("employee_id", "competency_id", "level", "expires_at")
-    }
+    levels: dict[tuple[int, int], tuple[int, datetime | None]]
+    if as_of is not None:
+        for position_id, by_competency in targets_as_of(position_ids=position_ids, moment=as_of).items():
+            for competency_id, target in by_competency.items():
+                targets.setdefault(position_id, {})[competency_id] = target.target_level
+                competencies[competency_id] = target.competency
+        past = levels_as_of(employee_ids=[m.pk for m in members], moment=as_of)
+        levels = {key: (level.level, level.expires_at) for key, level in past.items()}
+    else:
+        for target in PositionTarget.objects.filter(position_id__in=position_ids).select_related("competency"):
+            targets.setdefault(target.position_id, {})[target.competency_id] = target.target_level
+            competencies[target.competency_id] = target.competency
+        levels = {
+            (employee_id, competency_id): (level, expires_at)
+            for employee_id, competency_id, level, expires_at in CompetencyLevel.objects.filter(
+                employee__in=members, competency_id__in=competencies
+            ).values_list("employee_id", "competency_id", "level", "expires_at")
+        }
     competency_ids = sorted(competencies, key=lambda cid: competencies[cid].code)
     rows = []
     for member in members:

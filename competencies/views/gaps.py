@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from assessments.selectors.raising import raising_assessments_by_competency
 from competencies.selectors.gaps import employee_gaps, level_labels
+from competencies.views.as_of import AsOfForm, as_of_of
 from hrportal.access import can_view_employee
 from hrportal.models import User
 from hrportal.typing import AuthenticatedRequest
@@ -20,10 +21,16 @@ def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
 
 
 def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
-    report = employee_gaps(employee=employee, with_evidence=True)
-    active_items = active_items_by_competency(employee=employee)
-    raising = raising_assessments_by_competency(employee=employee, rows=report.rows)
+    as_of_form = AsOfForm(request.GET or None)
+    as_of = as_of_of(request, as_of_form)
+    report = employee_gaps(employee=employee, with_evidence=True, as_of=as_of.moment)
+    # A past day is read-only: no IDP items or assessments to act on.
+    past = as_of.moment is not None
+    active_items = {} if past else active_items_by_competency(employee=employee)
+    raising = {} if past else raising_assessments_by_competency(employee=employee, rows=report.rows)
     context = {
+        **as_of.context,
+        "as_of_form": as_of_form,
         "report": report,
         # Each row with the id of its active IDP item, if any (the page links to it), and the
         # assessments that would raise it. The employee gets links to take them; anyone else

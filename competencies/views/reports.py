@@ -16,8 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from competencies.selectors.as_of import end_of_day
 from competencies.selectors.reports import GroupFigures, competency_figures, group_figures, organisation_report
 from competencies.selectors.risk import section_risks
+from competencies.views.as_of import AsOfForm, as_of_of
 from hrportal.access import require_hc
 from hrportal.models import Position, Section
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
@@ -35,11 +37,14 @@ EXPORT_TABLES = {
 }
 
 
-class ReportFilterForm(forms.Form):
-    """Narrow the report to one section and/or one position (GET parameters, ids)."""
+class ReportFilterForm(AsOfForm):
+    """Narrow the report to one section and/or one position (GET parameters, ids), and show it
+    as of a past day."""
 
     section = forms.TypedChoiceField(label=gettext_lazy("Section"), required=False, coerce=int, empty_value=None)
     position = forms.TypedChoiceField(label=gettext_lazy("Position"), required=False, coerce=int, empty_value=None)
+
+    field_order = ["section", "position", "as_of"]
 
     def __init__(self, data, *, sections, positions, **kwargs) -> None:
         super().__init__(data, **kwargs)
@@ -87,9 +92,12 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "competencies/reports.html", context)
     filters = form.filters() if form.is_bound else {"section_id": None, "position_id": None}
-    report = organisation_report(today=_today(), **filters)
-    # The exports carry the page's filters.
+    as_of = as_of_of(request, form)
+    report = organisation_report(today=as_of.day or _today(), as_of=as_of.moment, **filters)
+    # The exports carry the page's filters and day.
     query = {name: filters[f"{name}_id"] for name in ("section", "position") if filters[f"{name}_id"] is not None}
+    if as_of.day is not None:
+        query["as_of"] = as_of.day.isoformat()
     export_url = reverse("competencies:reports_export")
     tables = [
         ("section", _("By section"), report.by_section, _("Figures of the employees of each section.")),
@@ -102,8 +110,10 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
         ),
     ]
     context.update(
+        **as_of.context,
         report=report,
-        section_risks=section_risks(**filters),
+        # Single points of failure are read from the levels of today only: not shown on a past day.
+        section_risks=[] if as_of.day else section_risks(**filters),
         filtered=bool(query),
         tables=[
             {
@@ -159,11 +169,15 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
             _("Cannot export: %(errors)s") % {"errors": errors}, content_type="text/plain; charset=utf-8"
         )
     table = form.cleaned_data["table"]
+    day = form.cleaned_data["as_of"]
+    if day is not None and day >= _today():
+        day = None  # today: the live figures
+    moment = end_of_day(day) if day is not None else None
     if table == "competency":
         headers: list[StrOrPromise] = [_("Code"), _("Competency"), *FIGURE_HEADERS]
-        rows = _dataset_rows(competency_figures(**form.filters()), competencies=True)
+        rows = _dataset_rows(competency_figures(**form.filters(), as_of=moment), competencies=True)
     else:
-        groups = group_figures(**form.filters())
+        groups = group_figures(**form.filters(), as_of=moment)
         headers = [EXPORT_TABLES[table], _("Employees"), *FIGURE_HEADERS]
         rows = _dataset_rows(groups.by_section if table == "section" else groups.by_position, competencies=False)
     sheet_titles = {
@@ -172,5 +186,5 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
         "competency": _("Gaps by competency"),
     }
     dataset = build_dataset(headers, rows, title=sheet_titles[table])
-    filename = f"gaps-by-{table}-{_today():%Y-%m-%d}"
+    filename = f"gaps-by-{table}-{day or _today():%Y-%m-%d}"
     return download_response(dataset, filename=filename, fmt=form.cleaned_data["format"])

@@ -9,12 +9,14 @@ from django.utils.translation import gettext_lazy
 from competencies.selectors.gaps import level_labels
 from competencies.selectors.risk import team_risks
 from competencies.selectors.team import CELL_LABELS, CellKind, team_heatmap
+from competencies.views.as_of import AsOfForm, as_of_of
 from hrportal.models import Section, User
 from hrportal.typing import AuthenticatedRequest
 
 
-class TeamViewForm(forms.Form):
-    """Sorting for everyone; HC also picks whose team to see (a section or a supervisor's reports)."""
+class TeamViewForm(AsOfForm):
+    """Sorting and the day (as of) for everyone; HC also picks whose team to see (a section or
+    a supervisor's reports)."""
 
     section = forms.ModelChoiceField(
         Section.objects.all(), label=gettext_lazy("Section"), required=False, empty_label="—"
@@ -39,6 +41,8 @@ class TeamViewForm(forms.Form):
         choices=[("code", gettext_lazy("Code")), ("gap", gettext_lazy("Largest gap"))],
         required=False,
     )
+
+    field_order = ["section", "supervisor", "rows", "columns", "as_of"]
 
     def __init__(self, *args, may_choose_team: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,10 +80,15 @@ def team_view(request: AuthenticatedRequest) -> HttpResponse:
     form = TeamViewForm(request.GET or None, may_choose_team=may_choose_team)
     members, caption = _members(viewer, form)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    as_of = as_of_of(request, form)
     heatmap = team_heatmap(
-        members=members, row_sort=data.get("rows") or "name", column_sort=data.get("columns") or "code"
+        members=members,
+        row_sort=data.get("rows") or "name",
+        column_sort=data.get("columns") or "code",
+        as_of=as_of.moment,
     )
     context = {
+        **as_of.context,
         "form": form,
         "heatmap": heatmap,
         "risks": team_risks(heatmap),

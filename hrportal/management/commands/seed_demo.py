@@ -182,6 +182,7 @@ class Seeder:
                     is_critical=critical,
                     by=None,
                     note=data.TARGET_NOTE,
+                    at=self.at(data.MATRIX_FROM),
                 )
                 self.created["target changes"] += changed
 
