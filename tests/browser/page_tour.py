@@ -133,10 +133,17 @@ def _signed_in(ids) -> list[str]:
     ]
 
 
+def _past_day() -> str:
+    """?as_of= a day some months back, where the demo's levels differ from today's: the gap
+    pages as they stood then (banner, read-only)."""
+    return f"?as_of={timezone.localdate() - timedelta(days=150):%Y-%m-%d}"
+
+
 def _employee() -> list[str]:
     ids = _ids()
     return [
         *_signed_in(ids),
+        reverse("competencies:my_gaps") + _past_day(),
         reverse("idp:item", args=[ids["started_item"]]),
         reverse("idp:item_edit", args=[ids["draft_item"]]),
         reverse("assessments:attempt", args=[ids["open_attempt"]]),
@@ -152,6 +159,7 @@ def _about_the_employee(ids) -> list[str]:
         reverse("competencies:employee_history", args=[ids["employee"]]),
         reverse("competencies:employee_competency", args=[ids["employee"], ids["evidenced_competency"]]),
         reverse("competencies:team"),
+        reverse("competencies:team") + _past_day(),
         reverse("competencies:talent_search"),
         reverse("idp:approvals"),
         reverse("idp:employee_plan", args=[ids["employee"]]),
@@ -174,6 +182,7 @@ def _hc() -> list[str]:
         *_signed_in(ids),
         *_about_the_employee(ids),
         reverse("competencies:reports"),
+        reverse("competencies:reports") + _past_day(),
         reverse("competencies:expiry_report"),
         reverse("assessments:review_queue"),
         reverse("assessments:review_attempt", args=[ids["finished_attempt"]]),
