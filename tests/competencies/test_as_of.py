@@ -228,7 +228,10 @@ def test_the_report_agrees_with_the_dashboard_on_each_day(client, story, day):
         (code, int(status == "met"), max(gap, 0)) for code, _target, _current, gap, status in rows
     )
     assert report.today == day
-    assert "As it stood at the end of" in response.content.decode()
+    html = response.content.decode()
+    assert "As it stood at the end of" in html
+    # The section risks are today's: not mixed into a past report.
+    assert response.context["section_risks"] == [] and "worked out from today's levels only" in html
 
 
 def test_the_progress_line_uses_the_targets_of_each_month_end(story):
