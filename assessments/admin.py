@@ -25,7 +25,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments.models import (
     AnswerOption,
@@ -33,11 +33,13 @@ from assessments.models import (
     AssessmentResult,
     Attempt,
     CompetencyMapping,
+    CompetencyMappingQuerySet,
     Question,
     ReviewStatus,
 )
 from assessments.result_admin import ResultAdminPagesMixin, VoidedFilter
 from assessments.result_import_admin import ResultImportPagesMixin
+from assessments.selectors.mappings import mapping_coverage, mapping_health
 from assessments.services import result_record
 from assessments.services.question_bank import (
     MAX_OPTIONS,
@@ -49,6 +51,7 @@ from assessments.services.question_bank import (
     question_bank_import_plan,
     question_problems,
 )
+from assessments.services.results import ReevaluationOutdated, reevaluation_apply, reevaluation_plan
 from competencies.models import CompetencyLevelHistory, LevelSource, level_label
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, ImportOptions, SpreadsheetImporter, SpreadsheetImportForm
 from hrportal.audit import audit_event
@@ -832,10 +835,25 @@ class MappingCategoryFilter(admin.AllValuesFieldListFilter):
             yield choice
 
 
+# Who may re-evaluate the stored results after a mapping change: HC (User.is_hc) who may change mappings.
+REEVALUATE_PERMISSION = "assessments.change_competencymapping"
+# The most rises a re-evaluation preview lists one by one (the count and the confirm cover all).
+REEVALUATION_PREVIEW_ROWS = 200
+
+
 @admin.register(CompetencyMapping)
 class CompetencyMappingAdmin(admin.ModelAdmin):
     form = CompetencyMappingForm
-    list_display = ("competency", "level_granted", "source_description", "minimum_score", "matching_count")
+    change_list_template = "admin/assessments/competencymapping/change_list.html"
+    list_display = (
+        "competency",
+        "level_granted",
+        "source_description",
+        "minimum_score",
+        "matching_count",
+        "results_matched",
+        "levels_granted",
+    )
     list_filter = ("level_granted", ("category", MappingCategoryFilter), "competency__group")
     search_fields = (
         "competency__code",
@@ -846,24 +864,46 @@ class CompetencyMappingAdmin(admin.ModelAdmin):
     )
     autocomplete_fields = ("competency", "assessment")
     list_select_related = ("competency", "assessment")
-    readonly_fields = ("matching_assessments",)
+    readonly_fields = ("matching_assessments", "usage")
     fieldsets = (
         (None, {"fields": ("competency", "level_granted", "minimum_score", "validity_months")}),
         (
             gettext_lazy("Which assessments"),
-            {"fields": ("assessment", "category", "title_pattern", "matching_assessments")},
+            {"fields": ("assessment", "category", "title_pattern", "matching_assessments", "usage")},
         ),
     )
+
+    def get_queryset(self, request):
+        # results_matched and levels_granted: two subqueries in the list's one query.
+        return cast(CompetencyMappingQuerySet, super().get_queryset(request)).with_usage()
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path("health/", self.admin_site.admin_view(self.health_view), name="assessments_competencymapping_health"),
+            path(
+                "reevaluate/",
+                self.admin_site.admin_view(self.reevaluate_view),
+                name="assessments_competencymapping_reevaluate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_reevaluate_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return isinstance(user, User) and user.is_hc and user.has_perm(REEVALUATE_PERMISSION)
 
     def changelist_view(self, request, extra_context=None):
         # One query for all assessments, shared by every row's match count.
         self._all_assessments = list(Assessment.objects.all())
-        return super().changelist_view(request, extra_context)
+        context = {**(extra_context or {}), "health_url": reverse("admin:assessments_competencymapping_health")}
+        if self.has_reevaluate_permission(request):
+            context["reevaluate_url"] = reverse("admin:assessments_competencymapping_reevaluate")
+        return super().changelist_view(request, context)
 
     def _matching(self, mapping: CompetencyMapping, assessments=None) -> list[Assessment]:
         if assessments is None:
             assessments = Assessment.objects.all()
-        return [a for a in assessments if mapping.matches(a)]
+        return mapping_coverage(mappings=[mapping], assessments=assessments)[mapping.pk]
 
     @admin.display(description=gettext_lazy("source"))
     def source_description(self, obj: CompetencyMapping) -> str:
@@ -872,6 +912,23 @@ class CompetencyMappingAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("matches"))
     def matching_count(self, obj: CompetencyMapping) -> int:
         return len(self._matching(obj, getattr(self, "_all_assessments", None)))
+
+    @admin.display(description=gettext_lazy("results matched"), ordering="results_matched")
+    def results_matched(self, obj) -> int:
+        return obj.results_matched
+
+    @admin.display(description=gettext_lazy("levels granted"), ordering="levels_granted")
+    def levels_granted(self, obj) -> int:
+        return obj.levels_granted
+
+    @admin.display(description=gettext_lazy("use so far"))
+    def usage(self, obj) -> str:
+        if obj.pk is None:
+            return _("Shown after saving.")
+        return _(
+            "%(results)s stored results reach its threshold on the assessments it covers; "
+            "%(levels)s levels were raised to its level by such results (voided results left out)."
+        ) % {"results": obj.results_matched, "levels": obj.levels_granted}
 
     @admin.display(description=gettext_lazy("existing assessments it matches"))
     def matching_assessments(self, obj: CompetencyMapping) -> str:
@@ -891,6 +948,85 @@ class CompetencyMappingAdmin(admin.ModelAdmin):
                 ),
             ),
         )
+
+    # Mapping health and re-evaluation
+
+    def _page_context(self, request: HttpRequest, title: str) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "changelist_url": reverse("admin:assessments_competencymapping_changelist"),
+            "health_url": reverse("admin:assessments_competencymapping_health"),
+            "reevaluate_url": reverse("admin:assessments_competencymapping_reevaluate")
+            if self.has_reevaluate_permission(request)
+            else "",
+        }
+
+    def health_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        health = mapping_health()
+        findings = [
+            {
+                "finding": finding,
+                "first_url": reverse("admin:assessments_competencymapping_change", args=[finding.first.pk]),
+                "second_url": reverse("admin:assessments_competencymapping_change", args=[finding.second.pk]),
+            }
+            for finding in health.findings
+        ]
+        uncovered = [
+            (assessment, reverse("admin:assessments_assessment_change", args=[assessment.pk]))
+            for assessment in health.uncovered
+        ]
+        context = {
+            **self._page_context(request, _("Mapping health")),
+            "health": health,
+            "findings": findings,
+            "uncovered": uncovered,
+            "add_url": reverse("admin:assessments_competencymapping_add"),
+        }
+        return TemplateResponse(request, "admin/assessments/competencymapping/health.html", context)
+
+    def reevaluate_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_reevaluate_permission(request):
+            raise PermissionDenied
+        by = cast(User, request.user)
+        if request.method == "POST":
+            try:
+                plan = reevaluation_apply(fingerprint=request.POST.get("fingerprint", ""), by=by)
+            except ReevaluationOutdated:
+                messages.warning(
+                    request,
+                    _("What re-evaluating would raise is different now from what you previewed. Check it again."),
+                )
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Re-evaluated: %(count)s level raised.",
+                        "Re-evaluated: %(count)s levels raised.",
+                        len(plan.raises),
+                    )
+                    % {"count": len(plan.raises)},
+                )
+                return HttpResponseRedirect(reverse("admin:assessments_competencymapping_reevaluate"))
+        plan = reevaluation_plan(by=by)
+        context = {
+            **self._page_context(request, _("Re-evaluate results under the current mappings")),
+            "plan": plan,
+            "rows": [
+                {
+                    "change": change,
+                    "result_url": reverse("admin:assessments_assessmentresult_change", args=[change.result.pk]),
+                    "mapping_url": reverse("admin:assessments_competencymapping_change", args=[change.mapping.pk]),
+                }
+                for change in plan.raises[:REEVALUATION_PREVIEW_ROWS]
+            ],
+            "more": max(0, len(plan.raises) - REEVALUATION_PREVIEW_ROWS),
+            "fingerprint": plan.fingerprint(),
+        }
+        return TemplateResponse(request, "admin/assessments/competencymapping/reevaluate.html", context)
 
 
 class ResultRecordForm(forms.ModelForm):

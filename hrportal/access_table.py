@@ -693,6 +693,13 @@ POST_PROBES: tuple[Route, ...] = (
         data={"reason": "Answers shared in a chat group."},
         note="HC void others' results, never their own (voided already: back to the result's page)",
     ),
+    Route(
+        "admin:assessments_competencymapping_reevaluate",
+        f"{NOT_STAFF} 200 200 200",
+        method="POST",
+        data={"fingerprint": "not-the-preview"},
+        note="a confirmation of another preview: refused, the current preview comes back",
+    ),
 )
 
 
@@ -825,7 +832,20 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         A,
         note="read-only: written by the attempt services only",
     ),
-    AdminModel("assessments.competencymapping", Kind.MAPPING, A, A, A, A, A),
+    AdminModel(
+        "assessments.competencymapping",
+        Kind.MAPPING,
+        A,
+        A,
+        A,
+        A,
+        A,
+        extra=(
+            AdminView("assessments_competencymapping_health", A),
+            AdminView("assessments_competencymapping_reevaluate", A),
+        ),
+        note="re-evaluating skips the asker's own levels (HC only: 403 for other staff)",
+    ),
     AdminModel(
         "assessments.assessmentresult",
         Kind.RESULT,

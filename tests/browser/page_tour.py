@@ -191,6 +191,8 @@ def _hc() -> list[str]:
         _admin("competencies_positiontarget_change", ids["target"]),
         _admin("assessments_competencymapping_changelist"),
         _admin("assessments_competencymapping_change", ids["mapping"]),
+        _admin("assessments_competencymapping_health"),
+        _admin("assessments_competencymapping_reevaluate"),
         _admin("assessments_assessmentresult_changelist"),
         _admin("assessments_assessmentresult_change", ids["result"]),
         _admin("assessments_assessmentresult_void", ids["result"]),
