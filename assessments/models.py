@@ -5,10 +5,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Func, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Contains, Exact, IsNull
 from django.utils import timezone
@@ -353,26 +354,35 @@ class AssessmentResult(models.Model):
         return f"{self.assessment.title} ({self.assessment.category}), {score} %, {day}"
 
 
-def mapping_covers(mapping: Callable[[str], Any], assessment: str = "assessment") -> Q:
-    """CompetencyMapping.matches as a condition on `assessment` (a relation of the rows
-    filtered), with `mapping(column)` the mapping's columns (OuterRef("category"), ...):
-    the one rule in the form a database can count with. Same rule, same inputs:
-    tests/assessments/test_mapping_health.py checks the two agree (case, pattern, one
-    assessment). Known limit: SQLite lowers ASCII letters only, where casefold lowers all.
+def mapping_covers(mapping: Callable[[str], Any], assessment: str = "") -> Q:
+    """CompetencyMapping.matches as a condition on Assessment rows (or, with `assessment`, on
+    that relation of the rows filtered), with `mapping(column)` the mapping's columns
+    (OuterRef("category"), ...): the one rule in the form a database can count with. Same
+    rule, same inputs: tests/assessments/test_mapping_health.py checks the two agree (case,
+    pattern, one assessment). Known limit: SQLite lowers ASCII letters only, where casefold
+    lowers all.
     """
-    return Q(**{f"{assessment}_id": mapping("assessment_id")}) | (
-        Q(IsNull(mapping("assessment_id"), True))
-        & Q(Exact(Lower(f"{assessment}__category"), Lower(mapping("category"))))
-        & (
-            Q(Exact(mapping("title_pattern"), ""))
-            | Q(Contains(Lower(f"{assessment}__title"), Lower(mapping("title_pattern"))))
-        )
+    return _names_it(mapping, assessment) | (
+        Q(IsNull(mapping("assessment_id"), True)) & _by_category(mapping, assessment)
     )
 
 
-def _reaches_threshold(mapping: Callable[[str], Any], assessment: str = "assessment") -> Q:
+def _names_it(mapping: Callable[[str], Any], assessment: str = "") -> Q:
+    """The half of mapping_covers for a mapping naming one assessment."""
+    return Q(**{f"{assessment}_id" if assessment else "pk": mapping("assessment_id")})
+
+
+def _by_category(mapping: Callable[[str], Any], assessment: str = "") -> Q:
+    """The half of mapping_covers for a mapping naming a category (and perhaps a title pattern)."""
+    prefix = f"{assessment}__" if assessment else ""
+    return Q(Exact(Lower(f"{prefix}category"), Lower(mapping("category")))) & (
+        Q(Exact(mapping("title_pattern"), "")) | Q(Contains(Lower(f"{prefix}title"), Lower(mapping("title_pattern"))))
+    )
+
+
+def _reaches_threshold(mapping: Callable[[str], Any]) -> Q:
     """threshold_for as a condition on a result's score."""
-    return Q(score__gte=Coalesce(mapping("minimum_score"), F(f"{assessment}__pass_percentage")))
+    return Q(score__gte=Coalesce(mapping("minimum_score"), F("assessment__pass_percentage")))
 
 
 def _count(queryset: models.QuerySet) -> Coalesce:
@@ -390,8 +400,9 @@ class CompetencyMappingQuerySet(models.QuerySet):
     def with_usage(self) -> "CompetencyMappingQuerySet":
         """Each mapping with `results_matched`: the stored, non-voided results on assessments
         it covers whose score reaches its threshold (what it would grant for), and
-        `levels_granted`: the level history rows such a result wrote in its competency at its
-        level (assessment source). Two subqueries in the one query, whatever the page size."""
+        `levels_granted`: how many of those results wrote a level history row in its
+        competency at its level (assessment source). Two subqueries in the one query, whatever
+        the page size."""
 
         def outer(column: str) -> OuterRef:
             return OuterRef(column)
@@ -399,21 +410,34 @@ class CompetencyMappingQuerySet(models.QuerySet):
         def outer_outer(column: str) -> OuterRef:
             return OuterRef(OuterRef(column))
 
-        matched = AssessmentResult.objects.filter(voided_at__isnull=True).filter(
-            mapping_covers(outer), _reaches_threshold(outer)
-        )
-        granting = AssessmentResult.objects.filter(voided_at__isnull=True).filter(
-            mapping_covers(outer_outer), _reaches_threshold(outer_outer)
-        )
-        granted = CompetencyLevelHistory.objects.filter(
+        result_type = ContentType.objects.filter(
+            app_label=AssessmentResult._meta.app_label, model=AssessmentResult._meta.model_name
+        ).values("pk")[:1]
+        # Each counted result's history row in the mapping's competency at its level, found by
+        # the evidence index.
+        wrote = CompetencyLevelHistory.objects.filter(
+            evidence_type_id=Subquery(result_type),
+            evidence_id=OuterRef("pk"),
             source=LevelSource.ASSESSMENT,
-            evidence_type__app_label=AssessmentResult._meta.app_label,
-            evidence_type__model=AssessmentResult._meta.model_name,
-            competency_id=OuterRef("competency_id"),
-            new_level=OuterRef("level_granted"),
-            evidence_id__in=granting.values("pk"),
+            competency_id=OuterRef(OuterRef("competency_id")),
+            new_level=OuterRef(OuterRef("level_granted")),
         )
-        return self.annotate(results_matched=_count(matched), levels_granted=_count(granted))
+        stored = AssessmentResult.objects.filter(_reaches_threshold(outer), voided_at__isnull=True)
+
+        def count(results: models.QuerySet) -> Case:
+            # mapping_covers's two halves apart, so that one naming an assessment counts its
+            # results by the assessment index instead of scanning them all.
+            return Case(
+                When(
+                    assessment__isnull=False,
+                    then=_count(results.filter(_names_it(outer, "assessment"))),
+                ),
+                default=_count(results.filter(_by_category(outer, "assessment"))),
+            )
+
+        matched = count(stored)
+        granted = count(stored.filter(Exists(wrote)))
+        return self.annotate(results_matched=matched, levels_granted=granted)
 
 
 class CompetencyMapping(models.Model):

@@ -56,12 +56,8 @@ class MappingHealth:
     mapping_count: int = 0
 
 
-def _band(mapping: CompetencyMapping, assessment: Assessment) -> str:
-    """ "≥ 75 % → level 3", the mapping's band on `assessment`."""
-    return _("at least %(score)s %% grants level %(level)s") % {
-        "score": f"{mapping.threshold_for(assessment).normalize():f}",
-        "level": mapping.level_granted,
-    }
+def _score(mapping: CompetencyMapping, assessment: Assessment) -> str:
+    return f"{mapping.threshold_for(assessment).normalize():f}"
 
 
 def _validity_rank(months: int | None) -> float:
@@ -115,32 +111,32 @@ def _pair_findings(
 
     def never(loser: CompetencyMapping) -> str:
         dead = (loser is a and a_dead) or (loser is b and b_dead)
-        return " " + _("So %(mapping)s never grants anything.") % {"mapping": loser} if dead else ""
+        if not dead:
+            return ""
+        return " " + _("The level %(level)s mapping never grants anything.") % {"level": loser.level_granted}
 
     findings = []
     for (low_pk, high_pk), where in inverted.items():
         low, high = by_pk[low_pk], by_pk[high_pk]
         sentence = _(
-            "On %(assessments)s, %(low)s asks a higher score for a lower level than %(high)s "
-            "(%(low_band)s, but %(high_band)s)."
+            "On %(assessments)s, level %(low_level)s needs %(low_score)s %% but level %(high_level)s only "
+            "%(high_score)s %%: a higher score grants a lower level."
         ) % {
             "assessments": _titles(where),
-            "low": low,
-            "high": high,
-            "low_band": _band(low, where[0]),
-            "high_band": _band(high, where[0]),
+            "low_level": low.level_granted,
+            "low_score": _score(low, where[0]),
+            "high_level": high.level_granted,
+            "high_score": _score(high, where[0]),
         }
         findings.append(MappingFinding(FindingKind.INVERTED, low, high, where, sentence + never(low)))
     if same:
         low, high = (a, b) if a.level_granted < b.level_granted else (b, a)
         sentence = _(
-            "On %(assessments)s, %(low)s and %(high)s ask the same score (%(score)s %%) but grant different "
-            "levels (%(low_level)s and %(high_level)s): the higher one always wins."
+            "On %(assessments)s, %(score)s %% grants both level %(low_level)s and level %(high_level)s: "
+            "the higher level always wins."
         ) % {
             "assessments": _titles(same),
-            "low": low,
-            "high": high,
-            "score": f"{low.threshold_for(same[0]).normalize():f}",
+            "score": _score(low, same[0]),
             "low_level": low.level_granted,
             "high_level": high.level_granted,
         }
@@ -149,16 +145,16 @@ def _pair_findings(
         return findings
     if a_dead and b_dead:
         sentence = _(
-            "%(first)s and %(second)s cover the same assessments (%(assessments)s) with the same score and "
-            "level: one of them is enough."
-        ) % {"first": a, "second": b, "assessments": _titles(shared)}
+            "Both mappings cover the same assessments (%(assessments)s) with the same score and level: "
+            "one of them is enough."
+        ) % {"assessments": _titles(shared)}
         return [MappingFinding(FindingKind.DUPLICATE, a, b, shared, sentence)]
     for loser, winner, dead in ((a, b, a_dead), (b, a, b_dead)):
         if dead:
             sentence = _(
-                "%(loser)s can never grant: %(winner)s covers every assessment it covers (%(assessments)s), "
-                "asks the same or a lower score and grants the same or a higher level."
-            ) % {"loser": loser, "winner": winner, "assessments": _titles(covered[loser.pk])}
+                "The first mapping can never grant: the second covers every assessment it covers "
+                "(%(assessments)s), asks the same or a lower score and grants the same or a higher level."
+            ) % {"assessments": _titles(covered[loser.pk])}
             return [MappingFinding(FindingKind.NEVER_GRANTS, loser, winner, covered[loser.pk], sentence)]
     return []
 

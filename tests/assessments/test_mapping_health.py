@@ -71,7 +71,7 @@ def test_the_database_coverage_rule_agrees_with_matches():
         in_python = {a.pk for a in assessments if mapping.matches(a)}
         in_sql = set(
             AssessmentResult.objects.filter(
-                mapping_covers(lambda column, m=mapping: Value(getattr(m, column)))
+                mapping_covers(lambda column, m=mapping: Value(getattr(m, column)), "assessment")
             ).values_list("assessment_id", flat=True)
         )
         assert in_sql == in_python, mapping
@@ -95,10 +95,9 @@ def test_health_flags_inverted_bands_with_a_sentence_and_links_to_both(client, c
     page = client.get(reverse(HEALTH)).content.decode()
     assert _kinds() == [(FindingKind.INVERTED, high_min.pk, low_min.pk)]
     assert "Inverted score bands" in page
-    assert "asks a higher score for a lower level" in page
-    assert "at least 90 % grants level 2, but at least 75 % grants level 3" in page
+    assert "On GSH Basic (IHT), level 2 needs 90 % but level 3 only 75 %: a higher score grants a lower level." in page
     # It is covered by the other on every assessment: it never grants.
-    assert "never grants anything" in page
+    assert "The level 2 mapping never grants anything." in page
     for mapping in (high_min, low_min):
         assert reverse("admin:assessments_competencymapping_change", args=[mapping.pk]) in page
 
@@ -110,7 +109,7 @@ def test_health_flags_the_same_minimum_granting_different_levels(gsh):
     three = CompetencyMappingFactory(competency=gsh, category="IHT", minimum_score=Decimal(70), level_granted=3)
     health = mapping_health()
     assert _kinds(health) == [(FindingKind.SAME_MINIMUM, two.pk, three.pk)]
-    assert "ask the same score (70 %)" in health.findings[0].sentence
+    assert "70 % grants both level 2 and level 3: the higher level always wins." in health.findings[0].sentence
 
 
 def test_health_flags_a_mapping_that_a_wider_one_always_beats(gsh):
@@ -122,7 +121,18 @@ def test_health_flags_a_mapping_that_a_wider_one_always_beats(gsh):
     wide = CompetencyMappingFactory(competency=gsh, category="IHT", minimum_score=Decimal(70), level_granted=2)
     health = mapping_health()
     assert _kinds(health) == [(FindingKind.NEVER_GRANTS, narrow.pk, wide.pk)]
-    assert f"{narrow} can never grant: {wide} covers every assessment it covers" in health.findings[0].sentence
+    assert "The first mapping can never grant: the second covers every assessment it covers (GSH Basic (IHT))" in (
+        health.findings[0].sentence
+    )
+
+
+def test_health_flags_a_same_band_mapping_whose_level_lapses_sooner(gsh):
+    """At an equal level the longest validity counts (grants_by): the one-year mapping never counts."""
+    AssessmentFactory(title="GSH Basic", category="IHT")
+    CompetencyMappingFactory(competency=gsh, category="IHT", level_granted=2)  # for good
+    yearly = CompetencyMappingFactory(competency=gsh, category="IHT", level_granted=2, validity_months=12)
+    [finding] = mapping_health().findings
+    assert (finding.kind, finding.first) == (FindingKind.NEVER_GRANTS, yearly)
 
 
 def test_health_flags_two_identical_mappings_once(gsh):
