@@ -18,5 +18,6 @@ urlpatterns = [
     path("career/talent/", career.talent, name="talent_search"),
     path("reports/", reports.report, name="reports"),
     path("reports/export/", reports.report_export, name="reports_export"),
+    path("reports/risk/", reports.risk_report, name="risk_report"),
     path("reports/expiry/", expiry.expiry_report, name="expiry_report"),
 ]

@@ -220,6 +220,7 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     Route("competencies:talent_search", SUPERVISORS_AND_HC),
     Route("competencies:reports", HC_ONLY),
     Route("competencies:reports_export", HC_ONLY, query="table=section&format=csv"),
+    Route("competencies:risk_report", HC_ONLY),
     Route("competencies:expiry_report", HC_ONLY),
     Route("competencies:expiry_report", HC_ONLY, query="format=csv"),
     # Development plans.

@@ -117,14 +117,18 @@ def team_risks(heatmap: TeamHeatmap) -> list[RiskFlag]:
 
 
 # The organisation report's teams are its sections (NULL: "No section", team 0), within its
-# population and filters. `need`: per team and needed competency, the highest target;
-# `near`: the level rows that meet it or are one short (the bench); the flagged competencies
-# are those with at most SINGLE_POINT meeting rows, each with its near rows (none: nobody).
+# population and filters. `need`: per team and needed competency, the highest target; `counted`:
+# every level of the population with its team and the level that counts; the flagged
+# competencies are those with at most SINGLE_POINT members meeting the top, each with the
+# members who meet it or are one short (the bench; none: nobody).
+# `counted` is read twice, so PostgreSQL computes it once (a CTE used twice is materialised):
+# written as one join of levels, people and needs, the planner paired every person with every
+# need of their team first (2,000,000 rows on the bench data) and took 1.5 s instead of 0.4 s.
 _COUNTED = rules.sql_counted_level("l.level", "l.expires_at", "(SELECT at FROM clock)")
-_MET = rules.sql_met("n.top", _COUNTED)
+_MET = rules.sql_met("n.top", "lv.lvl")
 _BENCH = (
-    f"(CASE WHEN {rules.sql_current_level(_COUNTED)} <> {rules.NO_LEVEL}"
-    f" AND n.top - {rules.sql_current_level(_COUNTED)} = 1 THEN 1 ELSE 0 END)"
+    f"(CASE WHEN {rules.sql_current_level('lv.lvl')} <> {rules.NO_LEVEL}"
+    f" AND n.top - {rules.sql_current_level('lv.lvl')} = 1 THEN 1 ELSE 0 END)"
 )
 _RISK_SQL = """
 WITH clock AS (SELECT %s AS at),
@@ -137,11 +141,13 @@ need AS (
     WHERE t.target_level > 0
     GROUP BY pop.team, t.competency_id
 ),
+counted AS MATERIALIZED (
+    SELECT pop.team, l.competency_id, l.employee_id, {counted} AS lvl
+    FROM {level} l JOIN pop ON pop.id = l.employee_id
+),
 near AS (
-    SELECT n.team, n.competency_id, l.employee_id, {counted} AS lvl, {met} AS met
-    FROM {level} l
-    JOIN pop ON pop.id = l.employee_id
-    JOIN need n ON n.team = pop.team AND n.competency_id = l.competency_id
+    SELECT n.team, n.competency_id, lv.employee_id, lv.lvl, {met} AS met
+    FROM need n JOIN counted lv ON lv.team = n.team AND lv.competency_id = n.competency_id
     WHERE {met} = 1 OR {bench} = 1
 ),
 flagged AS (

@@ -183,6 +183,7 @@ def _hc() -> list[str]:
         *_about_the_employee(ids),
         reverse("competencies:reports"),
         reverse("competencies:reports") + _past_day(),
+        reverse("competencies:risk_report"),
         reverse("competencies:expiry_report"),
         reverse("assessments:review_queue"),
         reverse("assessments:review_attempt", args=[ids["finished_attempt"]]),

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 TEAM_URL = reverse("competencies:team")
 REPORT_URL = reverse("competencies:reports")
+RISK_URL = reverse("competencies:risk_report")
 
 
 def person(first: str, last: str, **kwargs) -> User:
@@ -183,7 +184,7 @@ def plants(crew):
 
 def test_the_report_flags_each_section_worst_first(client, plants):
     client.force_login(plants["hc"])
-    response = client.get(REPORT_URL)
+    response = client.get(RISK_URL)
     risks = response.context["section_risks"]
     summary = [(r.name, [(f.code, f.top_target, names(f.meeting), names(f.bench)) for f in r.flags]) for r in risks]
     assert summary == [
@@ -191,17 +192,17 @@ def test_the_report_flags_each_section_worst_first(client, plants):
         ("Dock", [("P", 3, [], ["Dina Dermaga"])]),  # Dock's highest P target is the Operator's 3
     ]
     html = response.content.decode()
-    section = html[html.index('id="section-risk"') : html.index('id="section-table"')]
+    section = html[html.index('id="section-risk"') :]
     assert section.index('data-section="Plant"') < section.index('data-section="Dock"')
     assert "2 single points of failure" in section and "Dina Dermaga" in section
 
 
 def test_the_report_risks_follow_the_filters(client, plants):
     client.force_login(plants["hc"])
-    by_section = client.get(REPORT_URL, {"section": plants["dock"].pk}).context["section_risks"]
+    by_section = client.get(RISK_URL, {"section": plants["dock"].pk}).context["section_risks"]
     assert [r.name for r in by_section] == ["Dock"]
     # Operators only: Lina (Lead Operator) is left out, so Plant's highest P target is 3 and nobody meets it.
-    by_position = client.get(REPORT_URL, {"position": plants["operator"].pk}).context["section_risks"]
+    by_position = client.get(RISK_URL, {"position": plants["operator"].pk}).context["section_risks"]
     plant = next(r for r in by_position if r.name == "Plant")
     assert [(f.code, f.top_target, names(f.meeting)) for f in plant.flags] == [("P", 3, []), ("V", 2, [])]
 
@@ -209,7 +210,7 @@ def test_the_report_risks_follow_the_filters(client, plants):
 def test_employees_without_a_section_are_one_team(client, plants):
     give_level(person("Nina", "Nomad", section=None, position=plants["operator"]), plants["comp"]["V"], 2)
     client.force_login(plants["hc"])
-    response = client.get(REPORT_URL)
+    response = client.get(RISK_URL)
     nomads = next(r for r in response.context["section_risks"] if r.pk is None)
     assert [(f.code, names(f.meeting)) for f in nomads.flags] == [("P", []), ("V", ["Nina Nomad"])]
     assert "No section" in response.content.decode()
@@ -283,9 +284,28 @@ def test_report_with_risks_has_a_flat_query_count(client, cast, django_assert_nu
     _team(cast.other_supervisor, size, competencies)
     client.force_login(cast.hc)
     # 1 session, 2 viewer, 3 viewer's HC group, 4 sections and 5 positions (the filter's
-    # choices), 6 figures by section and position, 7 figures by competency, 8 the monthly
-    # series, 9 the single points of failure of every section, 10 navbar's direct reports,
-    # 11 unread count.
-    with django_assert_num_queries(11):
-        response = client.get(REPORT_URL)
+    # choices), 6 the single points of failure of every section, 7 navbar's direct reports,
+    # 8 unread count.
+    with django_assert_num_queries(8):
+        response = client.get(RISK_URL)
     assert response.context["section_risks"]
+
+
+def test_the_report_links_to_the_risks_with_its_filters(client, plants):
+    client.force_login(plants["hc"])
+    html = client.get(REPORT_URL, {"section": plants["dock"].pk}).content.decode()
+    assert f'href="{RISK_URL}?section={plants["dock"].pk}"' in html
+    assert "Dina Dermaga" not in html  # the names are on the risk page only
+
+
+def test_the_risk_page_is_for_hc_only(client, plants, cast):
+    client.force_login(cast.supervisor)
+    assert client.get(RISK_URL).status_code == 403
+
+
+def test_a_bad_filter_on_the_risk_page_says_so(client, plants):
+    client.force_login(plants["hc"])
+    response = client.get(RISK_URL, {"section": "nope"})
+    assert response.status_code == 200
+    assert "The filter is not valid" in response.content.decode()
+    assert response.context["section_risks"] is None
