@@ -69,6 +69,8 @@ def test_no_page_of_the_tour_scrolls_sideways_on_a_phone(new_page, role):
     for path in paths:
         response = page.goto(path)
         assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+        # What a reader can unfold ("the chart as a table", a section's risks) must fit too.
+        page.evaluate("() => document.querySelectorAll('details').forEach((details) => { details.open = true; })")
         page_width, viewport = page.evaluate(_PAGE_WIDTH)
         if page_width > viewport:
             offenders = "\n    ".join(page.evaluate(_STICKING_OUT)) or "(no element found: look for overflow)"
