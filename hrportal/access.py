@@ -25,6 +25,20 @@ def can_view_employee(viewer: User, employee: User) -> bool:
     return viewer.pk == employee.pk or viewer.is_supervisor_of(employee) or viewer.is_hc
 
 
+def can_rate_as_supervisor(rater: User, employee: User) -> bool:
+    """May `rater` give `employee` a supervisor's rating (surveys.services.supervisor_rating_set)?
+
+    Only the employee's active supervisor (the one who approves for them), never oneself. HC
+    does not: a supervisor's rating is the line's view of daily work beside the self-rating,
+    and HC's word on a level is a verified level (an override), not a second opinion. A
+    delegation passes approvals only, not this.
+    """
+    if not rater.is_authenticated or rater.pk == employee.pk:
+        return False
+    supervisor = employee.approving_supervisor
+    return supervisor is not None and supervisor.pk == rater.pk
+
+
 class ApprovalBasis(StrEnum):
     """Why someone may approve an employee's items: what the queue marks each row with."""
 

@@ -57,6 +57,10 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     "competencies.CompetencyLevel": {},
     "competencies.CareerPath": {},
     "competencies.CareerPathStep": {},
+    # Ratings are not levels, but who said what about whom matters (the self-rating's own
+    # history is product data, like the level history).
+    "surveys.SelfRating": {},
+    "surveys.SupervisorRating": {},
     "assessments.Assessment": {"m2m_fields": {"eligible_positions", "eligible_sections", "eligible_employees"}},
     "assessments.AssessmentResult": {},
     "assessments.Question": {},

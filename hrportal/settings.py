@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks_db",  # before the apps: assessments.result_import_admin unregisters its admin
     "hrportal",
     "competencies",
+    "surveys",  # self-ratings: above competencies, beside assessments
     "assessments",
     "idp",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-APPS = ("hrportal", "competencies", "assessments", "idp")
+APPS = ("hrportal", "competencies", "surveys", "assessments", "idp")
 ALIASED = re.compile(r"from django\.utils\.translation import .*\b(\w*gettext\w*) as (?!_\b)(\w+)")
 
 
