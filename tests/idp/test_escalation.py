@@ -141,7 +141,7 @@ def test_a_resubmission_restarts_the_clock(client, cast, chain):
     client.post(reverse("idp:item_action", args=[item.pk, "submit"]))
     item.refresh_from_db()
     assert item.status == ItemStatus.SUBMITTED and item.escalation == Escalation.NONE
-    assert item.submitted_at.date() == timezone.localdate() and item.escalated_at is None
+    assert timezone.localdate(item.submitted_at) == timezone.localdate() and item.escalated_at is None
     # The manager lost it with the resubmission.
     client.force_login(chain)
     assert not client.get(reverse("idp:approvals")).context["queue"]
