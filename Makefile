@@ -41,8 +41,11 @@ run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000 (wi
 worker: migrate ## Run the background task worker alone (long results imports), reloading on code changes
 	$(DEV_ENV) $(PY) manage.py db_worker
 
-test: venv ## Run the whole test suite (browser tests included)
-	$(PY) -m pytest $(PYTEST_ARGS)
+# One pytest-xdist worker per core (each with its own test database); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+
+test: venv ## Run the whole test suite (browser tests included), one worker per core
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv ## ruff lint and format check, Django checks, the Indonesian catalogue complete and compiled
 	$(PY) -m ruff check .
