@@ -54,6 +54,9 @@ class Kind(StrEnum):
     AUDIT_ENTRY = "audit entry about the owner's IDP item"
     OPEN_ATTEMPT = "online attempt in progress"
     FINISHED_ATTEMPT = "finished online attempt, flagged for review"
+    SELF_RATING = "self-rating"
+    SELF_RATING_HISTORY = "self-rating history row"
+    SUPERVISOR_RATING = "supervisor rating (by the owner's supervisor)"
     # Organisation and framework data: one object, nobody's own.
     GROUP = "group"
     ACCESS_ATTEMPT = "login attempt"
@@ -89,6 +92,9 @@ PERSONAL_KINDS = frozenset(
         Kind.AUDIT_ENTRY,
         Kind.OPEN_ATTEMPT,
         Kind.FINISHED_ATTEMPT,
+        Kind.SELF_RATING,
+        Kind.SELF_RATING_HISTORY,
+        Kind.SUPERVISOR_RATING,
     }
 )
 
@@ -800,6 +806,9 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
     AdminModel("competencies.competencylevel", Kind.LEVEL, A, A, A, NO, A, note="changed by override only"),
     AdminModel("competencies.competencylevelhistory", Kind.LEVEL_HISTORY, A, NO, A, NO, A, note="history: read-only"),
     AdminModel("competencies.careerpath", Kind.CAREER_PATH, A, A, A, A, A),
+    AdminModel("surveys.selfrating", Kind.SELF_RATING, A, NO, A, NO, A, note="the employee's own: read-only"),
+    AdminModel("surveys.selfratinghistory", Kind.SELF_RATING_HISTORY, A, NO, A, NO, A, note="history: read-only"),
+    AdminModel("surveys.supervisorrating", Kind.SUPERVISOR_RATING, A, NO, A, NO, A, note="the supervisor's: read-only"),
     AdminModel(
         "assessments.assessment",
         Kind.ASSESSMENT,

@@ -63,6 +63,8 @@ from hrportal.access_table import (
 )
 from hrportal.models import HC_GROUP_NAME, ApprovalDelegation, AuditEntry, Notification, Position, Section, User
 from idp.models import IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
+from surveys.models import SelfRatingHistory
+from surveys.services import self_rating_set, supervisor_rating_set
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory, published_assessment
 from tests.competencies.factories import CompetencyFactory, give_level
 from tests.conftest import build_cast
@@ -119,6 +121,11 @@ def _personal_objects(owner: User, competencies, assessment, recorder: User, onl
     notification = Notification.objects.create(recipient=owner, subject="Your item", body="Something happened.")
     audit_entry = AuditEntry.objects.get_for_object(draft).first()
     assert audit_entry is not None
+    self_rating_set(employee=owner, competency=competencies[0], level=4, by=owner)
+    self_rating = owner.self_ratings.get()
+    supervisor_rating = supervisor_rating_set(
+        employee=owner, competency=competencies[0], level=2, comment="Ask me.", by=owner.supervisor
+    )
     return {
         Kind.EMPLOYEE: owner,
         Kind.DRAFT_ITEM: draft,
@@ -131,6 +138,9 @@ def _personal_objects(owner: User, competencies, assessment, recorder: User, onl
         Kind.AUDIT_ENTRY: audit_entry,
         Kind.OPEN_ATTEMPT: open_attempt,
         Kind.FINISHED_ATTEMPT: Attempt.objects.get(pk=finished.pk),
+        Kind.SELF_RATING: self_rating,
+        Kind.SELF_RATING_HISTORY: SelfRatingHistory.objects.get(employee=owner),
+        Kind.SUPERVISOR_RATING: supervisor_rating,
     }
 
 
