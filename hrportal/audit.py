@@ -83,6 +83,10 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     "assessments.CompetencyMapping": {},
     "idp.IdpItem": {"exclude_fields": ["updated_at"]},
     "idp.IdpItemTransition": {},
+    # The questionnaire HC keep, and each assessment recorded with it (its answers are part of it).
+    "maturity.MaturityQuestion": {},
+    "maturity.MaturityOption": {},
+    "maturity.MaturityAssessment": {},
 }
 
 _USER_AGENT_MAX = AuditEntry._meta.get_field("user_agent").max_length or 300

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "surveys",  # self-ratings: above competencies, beside assessments
     "assessments",
     "idp",
+    "maturity",
 ]
 
 MIDDLEWARE = [
