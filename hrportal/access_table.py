@@ -77,6 +77,7 @@ class Kind(StrEnum):
     SUPERUSER_ACCOUNT = "a superuser's account"
     APPROVER_ACCOUNT = "the account of the HC owner's own supervisor"
     DELEGATION = "the supervisor's delegation of their approvals (to someone outside the roles)"
+    STRATEGY = "qualification strategy (every position: Operator level 4 in the test's competencies)"
 
 
 PERSONAL_KINDS = frozenset(
@@ -285,6 +286,18 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     ),
     Route("assessments:review_clear", NOT_GET, Kind.FINISHED_ATTEMPT, "attempt_id", refused_by_role_first=True),
     Route("assessments:review_void", NOT_GET, Kind.FINISHED_ATTEMPT, "attempt_id", refused_by_role_first=True),
+    # Qualification strategies: HC's; the targets of one's own position are for another HC member.
+    Route("strategies:list", HC_ONLY),
+    Route("strategies:detail", HC_ONLY, Kind.STRATEGY, "strategy_id"),
+    Route(
+        "strategies:preview",
+        HC_ONLY,
+        Kind.STRATEGY,
+        "strategy_id",
+        query="positions={position}",
+        note="changes nothing; the HC owner's own position: the form says no",
+    ),
+    Route("strategies:apply", NOT_GET, Kind.STRATEGY, "strategy_id"),
 )
 
 # Requests that change something. An outcome other than a 302 to a page of the portal (a
@@ -448,6 +461,16 @@ POST_PROBES: tuple[Route, ...] = (
         refused_by_role_first=True,
         data={"reason": "Answers shared in a chat group."},
         note="HC void others' results, never their own",
+    ),
+    Route(
+        "strategies:apply",
+        "login 403 403 403 403 200 200 200",
+        Kind.STRATEGY,
+        "strategy_id",
+        method="POST",
+        data={"positions": "{position}", "fingerprint": "not-the-preview"},
+        note="a confirmation of another preview: refused, the current preview comes back; the HC owner's own "
+        "position: refused, the form says why",
     ),
     Route(
         "admin:hrportal_section_add",
@@ -883,6 +906,16 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         note="read-only: an import's page shows its progress (and the JSON its script polls)",
     ),
     AdminModel("idp.idpitem", Kind.DRAFT_ITEM, A, NO, A, NO, A, note="changed by the workflow only"),
+    AdminModel(
+        "strategies.strategy",
+        Kind.STRATEGY,
+        A,
+        A,
+        A,
+        A,
+        A,
+        note="kept here; applied to positions on the portal's strategy pages (preview, then confirm)",
+    ),
 )
 
 ADMIN_SITE_ROUTES: tuple[Route, ...] = (
@@ -924,6 +957,7 @@ ADMIN_SITE_ROUTES: tuple[Route, ...] = (
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "competencies"}),
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "assessments"}),
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "idp"}),
+    Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "strategies"}),
     Route("admin:(?P<url>.*)$", f"{NOT_STAFF} 404 404 404", kwargs={"url": "no-such-page/"}),
 )
 

@@ -87,6 +87,8 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     "maturity.MaturityQuestion": {},
     "maturity.MaturityOption": {},
     "maturity.MaturityAssessment": {},
+    "strategies.Strategy": {},
+    "strategies.StrategyTarget": {},
 }
 
 _USER_AGENT_MAX = AuditEntry._meta.get_field("user_agent").max_length or 300

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "assessments",
     "idp",
     "maturity",
+    "strategies",
 ]
 
 MIDDLEWARE = [

@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("competencies.urls")),
     path("idp/", include("idp.urls")),
     path("assessments/", include("assessments.urls")),
+    path("strategies/", include("strategies.urls")),
 ]

@@ -215,6 +215,24 @@ def _hc() -> list[str]:
         _admin("hrportal_approvaldelegation_add"),
         _admin("competencies_competency_changelist"),
         _admin("assessments_assessment_changelist"),
+        *_strategy_pages(),
+    ]
+
+
+def _strategy_pages() -> list[str]:
+    """The strategies, one of them, and the preview of applying it to every position but demo.hc's own."""
+    from hrportal.models import Position, User
+    from strategies.models import Strategy
+
+    strategy = Strategy.objects.order_by("pk").first()
+    assert strategy is not None, "seed_demo loads the default strategies"
+    own = User.objects.get(username=demo_data.DEMO_HC).position_id
+    query = "&".join(f"positions={pk}" for pk in Position.objects.exclude(pk=own).values_list("pk", flat=True))
+    return [
+        reverse("strategies:list"),
+        reverse("strategies:detail", args=[strategy.pk]),
+        f"{reverse('strategies:preview', args=[strategy.pk])}?{query}",
+        _admin("strategies_strategy_change", strategy.pk),
     ]
 
 

@@ -63,6 +63,7 @@ from hrportal.access_table import (
 )
 from hrportal.models import HC_GROUP_NAME, ApprovalDelegation, AuditEntry, Notification, Position, Section, User
 from idp.models import IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
+from strategies.models import Strategy, StrategyTarget
 from surveys.models import SelfRatingHistory
 from surveys.services import self_rating_set, supervisor_rating_set
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory, published_assessment
@@ -160,6 +161,9 @@ def _build_world() -> World:
     # Online: one to start (each owner's attempt in progress), one each owner has finished.
     online = (published_assessment(questions=2, title="Online check"), published_assessment(title="Finished check"))
 
+    strategy = Strategy.objects.create(name="Depth")
+    StrategyTarget.objects.create(strategy=strategy, skill_group=competencies[0].group, target_level=4)
+
     objects: dict[tuple[Kind, str], models.Model] = {}
     for owner_key, owner in (("owner", cast.employee), ("hc_owner", cast.hc_employee), ("stranger", stranger)):
         for kind, obj in _personal_objects(owner, competencies, assessment, cast.hc, online).items():
@@ -186,6 +190,7 @@ def _build_world() -> World:
         Kind.QUESTION: online[0].questions.first(),
         Kind.SUPERUSER_ACCOUNT: superuser,
         Kind.APPROVER_ACCOUNT: cast.hc_employee.supervisor,
+        Kind.STRATEGY: strategy,
         Kind.DELEGATION: ApprovalDelegation.objects.create(
             delegator=cast.supervisor,
             delegate=UserFactory(username="delegate"),
@@ -210,6 +215,7 @@ def _build_world() -> World:
         "unlevelled": str(competencies[2].pk),
         "assessment": str(assessment.pk),
         "owner": str(cast.employee.pk),
+        "position": str(cast.employee.position.pk),
     }
     sessions = {}
     for role, user in users.items():
@@ -248,7 +254,7 @@ def _url(route: Route, world: World, obj_id: int | None) -> str:
         url = reverse(f"{namespace}:index") + path
     else:
         url = reverse(route.key, kwargs=kwargs)
-    return f"{url}?{route.query}" if route.query else url
+    return f"{url}?{route.query.format(**world.placeholders)}" if route.query else url
 
 
 def _client_for(world: World, role: Role, *, csrf: bool = False) -> Client:
@@ -289,6 +295,8 @@ SNAPSHOT_MODELS = (
     PositionTargetHistory,
     CareerPath,
     AccessAttempt,
+    Strategy,
+    StrategyTarget,
 )
 
 

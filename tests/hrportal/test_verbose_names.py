@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from competencies.models import CompetencyLevel, LevelSource
 from tests.competencies.factories import CompetencyFactory
 
-OUR_APPS = ("hrportal", "competencies", "surveys", "assessments", "idp", "maturity")
+OUR_APPS = ("hrportal", "competencies", "surveys", "assessments", "idp", "maturity", "strategies")
 
 
 def _our_fields():

@@ -49,6 +49,8 @@ from hrportal.models import HC_GROUP_NAME, Notification, Position, Section, User
 from hrportal.notifications import notification_mark_read, notifications_mark_all_read
 from idp import services as idp_services
 from idp.models import ActivityType, IdpItem
+from strategies.models import Strategy
+from strategies.services import strategies_load_defaults
 
 
 class Seeder:
@@ -71,6 +73,7 @@ class Seeder:
         self.seed_framework()
         self.seed_framework_indonesian()
         self.seed_matrix()
+        self.seed_strategies()
         self.seed_employees()
         self.seed_assessments()
         self.seed_career_paths()
@@ -185,6 +188,11 @@ class Seeder:
                     at=self.at(data.MATRIX_FROM),
                 )
                 self.created["target changes"] += changed
+
+    def seed_strategies(self) -> None:
+        """The default qualification strategies (strategies/fixtures/default_strategies.json), proposed
+        for the demo framework; none is applied, so HC's preview shows what each would change."""
+        self.created["strategies"] += strategies_load_defaults()
 
     def seed_employees(self) -> None:
         for number, username, first, last, section, position, supervisor in data.EMPLOYEES:
@@ -647,6 +655,7 @@ class Command(BaseCommand):
             (gettext("competency levels"), CompetencyLevel.objects.count()),
             (gettext("level history rows"), CompetencyLevelHistory.objects.count()),
             (gettext("career paths"), CareerPath.objects.count()),
+            (gettext("strategies"), Strategy.objects.count()),
             (gettext("IDP items"), IdpItem.objects.count()),
             (gettext("target history rows"), PositionTargetHistory.objects.count()),
         ]
