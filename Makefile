@@ -68,7 +68,7 @@ format: venv ## Format the code with ruff
 	$(PY) -m ruff format .
 
 typecheck: venv ## mypy with django-stubs over the apps
-	$(DEV_ENV) $(PY) -m mypy hrportal competencies surveys assessments idp maturity strategies
+	$(DEV_ENV) $(PY) -m mypy hrportal competencies surveys assessments idp maturity strategies learning
 
 deploy-check: venv ## `check --deploy` with production-like settings
 	DEBUG=False SECRET_KEY=deploy-check-$$(date +%s)-a-long-random-looking-secret-value-xyz \

@@ -6,7 +6,9 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from hrportal.models import ApprovalDelegation, Escalation, User
 
@@ -210,3 +212,12 @@ def can_manage_delegation(actor: User, delegator: User, delegate: User) -> bool:
     if delegate.pk == actor.pk:
         return False
     return all(person.pk != delegator.pk for person in supervisor_chain(actor))
+
+
+def viewable_employee(viewer: User, user_id: int) -> User:
+    """The employee `user_id` (with position and section) if `viewer` may see their data;
+    Http404 otherwise, so ids leak nothing."""
+    employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
+    if employee is None or not can_view_employee(viewer, employee):
+        raise Http404(gettext("No such employee."))
+    return employee

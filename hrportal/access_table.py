@@ -78,6 +78,7 @@ class Kind(StrEnum):
     APPROVER_ACCOUNT = "the account of the HC owner's own supervisor"
     DELEGATION = "the supervisor's delegation of their approvals (to someone outside the roles)"
     STRATEGY = "qualification strategy (every position: Operator level 4 in the test's competencies)"
+    LEARNING_OBJECTIVE = "objective of a learning plan"
 
 
 PERSONAL_KINDS = frozenset(
@@ -96,6 +97,7 @@ PERSONAL_KINDS = frozenset(
         Kind.SELF_RATING,
         Kind.SELF_RATING_HISTORY,
         Kind.SUPERVISOR_RATING,
+        Kind.LEARNING_OBJECTIVE,
     }
 )
 
@@ -259,6 +261,25 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     ),
     Route("idp:item_evidence", OWNER_SCOPE, Kind.EVIDENCE, "item_id"),
     Route("idp:item_action", NOT_GET, Kind.DRAFT_ITEM, "item_id", kwargs={"action": "submit"}),
+    # Learning plans: the owner's to draft and edit; their supervisor and HC read them.
+    Route("learning:my_plan", S),
+    Route("learning:draft", S, note="what drafting does, or what replacing the plan would lose"),
+    Route(
+        "learning:employee_plan",
+        "login 302>learning:my_plan 404 200 404 200 302>learning:my_plan 200",
+        Kind.EMPLOYEE,
+        "user_id",
+        note="read-only; one's own id leads to one's own plan",
+    ),
+    Route(
+        "learning:objective_edit",
+        "login 200 404 403 404 403 200 403",
+        Kind.LEARNING_OBJECTIVE,
+        "objective_id",
+        note="only the owner edits; others who may see the plan get 403",
+    ),
+    Route("learning:objective_delete", NOT_GET, Kind.LEARNING_OBJECTIVE, "objective_id"),
+    Route("learning:objective_to_idp_item", NOT_GET, Kind.LEARNING_OBJECTIVE, "objective_id"),
     # Online assessments: an attempt is its taker's alone, even for HC (who review, never take for anyone).
     Route("assessments:list", S),
     Route("assessments:detail", S, Kind.ONLINE_ASSESSMENT, "assessment_id"),
@@ -411,6 +432,44 @@ POST_PROBES: tuple[Route, ...] = (
         "competency_id",
         method="POST",
         note="dismisses the asker's own suggestion; 404 when the competency is not part of their position",
+    ),
+    Route(
+        "learning:draft",
+        "login 302>learning:draft "
+        + " ".join(["302>learning:my_plan"] * 4)
+        + " 302>learning:draft 302>learning:my_plan",
+        method="POST",
+        note="always the asker's own plan; one that exists is replaced only when the page's confirmation is posted",
+    ),
+    Route(
+        "learning:objective_edit",
+        "login 302>learning:my_plan 404 403 404 403 302>learning:my_plan 403",
+        Kind.LEARNING_OBJECTIVE,
+        "objective_id",
+        method="POST",
+        data={
+            "activity_type": "training",
+            "specific": "Edited",
+            "measurable": "Edited",
+            "achievable": "Edited",
+            "relevant": "Edited",
+            "due_date": "2099-01-01",
+        },
+    ),
+    Route(
+        "learning:objective_delete",
+        "login 302>learning:my_plan 404 403 404 403 302>learning:my_plan 403",
+        Kind.LEARNING_OBJECTIVE,
+        "objective_id",
+        method="POST",
+    ),
+    Route(
+        "learning:objective_to_idp_item",
+        "login 302>learning:my_plan 404 403 404 403 302>learning:my_plan 403",
+        Kind.LEARNING_OBJECTIVE,
+        "objective_id",
+        method="POST",
+        note="only the owner makes IDP items of their own plan",
     ),
     Route(
         "assessments:start",

@@ -89,6 +89,9 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     "maturity.MaturityAssessment": {},
     "strategies.Strategy": {},
     "strategies.StrategyTarget": {},
+    "learning.LearningPlan": {"exclude_fields": ["updated"]},
+    "learning.LearningPhase": {},
+    "learning.LearningObjective": {},
 }
 
 _USER_AGENT_MAX = AuditEntry._meta.get_field("user_agent").max_length or 300

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "idp",
     "maturity",
     "strategies",
+    "learning",
 ]
 
 MIDDLEWARE = [

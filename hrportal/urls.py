@@ -31,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("competencies.urls")),
     path("idp/", include("idp.urls")),
+    path("learning/", include("learning.urls")),
     path("assessments/", include("assessments.urls")),
     path("strategies/", include("strategies.urls")),
 ]

@@ -1,7 +1,9 @@
-"""Which assessments would raise a competency: the gap dashboard's "Take: …" links."""
+"""Which assessments would raise a competency (the gap dashboard's "Take: …" links), and which grant
+one level of it (what measures a learning plan's objective)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -78,3 +80,60 @@ def raising_assessments_by_competency(*, employee: User, rows: Iterable[GapRow])
         ]
         for competency_id, levels in best.items()
     }
+
+
+@dataclass(frozen=True)
+class GrantingAssessment:
+    """An assessment that grants one level of a competency when passed at `minimum_score`."""
+
+    title: str
+    minimum_score: Decimal
+
+
+def assessments_granting(
+    *, employee: User, steps: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], list[GrantingAssessment]]:
+    """{(competency id, level): the assessments, by title} whose mappings grant exactly that
+    level, for the (competency id, level) pairs of `steps`: what will show a learning
+    objective is met.
+
+    An assessment counts when the employee could pass it: published and open to them
+    (Assessment.objects.eligible_for), or taken elsewhere and recorded by HC (unpublished), and
+    not closed for good; a mapping covers it as CompetencyMapping.matches says. With score
+    bands, each assessment comes with the lowest score that grants the level. Two queries
+    whatever the number of steps (none without steps, one when no mapping grants any).
+    """
+    wanted = set(steps)
+    if not wanted:
+        return {}
+    mappings = [
+        mapping
+        for mapping in CompetencyMapping.objects.filter(
+            competency_id__in={competency_id for competency_id, _level in wanted},
+            level_granted__in={level for _competency_id, level in wanted},
+        ).only("competency_id", "level_granted", "minimum_score", "assessment_id", "category", "title_pattern")
+        if (mapping.competency_id, mapping.level_granted) in wanted
+    ]
+    if not mappings:
+        return {}
+    named = {m.assessment_id for m in mappings if m.assessment_id is not None}
+    categories = {m.category.lower() for m in mappings if m.assessment_id is None}
+    passable = Assessment.objects.eligible_for(employee) | Assessment.objects.filter(is_published=False)
+    assessments = list(
+        passable.annotate(category_lower=Lower("category"))
+        .filter(Q(pk__in=named) | Q(category_lower__in=categories))
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=timezone.now()))
+        .only("pk", "title", "category", "pass_percentage")
+        .order_by("title", "pk")
+    )
+    found: dict[tuple[int, int], dict[int, GrantingAssessment]] = {}
+    for assessment in assessments:
+        for mapping in mappings:
+            if not mapping.matches(assessment):
+                continue
+            by_assessment = found.setdefault((mapping.competency_id, mapping.level_granted), {})
+            score = mapping.threshold_for(assessment)
+            known = by_assessment.get(assessment.pk)
+            if known is None or score < known.minimum_score:
+                by_assessment[assessment.pk] = GrantingAssessment(title=assessment.title, minimum_score=score)
+    return {step: list(by_assessment.values()) for step, by_assessment in found.items()}

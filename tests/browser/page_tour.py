@@ -92,6 +92,7 @@ def _ids():
     from competencies.models import CompetencyLevel, CompetencyLevelHistory, PositionTarget
     from hrportal.models import User
     from idp.models import IdpItem, ItemStatus
+    from learning.models import LearningObjective
 
     employee = User.objects.get(username=demo_data.DEMO_EMPLOYEE)
     attempts = Attempt.objects.filter(employee=employee, is_preview=False)
@@ -113,6 +114,7 @@ def _ids():
         "mapping": CompetencyMapping.objects.order_by("pk").first().pk,
         "result": AssessmentResult.objects.filter(employee=employee).order_by("pk").first().pk,
         "level": CompetencyLevel.objects.filter(employee=employee).order_by("pk").first().pk,
+        "objective": LearningObjective.objects.filter(plan__employee=employee).order_by("order").first().pk,
     }
 
 
@@ -125,6 +127,8 @@ def _signed_in(ids) -> list[str]:
         reverse("competencies:career"),
         reverse("idp:my_plan"),
         reverse("idp:item_new"),
+        reverse("learning:my_plan"),
+        reverse("learning:draft"),
         reverse("assessments:list"),
         reverse("assessments:detail", args=[ids["assessment"]]),
         reverse("notifications"),
@@ -146,6 +150,7 @@ def _employee() -> list[str]:
         reverse("competencies:my_gaps") + _past_day(),
         reverse("idp:item", args=[ids["started_item"]]),
         reverse("idp:item_edit", args=[ids["draft_item"]]),
+        reverse("learning:objective_edit", args=[ids["objective"]]),
         reverse("assessments:attempt", args=[ids["open_attempt"]]),
         reverse("assessments:result", args=[ids["finished_attempt"]]),
         reverse("password_change_done"),
@@ -163,6 +168,7 @@ def _about_the_employee(ids) -> list[str]:
         reverse("competencies:talent_search"),
         reverse("idp:approvals"),
         reverse("idp:employee_plan", args=[ids["employee"]]),
+        reverse("learning:employee_plan", args=[ids["employee"]]),
         reverse("idp:item", args=[ids["started_item"]]),
     ]
 

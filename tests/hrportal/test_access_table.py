@@ -63,6 +63,8 @@ from hrportal.access_table import (
 )
 from hrportal.models import HC_GROUP_NAME, ApprovalDelegation, AuditEntry, Notification, Position, Section, User
 from idp.models import IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
+from learning.models import LearningObjective, LearningPhase, LearningPlan
+from learning.services import learning_plan_draft
 from strategies.models import Strategy, StrategyTarget
 from surveys.models import SelfRatingHistory
 from surveys.services import self_rating_set, supervisor_rating_set
@@ -127,6 +129,7 @@ def _personal_objects(owner: User, competencies, assessment, recorder: User, onl
     supervisor_rating = supervisor_rating_set(
         employee=owner, competency=competencies[0], level=2, comment="Ask me.", by=owner.supervisor
     )
+    plan = learning_plan_draft(employee=owner, by=owner)
     return {
         Kind.EMPLOYEE: owner,
         Kind.DRAFT_ITEM: draft,
@@ -142,6 +145,7 @@ def _personal_objects(owner: User, competencies, assessment, recorder: User, onl
         Kind.SELF_RATING: self_rating,
         Kind.SELF_RATING_HISTORY: SelfRatingHistory.objects.get(employee=owner),
         Kind.SUPERVISOR_RATING: supervisor_rating,
+        Kind.LEARNING_OBJECTIVE: plan.objectives.order_by("order").first(),
     }
 
 
@@ -297,6 +301,9 @@ SNAPSHOT_MODELS = (
     AccessAttempt,
     Strategy,
     StrategyTarget,
+    LearningPlan,
+    LearningPhase,
+    LearningObjective,
 )
 
 

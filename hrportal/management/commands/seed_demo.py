@@ -49,6 +49,9 @@ from hrportal.models import HC_GROUP_NAME, Notification, Position, Section, User
 from hrportal.notifications import notification_mark_read, notifications_mark_all_read
 from idp import services as idp_services
 from idp.models import ActivityType, IdpItem
+from idp.selectors import active_items_by_competency
+from learning import services as learning_services
+from learning.models import LearningPlan
 from strategies.models import Strategy
 from strategies.services import strategies_load_defaults
 
@@ -82,6 +85,7 @@ class Seeder:
         self.seed_online_assessments()
         self.seed_assessment_item()
         self.seed_idp_items()
+        self.seed_learning_plan()
 
     @cached_property
     def password_hash(self) -> str:
@@ -566,6 +570,21 @@ class Seeder:
                 idp_services.idp_item_reject(item=item, by=approver, comment=comment)
             elif status == data.CANCELLED:
                 idp_services.idp_item_cancel(item=item, by=employee, comment=comment)
+
+    def seed_learning_plan(self) -> None:
+        """demo.employee's learning plan, drafted by them from their gaps (in their language), with
+        the first objective whose competency has no active IDP item turned into a draft item."""
+        employee = self.users[data.DEMO_EMPLOYEE]
+        if LearningPlan.objects.filter(employee=employee).exists():
+            return
+        with translation.override(employee.preferred_language):
+            plan = learning_services.learning_plan_draft(employee=employee, by=employee)
+            active = active_items_by_competency(employee=employee)
+            objective = plan.objectives.exclude(competency_id__in=active).order_by("order").first()
+            if objective is not None:
+                learning_services.learning_objective_to_idp_item(objective=objective, by=employee)
+                self.created["IDP items"] += 1
+        self.created["learning plans"] += 1
 
     def read_about(self, item: IdpItem, user: User) -> None:
         """`user` opened the notifications about `item` before acting on it, as the page's link does."""
