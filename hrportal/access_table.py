@@ -146,7 +146,7 @@ class Route:
     method: str = "GET"
     # The POST body; "{id}" stands for the object's id, "{viewer}" for the asker's, "{owner}" for
     # the owner's, "{competency}", "{unlevelled}" (nobody has a level in it) and "{assessment}"
-    # for those the test's objects use.
+    # for those the test's objects use; field names take them too ("level_{competency}").
     data: dict[str, str] = field(default_factory=dict)
     # Roles whose POST is answered with a redirect to a page yet must change nothing (a bulk
     # action that skips what the asker may not do).
@@ -233,6 +233,9 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     Route("competencies:expiry_report", HC_ONLY),
     Route("competencies:expiry_report", HC_ONLY, query="format=csv"),
     # Development plans.
+    # Self-assessment.
+    Route("surveys:self_assessment", S, note="one's own ratings: everyone rates only themselves"),
+    Route("surveys:supervisor_rating", NOT_GET, Kind.EMPLOYEE, "user_id", kwargs={"competency_id": "{competency}"}),
     Route("idp:my_plan", S),
     Route("idp:item_new", S),
     Route("idp:approvals", SUPERVISORS_AND_HC),
@@ -351,6 +354,23 @@ POST_PROBES: tuple[Route, ...] = (
         note="one's own switch only",
     ),
     Route("logout", " ".join(["302>login"] * 8), method="POST"),
+    Route(
+        "surveys:self_assessment",
+        "login " + " ".join(["302>surveys:self_assessment"] * 7),
+        method="POST",
+        data={"level_{competency}": "4"},
+        note="saves the asker's own ratings (none for a position without that competency)",
+    ),
+    Route(
+        "surveys:supervisor_rating",
+        "login 403 404 302>competencies:employee_competency 404 403 403 403",
+        Kind.EMPLOYEE,
+        "user_id",
+        kwargs={"competency_id": "{competency}"},
+        method="POST",
+        data={"level": "3", "comment": "Probe"},
+        note="the employee's supervisor only: not HC, never oneself",
+    ),
     Route(
         "language_set",
         " ".join(["302>home"] * 8),

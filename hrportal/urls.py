@@ -30,6 +30,7 @@ urlpatterns = [
     path("language/", views.language_set, name="language_set"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("competencies.urls")),
+    path("", include("surveys.urls")),
     path("idp/", include("idp.urls")),
     path("learning/", include("learning.urls")),
     path("assessments/", include("assessments.urls")),

@@ -47,11 +47,13 @@ def employees_ratings(*, employee_ids: Iterable[int]) -> dict[int, dict[int, Com
     rating at all maps to {}). Two queries: self-ratings; supervisor ratings with their authors."""
     ids = list(employee_ids)
     found: dict[tuple[int, int], dict] = {}
-    for employee_id, competency_id, level, rated_at in SelfRating.objects.for_employees(ids).values_list(
-        "employee_id", "competency_id", "level", "updated_at"
+    for employee_id, competency_id, level, rated_at in (
+        SelfRating.objects.for_employees(ids)
+        .order_by()
+        .values_list("employee_id", "competency_id", "level", "updated_at")
     ):
         found[(employee_id, competency_id)] = {"self_level": level, "self_rated_at": rated_at}
-    for rating in SupervisorRating.objects.for_employees(ids).select_related("rated_by"):
+    for rating in SupervisorRating.objects.for_employees(ids).order_by().select_related("rated_by"):
         found.setdefault((rating.employee_id, rating.competency_id), {}).update(
             supervisor_level=rating.level,
             supervisor_comment=rating.comment,
@@ -116,7 +118,7 @@ def self_assessment_rows(*, employee: User) -> list[RatingFormRow]:
         .select_related("competency__group")
         .prefetch_related(Prefetch("competency__descriptors", queryset=LevelDescriptor.objects.order_by("level")))
     )
-    rated = dict(SelfRating.objects.filter(employee=employee).values_list("competency_id", "level"))
+    rated = dict(SelfRating.objects.filter(employee=employee).order_by().values_list("competency_id", "level"))
     rows = []
     # Sorted here, not in SQL: the group's name is in the active language's column.
     for target in sorted(targets, key=lambda target: (target.competency.group.name, target.competency.code)):

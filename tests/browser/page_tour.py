@@ -125,6 +125,7 @@ def _signed_in(ids) -> list[str]:
         reverse("competencies:my_history"),
         reverse("competencies:my_competency", args=[ids["evidenced_competency"]]),
         reverse("competencies:career"),
+        reverse("surveys:self_assessment"),
         reverse("idp:my_plan"),
         reverse("idp:item_new"),
         reverse("learning:my_plan"),

@@ -271,7 +271,8 @@ def _client_for(world: World, role: Role, *, csrf: bool = False) -> Client:
 def _data(route: Route, world: World, role: Role, obj_id: int | None) -> dict[str, str]:
     viewer = world.users[role]
     values = {"id": obj_id, "viewer": viewer.pk if viewer else "", **world.placeholders}
-    return {name: value.format(**values) for name, value in route.data.items()}
+    # Names too: a form field may be named after an object ("level_{competency}").
+    return {name.format(**values): value.format(**values) for name, value in route.data.items()}
 
 
 # What a refused POST must leave alone; audit entries may be added (refusals are audited), never changed.
