@@ -79,6 +79,7 @@ class Kind(StrEnum):
     DELEGATION = "the supervisor's delegation of their approvals (to someone outside the roles)"
     STRATEGY = "qualification strategy (every position: Operator level 4 in the test's competencies)"
     LEARNING_OBJECTIVE = "objective of a learning plan"
+    JOIN_CODE = "join code"
 
 
 PERSONAL_KINDS = frozenset(
@@ -205,6 +206,8 @@ PORTAL_ROUTES: tuple[Route, ...] = (
         note="an invalid link: the page says so",
     ),
     Route("password_reset_complete", PUBLIC),
+    Route("join", PUBLIC, note="a signed-in person is told they are signed in, and gets no form"),
+    Route("join_sent", PUBLIC),
     Route("account", S),
     Route("account_digests", NOT_GET),
     Route(
@@ -370,6 +373,13 @@ POST_PROBES: tuple[Route, ...] = (
         method="POST",
         data={"level": "3", "comment": "Probe"},
         note="the employee's supervisor only: not HC, never oneself",
+    ),
+    Route(
+        "join",
+        PUBLIC,
+        method="POST",
+        data={"code": "NOT-A-CODE", "employee_number": "{viewer}", "email": "someone@example.com"},
+        note="an unknown code: the form comes back (signed in: the signed-in page)",
     ),
     Route(
         "language_set",
@@ -875,6 +885,16 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         NO,
         A,
         note="created through the delegation service, then read-only: ended early by an action, never deleted",
+    ),
+    AdminModel(
+        "hrportal.joincode",
+        Kind.JOIN_CODE,
+        A,
+        A,
+        A,
+        NO,
+        A,
+        note="created (the code shown once), then read-only: revoked by an action, never edited or deleted",
     ),
     AdminModel(
         "hrportal.auditentry",

@@ -2,12 +2,14 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import tablib
 from auditlog.admin import LogEntryAdmin
 from auditlog.filters import ResourceTypeFilter
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -29,7 +31,18 @@ from hrportal.accounts import account_change_notify
 from hrportal.audit import audit_event
 from hrportal.delegation import delegation_create, delegation_end, validate_delegation
 from hrportal.forms import PortalPasswordResetForm
-from hrportal.models import ApprovalDelegation, AuditEntry, AuditEvent, Notification, Position, Section, User
+from hrportal.joining import code_format, join_code_create, join_code_revoke, validate_join_code
+from hrportal.models import (
+    ApprovalDelegation,
+    AuditEntry,
+    AuditEvent,
+    JoinCode,
+    JoinCodeStatus,
+    Notification,
+    Position,
+    Section,
+    User,
+)
 from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
 from hrportal.spreadsheets import (
     FORMATS,
@@ -779,4 +792,147 @@ class ApprovalDelegationAdmin(admin.ModelAdmin):
         messages.success(
             request,
             ngettext("%(count)s delegation ended.", "%(count)s delegations ended.", ended) % {"count": ended},
+        )
+
+
+# Join codes (hrportal.joining): HC creates one, sees it once, and may revoke it; nothing else of a
+# code is ever edited (its uses are counted by the redemptions only) and none is deleted.
+JOIN_CODE_ADD_FIELDS = ("note", "expires_at", "max_uses")
+JOIN_CODE_FIELDS = (
+    "code",
+    "note",
+    "status",
+    "uses",
+    "max_uses",
+    "expires_at",
+    "created_by",
+    "created_at",
+    "revoked_at",
+    "revoked_by",
+)
+JOIN_CODE_DEFAULT_DAYS = 14
+JOIN_CODE_DEFAULT_USES = 10
+# The code just created waits in the session (server-side) until its page shows it, once.
+_NEW_JOIN_CODE_SESSION_KEY = "join_code_created"
+
+
+class JoinCodeAddForm(forms.ModelForm):
+    class Meta:
+        model = JoinCode
+        fields = JOIN_CODE_ADD_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("expires_at") is not None and data.get("max_uses") is not None:
+            try:
+                validate_join_code(expires_at=data["expires_at"], max_uses=data["max_uses"])
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return data
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # clean() names the field (and the database still enforces the constraints).
+        return None
+
+
+class JoinCodeStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: Any, model_admin: Any) -> Any:
+        return JoinCodeStatus.choices
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        if self.value() in JoinCodeStatus.values:
+            return queryset.with_status(self.value())
+        return queryset
+
+
+@admin.register(JoinCode)
+class JoinCodeAdmin(admin.ModelAdmin):
+    form = JoinCodeAddForm
+    list_display = ("code", "note", "status", "uses_of_max", "expires_at", "created_by", "created_at")
+    list_filter = (JoinCodeStatusFilter, "created_at")
+    search_fields = ("note", "hint")
+    list_select_related = ("created_by",)
+    date_hierarchy = "created_at"
+    actions = ("revoke_selected",)
+    change_form_template = "admin/hrportal/joincode/change_form.html"
+
+    def get_fields(self, request: Any, obj: Any = None) -> Any:
+        return JOIN_CODE_ADD_FIELDS if obj is None else JOIN_CODE_FIELDS
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        return () if obj is None else JOIN_CODE_FIELDS
+
+    def get_changeform_initial_data(self, request: Any) -> dict[str, Any]:
+        return {
+            "expires_at": timezone.now() + timedelta(days=JOIN_CODE_DEFAULT_DAYS),
+            "max_uses": JOIN_CODE_DEFAULT_USES,
+            **super().get_changeform_initial_data(request),
+        }
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        # The change permission is the right to revoke (the list's action); a code's own form
+        # stays read-only, so nobody edits its uses, limit or expiry.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("code"))
+    def code(self, obj: JoinCode) -> str:
+        # Only its first characters: the code itself is shown once, when it is created.
+        return f"{code_format(obj.hint)}…"
+
+    @admin.display(description=_("status"))
+    def status(self, obj: JoinCode) -> str:
+        return str(obj.status_at().label)
+
+    @admin.display(description=_("uses"), ordering="uses")
+    def uses_of_max(self, obj: JoinCode) -> str:
+        return _("%(uses)s of %(max_uses)s") % {"uses": obj.uses, "max_uses": obj.max_uses}
+
+    def save_model(self, request: Any, obj: JoinCode, form: Any, change: bool) -> None:
+        created, code = join_code_create(
+            expires_at=obj.expires_at, max_uses=obj.max_uses, note=obj.note, by=request.user
+        )
+        request.session[_NEW_JOIN_CODE_SESSION_KEY] = {"pk": created.pk, "code": code}
+        # The admin goes on with `obj` (its message, its log entry): make it the saved row.
+        for name in ("pk", "code_hash", "hint", "note", "uses", "created_by_id", "created_at"):
+            setattr(obj, name, getattr(created, name))
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    def render_change_form(self, request: Any, context: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        # One button: the code's page (which shows the code) is where every creation leads.
+        context.update(show_save_and_add_another=False, show_save_and_continue=False)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def response_add(self, request: Any, obj: JoinCode, post_url_continue: Any = None) -> HttpResponse:
+        return redirect("admin:hrportal_joincode_change", obj.pk)
+
+    def change_view(
+        self, request: Any, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        created = request.session.get(_NEW_JOIN_CODE_SESSION_KEY)
+        new_code = None
+        if created and str(created["pk"]) == str(object_id):
+            new_code = created["code"]
+            del request.session[_NEW_JOIN_CODE_SESSION_KEY]
+        join_url = settings.SITE_URL.rstrip("/") + reverse("join")
+        context = {**(extra_context or {}), "new_code": new_code, "join_url": join_url}
+        return super().change_view(request, object_id, form_url, context)
+
+    @admin.action(description=_("Revoke the selected join codes now"), permissions=["change"])
+    def revoke_selected(self, request: Any, queryset: Any) -> None:
+        revoked = 0
+        for join_code in queryset:
+            if join_code.revoked_at is None:
+                join_code_revoke(join_code=join_code, by=request.user)
+                revoked += 1
+        messages.success(
+            request,
+            ngettext("%(count)s join code revoked.", "%(count)s join codes revoked.", revoked) % {"count": revoked},
         )

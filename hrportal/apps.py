@@ -25,6 +25,10 @@ class HrportalConfig(AppConfig):
         # Delegations: created and ended early in the admin, never changed or deleted.
         "view_approvaldelegation",
         "add_approvaldelegation",
+        # Join codes: created, then only revoked (the one change; the admin's form stays read-only).
+        "view_joincode",
+        "add_joincode",
+        "change_joincode",
     ]
 
     def ready(self) -> None:

@@ -50,6 +50,20 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     "hrportal.Section": {},
     "hrportal.Position": {},
     "hrportal.ApprovalDelegation": {},
+    # Not the code's hash (nothing to learn from it) nor each use: every redemption writes its
+    # own join entry (hrportal.joining), which is the record of the uses.
+    "hrportal.JoinCode": {
+        "include_fields": [
+            "hint",
+            "note",
+            "expires_at",
+            "max_uses",
+            "created_by",
+            "created_at",
+            "revoked_at",
+            "revoked_by",
+        ]
+    },
     "auth.Group": {"m2m_fields": {"permissions"}},
     "competencies.SkillGroup": {},
     "competencies.Competency": {},

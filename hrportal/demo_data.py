@@ -312,6 +312,22 @@ EMPLOYEES = [
     ("E1040", "slamet.riyadi", "Slamet", "Riyadi", "HSE", TECHNICIAN, "kurnia.sandi"),
 ]
 
+# Joining with a code (/join/): an employee HC has imported who has no password yet, and the
+# code HC gave them. The code is fixed, not drawn, so that every seeding prints the same one.
+DEMO_NEWCOMER = {
+    "employee_number": "E1041",
+    "username": "citra.anjani",
+    "first_name": "Citra",
+    "last_name": "Anjani",
+    "section": "Production",
+    "position": OPERATOR,
+    "supervisor_employee_number": "E1005",  # hendra.gunawan: demo.supervisor's team stays as it is
+}
+DEMO_JOIN_CODE = "HCPT-NEWB-2345"
+DEMO_JOIN_CODE_NOTE = "Demo: December intake"
+DEMO_JOIN_CODE_USES = 50
+DEMO_JOIN_CODE_DAYS = 365
+
 DEMO_EMPLOYEE = "demo.employee"
 DEMO_SUPERVISOR = "demo.supervisor"
 DEMO_HC = "demo.hc"

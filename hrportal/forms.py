@@ -75,13 +75,32 @@ class PortalPasswordResetForm(PasswordResetForm):
     def get_users(self, email: str) -> Iterator[User]:
         # Django's matching (case-insensitive, active people only), without the password test.
         for user in User._default_manager.filter(email__iexact=email, is_active=True):
-            if _same_email(email, user.email):
+            if same_email(email, user.email):
                 yield user
 
 
-def _same_email(given: str, stored: str) -> bool:
-    # As Django compares: NFKC-normalised and case-folded, so a look-alike address does not match.
+def same_email(given: str, stored: str) -> bool:
+    """As Django compares: NFKC-normalised and case-folded, so a look-alike address does not match."""
     return unicodedata.normalize("NFKC", given).casefold() == unicodedata.normalize("NFKC", stored).casefold()
+
+
+class FirstPasswordForm(PortalPasswordResetForm):
+    """The password reset's email and link, to one account already found by other means (a join
+    code with the person's employee number and email, hrportal.joining), worded as a welcome:
+    the link to choose a first password. Nobody else with the same address gets one."""
+
+    def __init__(self, *, account: User) -> None:
+        super().__init__({"email": account.email})
+        self.account = account
+
+    def get_users(self, email: str) -> Iterator[User]:
+        if self.account.is_active and not self.account.has_usable_password():
+            yield self.account
+
+    def send(self) -> None:
+        # An address the form would refuse (hand-edited in the database) gets nothing.
+        if self.is_valid():
+            self.save(extra_email_context={"first_password": "yes"})
 
 
 def _named_in_itself(code: str, name: "StrOrPromise") -> "StrOrPromise":
@@ -124,3 +143,25 @@ class DigestForm(forms.ModelForm):
                 "items that are overdue, due soon or waiting for HC. Sent only when there is something."
             )
         }
+
+
+class JoinForm(forms.Form):
+    """/join/: a join code and the details HC imported for the new employee."""
+
+    code = forms.CharField(
+        label=_("Join code"),
+        max_length=40,
+        help_text=_("The code HC gave you, such as ABCD-EFGH-JKMN. Capitals and dashes are optional."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    employee_number = forms.CharField(
+        label=_("Employee number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label=_("Work email"),
+        max_length=254,
+        help_text=_("The address HC has for you: the link to choose your password goes there."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -1,6 +1,6 @@
 """People and organisation: every app may depend on these."""
 
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import ClassVar
 
@@ -242,6 +242,89 @@ class ApprovalDelegation(models.Model):
         return self.ended_at is None and self.starts_on <= day <= self.ends_on
 
 
+class JoinCodeStatus(models.TextChoices):
+    """Where a join code stands (JoinCode.status_at); only an active code lets anyone join."""
+
+    ACTIVE = "active", _("active")
+    EXPIRED = "expired", _("expired")
+    USED_UP = "used_up", _("used up")
+    REVOKED = "revoked", _("revoked")
+
+
+class JoinCodeQuerySet(models.QuerySet):
+    def with_status(self, status: str, now: datetime | None = None) -> "JoinCodeQuerySet":
+        """The codes whose status_at(now) is `status`: the same order of precedence, as a filter."""
+        now = now or timezone.now()
+        revoked = Q(revoked_at__isnull=False)
+        expired = ~revoked & Q(expires_at__lte=now)
+        used_up = ~revoked & ~expired & Q(uses__gte=F("max_uses"))
+        conditions = {
+            JoinCodeStatus.REVOKED: revoked,
+            JoinCodeStatus.EXPIRED: expired,
+            JoinCodeStatus.USED_UP: used_up,
+            JoinCodeStatus.ACTIVE: ~revoked & ~expired & ~used_up,
+        }
+        return self.filter(conditions[JoinCodeStatus(status)])
+
+
+class JoinCode(models.Model):
+    """A code HC hands to new employees so they can choose their first password (/join/).
+
+    The code itself is never stored: only a keyed hash of it (hrportal.joining.code_hashes), as
+    for a password, so a copy of the database or a glance at the admin lets nobody join; HC sees
+    the code once, when it is created. `hint` (its first characters) tells codes apart in the list.
+    Every entry of a code with any details counts as a use (hrportal.joining.join_code_redeem).
+    """
+
+    code_hash = models.CharField(_("code hash"), max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("starts with"), max_length=8, editable=False)
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("Who the code is for, e.g. “March intake, Production”.")
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    max_uses = models.PositiveIntegerField(
+        _("uses allowed"),
+        help_text=_(
+            "How many times the code may be entered. Every entry counts, a mistyped email included: "
+            "leave room for typos."
+        ),
+    )
+    uses = models.PositiveIntegerField(_("uses"), default=0, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("revoked by")
+    )
+
+    objects = JoinCodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("join code")
+        verbose_name_plural = _("join codes")
+        constraints = [
+            models.CheckConstraint(condition=Q(uses__lte=F("max_uses")), name="join_code_uses_within_limit"),
+            models.CheckConstraint(condition=Q(max_uses__gte=1), name="join_code_at_least_one_use"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hint}…" + (f" ({self.note})" if self.note else "")
+
+    def status_at(self, now: datetime | None = None) -> JoinCodeStatus:
+        """Revoked, else expired, else used up, else active (JoinCodeQuerySet.with_status agrees)."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return JoinCodeStatus.REVOKED
+        if self.expires_at <= now:
+            return JoinCodeStatus.EXPIRED
+        if self.uses >= self.max_uses:
+            return JoinCodeStatus.USED_UP
+        return JoinCodeStatus.ACTIVE
+
+
 class NotificationQuerySet(models.QuerySet):
     def for_recipient(self, user: User) -> "NotificationQuerySet":
         return self.filter(recipient=user)
@@ -351,6 +434,9 @@ class AuditEvent(models.TextChoices):
     LOGOUT = "logout", _("logout")
     ACCESS_DENIED = "access_denied", _("refused access")
     IMPORT = "import", _("import")
+    # Joining with a code (/join/): each attempt, and each attempt refused as one too many.
+    JOIN = "join", _("join attempt")
+    JOIN_THROTTLED = "join_throttled", _("join attempt refused: too many")
 
 
 class AuditEntryQuerySet(models.QuerySet):

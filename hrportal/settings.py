@@ -128,6 +128,13 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a reverse proxy, the number of proxies in front of Django (client address from X-Forwarded-For).
 AXES_IPWARE_PROXY_COUNT = env.int("LOGIN_PROXY_COUNT", default=0) or None
+# Joining with a code (/join/, hrportal/joining.py): at most JOIN_ADDRESS_ATTEMPTS attempts from
+# one client address and JOIN_CODE_ATTEMPTS with one code within JOIN_WINDOW_MINUTES; more get a
+# 429 saying when to try again. Ten per address, not five: new people often join together from
+# one office network (one address behind NAT). The address is the one django-axes sees.
+JOIN_ATTEMPT_WINDOW = timedelta(minutes=env.int("JOIN_WINDOW_MINUTES", default=15))
+JOIN_ADDRESS_ATTEMPTS = env.int("JOIN_ADDRESS_ATTEMPTS", default=10)
+JOIN_CODE_ATTEMPTS = env.int("JOIN_CODE_ATTEMPTS", default=30)
 # Audit trail (django-auditlog, hrportal/audit.py): every change that matters, logins and
 # refused requests, in one table the application never edits. Entries older than the
 # retention are removed by `manage.py purge_audit`, which keeps each object's latest entry.

@@ -25,6 +25,9 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
         name="password_reset",
     ),
+    # New employees choose their first password with a join code from HC (hrportal/joining.py).
+    path("join/", views.join, name="join"),
+    path("join/sent/", views.join_sent, name="join_sent"),
     path("accounts/profile/", views.account, name="account"),
     path("accounts/profile/digests/", views.account_digests, name="account_digests"),
     path("language/", views.language_set, name="language_set"),

@@ -1,3 +1,4 @@
+import math
 import sys
 
 from django.contrib import messages
@@ -6,12 +7,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, ngettext, pgettext
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from hrportal.forms import DigestForm, LanguageForm
+from hrportal.forms import DigestForm, JoinForm, LanguageForm
+from hrportal.joining import JoinOutcome, join_code_redeem
 from hrportal.middleware import (
     database_unavailable_response,
     is_database_unavailable,
@@ -183,6 +186,50 @@ def _next_page(request: HttpRequest) -> str:
         ):
             return candidate
     return reverse("home")
+
+
+def join(request: HttpRequest) -> HttpResponse:
+    """A new employee enters a join code, their employee number and email (hrportal.joining).
+
+    Whether the details matched anyone never shows: a valid code always leads to the same page.
+    A signed-in person is told so, rather than sent away: on a shared computer the newcomer
+    then knows to log the other person out first.
+    """
+    if request.user.is_authenticated:
+        return render(request, "hrportal/join_signed_in.html")
+    form = JoinForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        attempt = join_code_redeem(
+            code=form.cleaned_data["code"],
+            employee_number=form.cleaned_data["employee_number"],
+            email=form.cleaned_data["email"],
+            request=request,
+        )
+        if attempt.outcome is JoinOutcome.ACCEPTED:
+            return redirect("join_sent")
+        if attempt.outcome is JoinOutcome.THROTTLED and attempt.retry_at is not None:
+            seconds = max(1, math.ceil((attempt.retry_at - timezone.now()).total_seconds()))
+            response = render(
+                request,
+                "hrportal/join_throttled.html",
+                {"minutes": math.ceil(seconds / 60), "retry_at": attempt.retry_at},
+                status=429,
+            )
+            response["Retry-After"] = str(seconds)
+            return response
+        form.add_error(
+            "code",
+            gettext(
+                "This code is not valid: it may be mistyped, expired, used up or withdrawn. "
+                "Check it, or ask HC for a new one."
+            ),
+        )
+    return render(request, "hrportal/join.html", {"form": form})
+
+
+def join_sent(request: HttpRequest) -> HttpResponse:
+    """After any attempt with a valid code, whatever the details were."""
+    return render(request, "hrportal/join_sent.html")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -81,6 +81,8 @@ def _anonymous() -> list[str]:
         reverse("password_reset_done"),
         reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "not-a-token"}),
         reverse("password_reset_complete"),
+        reverse("join"),
+        reverse("join_sent"),
     ]
 
 
@@ -90,7 +92,7 @@ def _ids():
 
     from assessments.models import Assessment, AssessmentResult, Attempt, AttemptStatus, CompetencyMapping
     from competencies.models import CompetencyLevel, CompetencyLevelHistory, PositionTarget
-    from hrportal.models import User
+    from hrportal.models import JoinCode, User
     from idp.models import IdpItem, ItemStatus
     from learning.models import LearningObjective
 
@@ -115,6 +117,7 @@ def _ids():
         "result": AssessmentResult.objects.filter(employee=employee).order_by("pk").first().pk,
         "level": CompetencyLevel.objects.filter(employee=employee).order_by("pk").first().pk,
         "objective": LearningObjective.objects.filter(plan__employee=employee).order_by("order").first().pk,
+        "join_code": JoinCode.objects.order_by("pk").first().pk,
     }
 
 
@@ -220,6 +223,9 @@ def _hc() -> list[str]:
         _admin("hrportal_user_changelist"),
         _admin("hrportal_approvaldelegation_changelist"),
         _admin("hrportal_approvaldelegation_add"),
+        _admin("hrportal_joincode_changelist"),
+        _admin("hrportal_joincode_add"),
+        _admin("hrportal_joincode_change", ids["join_code"]),
         _admin("competencies_competency_changelist"),
         _admin("assessments_assessment_changelist"),
         *_strategy_pages(),

@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from hrportal.models import HC_GROUP_NAME, Position, Section, User
+from hrportal.joining import code_hashes, normalize_code
+from hrportal.models import HC_GROUP_NAME, JoinCode, Position, Section, User
 
 PASSWORD = "correct-horse-battery"
 
@@ -44,3 +48,18 @@ class HcUserFactory(UserFactory):
     def hc_group(self, create, extracted, **kwargs):
         if create:
             self.groups.add(Group.objects.get_or_create(name=HC_GROUP_NAME)[0])
+
+
+class JoinCodeFactory(factory.django.DjangoModelFactory):
+    """A join code whose text is `code` (a Params field: only its hash is stored)."""
+
+    class Meta:
+        model = JoinCode
+
+    class Params:
+        code = factory.Sequence(lambda n: f"TEST-CODE-{n:04d}")
+
+    code_hash = factory.LazyAttribute(lambda o: code_hashes(o.code)[0])
+    hint = factory.LazyAttribute(lambda o: normalize_code(o.code)[:4])
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    max_uses = 5

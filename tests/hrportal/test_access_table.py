@@ -61,7 +61,16 @@ from hrportal.access_table import (
     Route,
     all_routes,
 )
-from hrportal.models import HC_GROUP_NAME, ApprovalDelegation, AuditEntry, Notification, Position, Section, User
+from hrportal.models import (
+    HC_GROUP_NAME,
+    ApprovalDelegation,
+    AuditEntry,
+    JoinCode,
+    Notification,
+    Position,
+    Section,
+    User,
+)
 from idp.models import IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
 from learning.models import LearningObjective, LearningPhase, LearningPlan
 from learning.services import learning_plan_draft
@@ -71,7 +80,7 @@ from surveys.services import self_rating_set, supervisor_rating_set
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory, published_assessment
 from tests.competencies.factories import CompetencyFactory, give_level
 from tests.conftest import build_cast
-from tests.hrportal.factories import UserFactory
+from tests.hrportal.factories import JoinCodeFactory, UserFactory
 from tests.idp.factories import IdpItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,6 +204,7 @@ def _build_world() -> World:
         Kind.SUPERUSER_ACCOUNT: superuser,
         Kind.APPROVER_ACCOUNT: cast.hc_employee.supervisor,
         Kind.STRATEGY: strategy,
+        Kind.JOIN_CODE: JoinCodeFactory(),
         Kind.DELEGATION: ApprovalDelegation.objects.create(
             delegator=cast.supervisor,
             delegate=UserFactory(username="delegate"),
@@ -305,6 +315,7 @@ SNAPSHOT_MODELS = (
     LearningPlan,
     LearningPhase,
     LearningObjective,
+    JoinCode,
 )
 
 

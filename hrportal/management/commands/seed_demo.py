@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
@@ -45,8 +46,10 @@ from competencies.services import level_override, target_set
 from hrportal import demo_data as data
 from hrportal import demo_data_id as data_id
 from hrportal import translated
-from hrportal.models import HC_GROUP_NAME, Notification, Position, Section, User
+from hrportal.joining import code_hashes, join_code_create
+from hrportal.models import HC_GROUP_NAME, JoinCode, Notification, Position, Section, User
 from hrportal.notifications import notification_mark_read, notifications_mark_all_read
+from hrportal.people_import import employees_import_apply, employees_import_plan
 from idp import services as idp_services
 from idp.models import ActivityType, IdpItem
 from idp.selectors import active_items_by_competency
@@ -86,6 +89,7 @@ class Seeder:
         self.seed_assessment_item()
         self.seed_idp_items()
         self.seed_learning_plan()
+        self.seed_join_code()
 
     @cached_property
     def password_hash(self) -> str:
@@ -591,6 +595,28 @@ class Seeder:
         for notification in Notification.objects.unread().filter(recipient=user, url=item.get_absolute_url()):
             notification_mark_read(notification=notification, user=user)
 
+    def seed_join_code(self) -> None:
+        """The newcomer comes in through the employees import, as HC adds people (without a
+        password), and HC's join code for them is created once (its expiry a year from then)."""
+        newcomer = {**data.DEMO_NEWCOMER, "email": f"{data.DEMO_NEWCOMER['username']}@{data.EMAIL_DOMAIN}"}
+        file = io.StringIO()
+        writer = csv.DictWriter(file, fieldnames=list(newcomer))
+        writer.writeheader()
+        writer.writerow(newcomer)
+        plan = employees_import_plan(content=file.getvalue().encode(), fmt="csv")
+        if plan.employees_to_create or plan.employee_changes:
+            employees_import_apply(plan=plan)
+            self.created["newcomers"] += len(plan.employees_to_create)
+        if not JoinCode.objects.filter(code_hash__in=code_hashes(data.DEMO_JOIN_CODE)).exists():
+            join_code_create(
+                expires_at=timezone.now() + timedelta(days=data.DEMO_JOIN_CODE_DAYS),
+                max_uses=data.DEMO_JOIN_CODE_USES,
+                note=data.DEMO_JOIN_CODE_NOTE,
+                by=self.users[data.DEMO_HC],
+                code=data.DEMO_JOIN_CODE,
+            )
+            self.created["join codes"] += 1
+
 
 def pick(spread: list[tuple[float, int | None]], draw: float) -> int | None:
     """The difference whose share of `spread` (chances adding up to 1) the draw 0–1 falls in."""
@@ -711,3 +737,16 @@ class Command(BaseCommand):
         ]
         for user, role in roles:
             self.stdout.write(f"  {user.username:<17}{user.get_full_name():<18}{role}")
+        self.stdout.write(
+            "\n"
+            + gettext(
+                "A new employee without a password: join at %(path)s with the code %(code)s, "
+                "employee number %(number)s and email %(email)s."
+            )
+            % {
+                "path": reverse("join"),
+                "code": data.DEMO_JOIN_CODE,
+                "number": data.DEMO_NEWCOMER["employee_number"],
+                "email": f"{data.DEMO_NEWCOMER['username']}@{data.EMAIL_DOMAIN}",
+            }
+        )
