@@ -867,7 +867,7 @@ class JoinCodeAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request: Any) -> dict[str, Any]:
         return {
-            "expires_at": timezone.now() + timedelta(days=JOIN_CODE_DEFAULT_DAYS),
+            "expires_at": (timezone.now() + timedelta(days=JOIN_CODE_DEFAULT_DAYS)).replace(second=0, microsecond=0),
             "max_uses": JOIN_CODE_DEFAULT_USES,
             **super().get_changeform_initial_data(request),
         }
