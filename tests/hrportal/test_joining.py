@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -339,3 +340,14 @@ def test_the_database_keeps_uses_within_the_limit_and_at_least_one_use(join_code
     for values in ({"uses": 6}, {"max_uses": 0, "uses": 0}):
         with pytest.raises(IntegrityError), transaction.atomic():
             JoinCode.objects.filter(pk=join_code.pk).update(**values)
+
+
+def test_a_match_and_a_mismatch_cost_the_same_queries_before_the_email_is_queued(client, join_code, newcomer):
+    """Part of not telling a match by its answer's timing; the email itself is a task run later."""
+    counts = []
+    for email in ("nina.newcomer@example.com", "someone.else@example.com"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(reverse("join"), {"code": CODE, "employee_number": "E7001", "email": email})
+        assert response.status_code == 302
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
