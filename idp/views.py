@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from competencies.models import Competency
 from competencies.selectors.gaps import employee_gaps
-from hrportal.access import can_approve_for, can_view_employee
+from hrportal.access import can_approve_for, can_view_employee, viewable_employee
 from hrportal.delegation import delegation_create, delegation_end_own
 from hrportal.models import ApprovalDelegation, User
 from hrportal.typing import AuthenticatedRequest
@@ -78,9 +78,7 @@ def employee_plan(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     """A direct report's whole plan, read-only, for their supervisor and HC."""
     if user_id == request.user.pk:
         return redirect("idp:my_plan")
-    employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
-    if employee is None or not can_view_employee(request.user, employee):
-        raise Http404(_("No such employee."))
+    employee = viewable_employee(request.user, user_id)
     sections = plan_sections(plan_items(employee=employee))
     return render(request, "idp/employee_plan.html", {"employee": employee, "sections": sections})
 

@@ -1,12 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from assessments.selectors.raising import raising_assessments_by_competency
 from competencies.selectors.gaps import employee_gaps, level_labels
 from competencies.views.as_of import AsOfForm, as_of_of
-from hrportal.access import can_view_employee
+from hrportal.access import viewable_employee
 from hrportal.models import User
 from hrportal.typing import AuthenticatedRequest
 from idp.selectors import active_items_by_competency
@@ -14,10 +13,7 @@ from idp.selectors import active_items_by_competency
 
 def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
     """The employee `user_id` if the viewer may see their data; 404 otherwise, so ids leak nothing."""
-    employee = User.objects.select_related("position", "section").filter(pk=user_id).first()
-    if employee is None or not can_view_employee(request.user, employee):
-        raise Http404(_("No such employee."))
-    return employee
+    return viewable_employee(request.user, user_id)
 
 
 def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
