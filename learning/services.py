@@ -8,10 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.models import Assessment
+from assessments.selectors.raising import assessments_granting
 from hrportal.models import User
-from idp.models import IdpItem
+from idp.models import ActivityType, IdpItem
 from idp.selectors import active_items_by_competency
-from idp.services import idp_item_create
+from idp.services import assessments_for_item, idp_item_create
 from learning.drafting import phase_weeks, plan_draft
 from learning.models import LearningObjective, LearningPhase, LearningPlan
 
@@ -150,13 +152,31 @@ def idp_item_description(objective: LearningObjective) -> str:
     )
 
 
+def _assessment_to_pass(objective: LearningObjective, employee: User) -> Assessment | None:
+    """For an objective of type assessment: the first (by title) online assessment open to the
+    employee whose mapping grants the objective's level, which the IDP item then names (passing
+    it closes the item as verified). None for other types, or when none is online."""
+    if objective.activity_type != ActivityType.ASSESSMENT:
+        return None
+    granting = assessments_granting(employee=employee, steps=[(objective.competency_id, objective.to_level)])
+    online = [
+        a.assessment_id for a in granting.get((objective.competency_id, objective.to_level), []) if a.is_published
+    ]
+    if not online:
+        return None
+    return assessments_for_item(employee=employee).filter(pk__in=online).order_by("title", "pk").first()
+
+
 def learning_objective_to_idp_item(*, objective: LearningObjective, by: User) -> IdpItem:
     """One click: a draft IDP item from the objective, through idp.services.idp_item_create (type
-    from the objective, description from its texts, target level, target date = due date), and
-    the objective linked to it. AlreadyPlanned when the objective has its item already (a double
+    from the objective, description from its texts, target level, target date = due date, and
+    for an assessment objective the online assessment to pass, _assessment_to_pass), and the
+    objective linked to it. AlreadyPlanned when the objective has its item already (a double
     click) or its competency has an active item."""
     _require_owner(objective.plan.employee_id, by, _("Only the employee adds items to their own plan."))
     with transaction.atomic():
+        # The plan's row first: two objectives of one competency posted at once make one item.
+        LearningPlan.objects.select_for_update().filter(pk=objective.plan_id).values_list("pk").first()
         locked = _locked(objective)
         if locked.idp_item_id is not None:
             raise AlreadyPlanned(_("This objective is an IDP item already."))
@@ -173,6 +193,7 @@ def learning_objective_to_idp_item(*, objective: LearningObjective, by: User) ->
             description=idp_item_description(locked),
             target_date=locked.due_date,
             target_level=locked.to_level,
+            assessment=_assessment_to_pass(locked, employee),
             by=by,
         )
         locked.idp_item = item

@@ -86,8 +86,10 @@ def raising_assessments_by_competency(*, employee: User, rows: Iterable[GapRow])
 class GrantingAssessment:
     """An assessment that grants one level of a competency when passed at `minimum_score`."""
 
+    assessment_id: int
     title: str
     minimum_score: Decimal
+    is_published: bool  # taken online in the portal (else taken elsewhere, recorded by HC)
 
 
 def assessments_granting(
@@ -123,7 +125,7 @@ def assessments_granting(
         passable.annotate(category_lower=Lower("category"))
         .filter(Q(pk__in=named) | Q(category_lower__in=categories))
         .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=timezone.now()))
-        .only("pk", "title", "category", "pass_percentage")
+        .only("pk", "title", "category", "pass_percentage", "is_published")
         .order_by("title", "pk")
     )
     found: dict[tuple[int, int], dict[int, GrantingAssessment]] = {}
@@ -135,5 +137,10 @@ def assessments_granting(
             score = mapping.threshold_for(assessment)
             known = by_assessment.get(assessment.pk)
             if known is None or score < known.minimum_score:
-                by_assessment[assessment.pk] = GrantingAssessment(title=assessment.title, minimum_score=score)
+                by_assessment[assessment.pk] = GrantingAssessment(
+                    assessment_id=assessment.pk,
+                    title=assessment.title,
+                    minimum_score=score,
+                    is_published=assessment.is_published,
+                )
     return {step: list(by_assessment.values()) for step, by_assessment in found.items()}

@@ -13,7 +13,8 @@ from django.utils import timezone
 from competencies.models import CareerPath, CareerPathStep
 from idp.models import ActivityType, IdpItem, ItemStatus
 from learning.models import LearningObjective, LearningPhase, LearningPlan
-from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
+from surveys.services import self_rating_set
+from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory, published_assessment
 from tests.competencies.factories import (
     CompetencyFactory,
     LevelDescriptorFactory,
@@ -150,6 +151,15 @@ def test_an_expired_level_is_renewed_first_at_the_level_it_had(client, cast):
     objectives = _objectives(cast.employee)
     assert [(o.from_level, o.to_level) for o in objectives] == [(2, 3), (3, 4)]
     assert objectives[0].achievable.startswith("Renew 3 · Advanced, which lapsed on")
+
+
+def test_self_ratings_never_count_the_plan_starts_from_the_verified_level(client, cast):
+    competency = _gap(cast.employee, "A", target=3, current=1)
+    self_rating_set(employee=cast.employee, competency=competency, level=3, by=cast.employee)
+
+    _draft(client, cast.employee)
+
+    assert [(o.from_level, o.to_level) for o in _objectives(cast.employee)] == [(1, 2), (2, 3)]
 
 
 def test_a_plan_is_drafted_in_the_employees_language_from_the_framework_in_it(client, cast):
@@ -310,6 +320,23 @@ def test_make_idp_item_creates_a_draft_item_from_the_objective_once(client, cast
     client.post(url)  # a double click
     client.post(reverse("learning:objective_to_idp_item", args=[second.pk]))
     assert IdpItem.objects.filter(employee=cast.employee).count() == 1
+
+
+def test_an_assessment_objective_makes_an_item_naming_the_online_assessment_to_pass(client, cast):
+    competency = _gap(cast.employee, "A", target=2, current=1)
+    recorded = AssessmentFactory(title="A recorded check", category="", is_published=False)
+    online = published_assessment(title="Online check")
+    for assessment in (recorded, online):
+        CompetencyMappingFactory(competency=competency, assessment=assessment, category="", level_granted=2)
+    _draft(client, cast.employee)
+    objective = _objectives(cast.employee)[0]
+    assert objective.activity_type == ActivityType.ASSESSMENT
+    assert "A recorded check" in objective.measurable and "Online check" in objective.measurable
+
+    client.post(reverse("learning:objective_to_idp_item", args=[objective.pk]))
+
+    item = IdpItem.objects.get(employee=cast.employee)
+    assert (item.activity_type, item.assessment) == (ActivityType.ASSESSMENT, online)
 
 
 def test_a_competency_with_an_active_item_makes_no_second_one(client, cast):
