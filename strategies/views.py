@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from hrportal.access import require_hc
 from hrportal.typing import AuthenticatedRequest
+from maturity.selectors import maturity_latest
 from strategies.forms import StrategyApplyForm
 from strategies.models import Strategy
 from strategies.selectors import positions_by_name, strategy_rows, strategy_summaries
@@ -30,19 +31,16 @@ def _strategy_for_hc(request: AuthenticatedRequest, strategy_id: int) -> Strateg
     return get_object_or_404(Strategy, pk=strategy_id)
 
 
-def _maturity_percent():
-    """The latest maturity score (0–100), or None before the questionnaire is answered."""
-    return None
-
-
 @login_required
 def strategy_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Every strategy, those whose maturity band holds the latest maturity score marked "suggested"."""
     _require_strategy_user(request)
-    percent = _maturity_percent()
+    maturity = maturity_latest()
+    percent = maturity.percent if maturity else None
     return render(
         request,
         "strategies/list.html",
-        {"strategies": strategy_summaries(maturity_percent=percent), "maturity_percent": percent},
+        {"strategies": strategy_summaries(maturity_percent=percent), "maturity": maturity},
     )
 
 
@@ -51,10 +49,17 @@ def _apply_form(request: AuthenticatedRequest, strategy: Strategy, data=None) ->
 
 
 def _render_detail(request: AuthenticatedRequest, strategy: Strategy, form: StrategyApplyForm) -> HttpResponse:
+    maturity = maturity_latest()
     return render(
         request,
         "strategies/detail.html",
-        {"strategy": strategy, "rows": strategy_rows(strategy=strategy), "form": form},
+        {
+            "strategy": strategy,
+            "rows": strategy_rows(strategy=strategy),
+            "form": form,
+            "maturity": maturity,
+            "suggested": strategy.suggested_for(maturity.percent if maturity else None),
+        },
     )
 
 

@@ -1,6 +1,7 @@
 """The strategy pages: list, a strategy with its apply form, the preview, the confirmation."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from strategies.models import Strategy
 from strategies.services import StrategyPlanOutdated, strategy_apply, strategy_plan
 from tests.competencies.factories import CompetencyFactory, SkillGroupFactory
 from tests.hrportal.factories import PositionFactory
+from tests.maturity.factories import questionnaire, record
 from tests.strategies.factories import StrategyFactory, StrategyTargetFactory
 
 pytestmark = pytest.mark.django_db
@@ -257,9 +259,38 @@ def test_the_list_shows_each_strategy_with_its_band_and_rows(client, cast, setti
     StrategyFactory(name="Foundation", maturity_min=0, maturity_max=40)
     client.force_login(cast.hc)
     page = client.get(reverse("strategies:list")).content.decode()
-    assert "Foundation" in page and "For a maturity score of 0–40 %" in page
+    assert "Foundation" in page and "For a maturity score of 0% to 40%" in page
     assert "2 skill group rows" in page and "1 competency row" in page
     assert reverse("strategies:detail", args=[setting.strategy.pk]) in page
+
+
+def test_the_latest_maturity_score_marks_the_strategies_whose_band_holds_it_suggested(client, cast):
+    questions = questionnaire(questions=2)  # scores 0–4 each: out of 8
+    record(questions, cast.hc, 1, 1, answered_at=timezone.now() - timedelta(days=60))  # 25 %
+    record(questions, cast.hc, 2, 2)  # 50 %, the latest
+    foundation = StrategyFactory(name="Foundation", maturity_min=0, maturity_max=40)
+    depth = StrategyFactory(name="Depth", maturity_min=40, maturity_max=75)
+    edge = StrategyFactory(name="Edge", maturity_min=50, maturity_max=50)
+    excellence = StrategyFactory(name="Excellence", maturity_min=75, maturity_max=100)
+    client.force_login(cast.hc)
+
+    response = client.get(reverse("strategies:list"))
+
+    page = response.content.decode()
+    assert 'id="maturity-score">50%</strong> (3 · Defined)' in page
+    suggested = {summary.name for summary in response.context["strategies"] if summary.suggested}
+    assert suggested == {"Depth", "Edge"}
+    assert page.count("suggested-badge") == 2
+    for strategy, shown in ((depth, True), (foundation, False), (excellence, False), (edge, True)):
+        detail = client.get(reverse("strategies:detail", args=[strategy.pk])).content.decode()
+        assert ("suggested-badge" in detail) is shown, strategy
+
+
+def test_before_any_maturity_score_nothing_is_suggested(client, cast):
+    StrategyFactory(name="Foundation", maturity_min=0, maturity_max=100)
+    client.force_login(cast.hc)
+    page = client.get(reverse("strategies:list")).content.decode()
+    assert "No maturity score yet" in page and "suggested-badge" not in page
 
 
 # A fixed number of queries
@@ -273,9 +304,10 @@ def test_the_list_costs_the_same_queries_at_two_sizes(client, cast, django_asser
         StrategyTargetFactory(strategy=strategy, competency=competency)
         StrategyTargetFactory(strategy=strategy, skill_group=competency.group, target_level=2)
     client.force_login(cast.hc)
-    # 1 session, 2 viewer, 3 their HC group (require_hc), 4 the strategies with their row
-    # counts, 5 navbar's direct reports, 6 navbar's unread count:
-    with django_assert_max_num_queries(6):
+    record(questionnaire(questions=2), cast.hc, 2, 3)
+    # 1 session, 2 viewer, 3 their HC group (require_hc), 4 the latest maturity score, 5 the
+    # strategies with their row counts, 6 navbar's direct reports, 7 navbar's unread count:
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("strategies:list"))
     assert len(response.context["strategies"]) == size
 
