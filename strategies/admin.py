@@ -2,7 +2,9 @@
 (preview, then confirm), so that no target changes from this admin."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,8 +14,28 @@ from hrportal.translated import search_columns
 from strategies.models import Strategy, StrategyTarget
 
 
+class StrategyTargetFormSet(BaseInlineFormSet):
+    """Two rows of one strategy for the same competency (or skill group) and position would
+    contradict each other; the database refuses them too, but only once saved."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[tuple] = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE") or not form.has_changed():
+                continue
+            data = form.cleaned_data
+            key = tuple(getattr(data.get(name), "pk", None) for name in ("competency", "skill_group", "position"))
+            if key in seen:
+                raise ValidationError(
+                    _("Two rows name the same competency or skill group for the same position: keep one of them.")
+                )
+            seen.add(key)
+
+
 class StrategyTargetInline(admin.TabularInline):
     model = StrategyTarget
+    formset = StrategyTargetFormSet
     extra = 0
     fields = ("competency", "skill_group", "position", "target_level")
     autocomplete_fields = ("competency", "skill_group", "position")

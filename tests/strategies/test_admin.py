@@ -67,6 +67,16 @@ def test_a_row_with_both_a_competency_and_a_skill_group_is_refused_by_the_form(c
     assert not Strategy.objects.exists()
 
 
+def test_two_rows_for_the_same_group_and_position_are_refused_by_the_form(client, cast):
+    competency = CompetencyFactory()
+    client.force_login(cast.hc)
+    row = {"skill_group": competency.group.pk, "target_level": "3"}
+    response = client.post(reverse("admin:strategies_strategy_add"), _form(one=row, two={**row, "target_level": "4"}))
+    assert response.status_code == 200
+    assert "Two rows name the same competency or skill group for the same position" in response.content.decode()
+    assert not Strategy.objects.exists()
+
+
 def test_a_band_ending_below_its_start_is_refused_by_the_form(client, cast):
     client.force_login(cast.hc)
     response = client.post(reverse("admin:strategies_strategy_add"), {**_form(), "maturity_min": "80"})
