@@ -4,7 +4,7 @@ admin's user management included (changing someone else's account to act as them
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from assessments.models import AssessmentResult
@@ -360,6 +360,30 @@ def test_an_hc_members_matrix_import_cannot_change_their_own_positions_targets(c
 
     assert "nobody sets the targets of their own position" in "\n".join(raised.value.errors)
     assert matrix_import_plan(content=content, fmt="csv", by=cast.hc).targets_to_change
+
+
+def test_an_hc_member_cannot_apply_a_strategy_to_their_own_position(client, cast):
+    from strategies.services import strategy_plan
+    from tests.strategies.factories import StrategyFactory, StrategyTargetFactory
+
+    competency = CompetencyFactory()
+    own = PositionTargetFactory(position=cast.hc_employee.position, competency=competency, target_level=3)
+    strategy = StrategyFactory()
+    StrategyTargetFactory(strategy=strategy, skill_group=competency.group, target_level=5)
+    # The very confirmation another HC member could send for that position.
+    previewed = strategy_plan(strategy=strategy, positions=[own.position], by=cast.hc)
+    assert previewed.changes
+    client.force_login(cast.hc_employee)
+
+    response = client.post(
+        reverse("strategies:apply", args=[strategy.pk]),
+        {"positions": [own.position.pk], "fingerprint": previewed.fingerprint()},
+    )
+
+    assert "nobody sets the targets of their own position" in response.content.decode()
+    assert PositionTarget.objects.get(pk=own.pk).target_level == 3
+    with pytest.raises(ValidationError):
+        strategy_plan(strategy=strategy, positions=[own.position], by=cast.hc_employee)
 
 
 def test_a_new_position_in_an_admin_import_needs_the_explicit_tick(client, cast):
