@@ -80,6 +80,8 @@ class Kind(StrEnum):
     STRATEGY = "qualification strategy (every position: Operator level 4 in the test's competencies)"
     LEARNING_OBJECTIVE = "objective of a learning plan"
     JOIN_CODE = "join code"
+    MATURITY_QUESTION = "maturity questionnaire question, with its answers"
+    MATURITY_ASSESSMENT = "recorded maturity assessment"
 
 
 PERSONAL_KINDS = frozenset(
@@ -325,11 +327,20 @@ PORTAL_ROUTES: tuple[Route, ...] = (
         note="changes nothing; the HC owner's own position: the form says no",
     ),
     Route("strategies:apply", NOT_GET, Kind.STRATEGY, "strategy_id"),
+    # Organisation maturity: HC's questionnaire and its history.
+    Route("maturity:overview", HC_ONLY),
+    Route("maturity:answer", HC_ONLY),
 )
 
 # Requests that change something. An outcome other than a 302 to a page of the portal (a
 # refusal, a sign-in redirect, a form shown again) must change nothing; the test checks it.
 POST_PROBES: tuple[Route, ...] = (
+    Route(
+        "maturity:answer",
+        "login 403 403 403 403 200 200 200",
+        method="POST",
+        note="an unanswered questionnaire: the form comes back naming each question",
+    ),
     Route("healthz", "405 405 405 405 405 405 405 405", method="POST", note="GET and HEAD only"),
     Route(
         "notification_read",
@@ -1015,6 +1026,17 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         A,
         note="kept here; applied to positions on the portal's strategy pages (preview, then confirm)",
     ),
+    AdminModel(
+        "maturity.maturityquestion",
+        Kind.MATURITY_QUESTION,
+        A,
+        A,
+        A,
+        A,
+        A,
+        note="a question that history refers to is retired, not deleted (the delete page says so)",
+    ),
+    AdminModel("maturity.maturityassessment", Kind.MATURITY_ASSESSMENT, A, NO, A, NO, A, note="history: read-only"),
 )
 
 ADMIN_SITE_ROUTES: tuple[Route, ...] = (
@@ -1057,6 +1079,7 @@ ADMIN_SITE_ROUTES: tuple[Route, ...] = (
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "assessments"}),
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "idp"}),
     Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "strategies"}),
+    Route("admin:app_list", f"{NOT_STAFF} {A}", kwargs={"app_label": "maturity"}),
     Route("admin:(?P<url>.*)$", f"{NOT_STAFF} 404 404 404", kwargs={"url": "no-such-page/"}),
 )
 

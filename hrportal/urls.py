@@ -38,4 +38,5 @@ urlpatterns = [
     path("learning/", include("learning.urls")),
     path("assessments/", include("assessments.urls")),
     path("strategies/", include("strategies.urls")),
+    path("maturity/", include("maturity.urls")),
 ]

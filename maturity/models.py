@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from maturity.bands import MaturityBand, band_label
 
@@ -20,7 +21,7 @@ MAX_OPTION_SCORE = 100
 class MaturityQuestion(models.Model):
     # text, help_text and area in both languages (maturity/translation.py).
     area = models.CharField(_("area"), max_length=120, blank=True, help_text=_("The aspect of maturity it asks about."))
-    text = models.TextField(_("question"))
+    text = models.TextField(pgettext_lazy("maturity questionnaire", "question"))
     help_text = models.TextField(_("help"), blank=True, help_text=_("Shown under the question: what to consider."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(
@@ -40,7 +41,10 @@ class MaturityQuestion(models.Model):
 
 class MaturityOption(models.Model):
     question = models.ForeignKey(
-        MaturityQuestion, on_delete=models.CASCADE, related_name="options", verbose_name=_("question")
+        MaturityQuestion,
+        on_delete=models.CASCADE,
+        related_name="options",
+        verbose_name=pgettext_lazy("maturity questionnaire", "question"),
     )
     text = models.CharField(_("answer"), max_length=300)
     score = models.PositiveSmallIntegerField(_("score"))
@@ -105,7 +109,10 @@ class MaturityAnswer(models.Model):
     )
     # PROTECT: history refers to them; HC retire a question (inactive) rather than delete it.
     question = models.ForeignKey(
-        MaturityQuestion, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+        MaturityQuestion,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        verbose_name=pgettext_lazy("maturity questionnaire", "question"),
     )
     option = models.ForeignKey(
         MaturityOption, on_delete=models.PROTECT, related_name="answers", verbose_name=_("answer")

@@ -195,6 +195,8 @@ def _hc() -> list[str]:
         reverse("competencies:reports") + _past_day(),
         reverse("competencies:risk_report"),
         reverse("competencies:expiry_report"),
+        reverse("maturity:overview"),
+        reverse("maturity:answer"),
         reverse("assessments:review_queue"),
         reverse("assessments:review_attempt", args=[ids["finished_attempt"]]),
         _admin("index"),
@@ -228,6 +230,8 @@ def _hc() -> list[str]:
         _admin("hrportal_joincode_change", ids["join_code"]),
         _admin("competencies_competency_changelist"),
         _admin("assessments_assessment_changelist"),
+        _admin("maturity_maturityquestion_change", _first_maturity_question()),  # its answers, a tabular inline
+        _admin("maturity_maturityassessment_changelist"),
         *_strategy_pages(),
     ]
 
@@ -247,6 +251,12 @@ def _strategy_pages() -> list[str]:
         f"{reverse('strategies:preview', args=[strategy.pk])}?{query}",
         _admin("strategies_strategy_change", strategy.pk),
     ]
+
+
+def _first_maturity_question() -> int:
+    from maturity.models import MaturityQuestion
+
+    return MaturityQuestion.objects.values_list("pk", flat=True).first()
 
 
 _TOURS = {"anonymous": _anonymous, "employee": _employee, "supervisor": _supervisor, "hc": _hc}

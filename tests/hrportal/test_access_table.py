@@ -82,6 +82,7 @@ from tests.competencies.factories import CompetencyFactory, give_level
 from tests.conftest import build_cast
 from tests.hrportal.factories import JoinCodeFactory, UserFactory
 from tests.idp.factories import IdpItemFactory
+from tests.maturity.factories import questionnaire, record
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +178,8 @@ def _build_world() -> World:
     strategy = Strategy.objects.create(name="Depth")
     StrategyTarget.objects.create(strategy=strategy, skill_group=competencies[0].group, target_level=4)
 
+    maturity_questions = questionnaire(2)
+    maturity_assessment = record(maturity_questions, cast.hc, 3, 1)
     objects: dict[tuple[Kind, str], models.Model] = {}
     for owner_key, owner in (("owner", cast.employee), ("hc_owner", cast.hc_employee), ("stranger", stranger)):
         for kind, obj in _personal_objects(owner, competencies, assessment, cast.hc, online).items():
@@ -205,6 +208,8 @@ def _build_world() -> World:
         Kind.APPROVER_ACCOUNT: cast.hc_employee.supervisor,
         Kind.STRATEGY: strategy,
         Kind.JOIN_CODE: JoinCodeFactory(),
+        Kind.MATURITY_QUESTION: maturity_questions[0],
+        Kind.MATURITY_ASSESSMENT: maturity_assessment,
         Kind.DELEGATION: ApprovalDelegation.objects.create(
             delegator=cast.supervisor,
             delegate=UserFactory(username="delegate"),

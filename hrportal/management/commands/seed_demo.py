@@ -55,6 +55,7 @@ from idp.models import ActivityType, IdpItem
 from idp.selectors import active_items_by_competency
 from learning import services as learning_services
 from learning.models import LearningPlan
+from maturity.demo import seed_maturity
 from strategies.models import Strategy
 from strategies.services import strategies_load_defaults
 
@@ -90,6 +91,7 @@ class Seeder:
         self.seed_idp_items()
         self.seed_learning_plan()
         self.seed_join_code()
+        seed_maturity(hc=self.users[data.DEMO_HC], at=self.at, created=self.created)
 
     @cached_property
     def password_hash(self) -> str:
