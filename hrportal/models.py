@@ -355,6 +355,7 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     DELEGATION = "delegation", _("Delegation")
     ACCOUNT = "account", _("Account")
+    SURVEY = "survey", _("Self-assessment round")
     OTHER = "other", _("Other")
 
 
