@@ -82,6 +82,7 @@ class Kind(StrEnum):
     JOIN_CODE = "join code"
     MATURITY_QUESTION = "maturity questionnaire question, with its answers"
     MATURITY_ASSESSMENT = "recorded maturity assessment"
+    SURVEY_ROUND = "self-assessment round of the owner's section"
 
 
 PERSONAL_KINDS = frozenset(
@@ -330,6 +331,18 @@ PORTAL_ROUTES: tuple[Route, ...] = (
     # Organisation maturity: HC's questionnaire and its history.
     Route("maturity:overview", HC_ONLY),
     Route("maturity:answer", HC_ONLY),
+    # Self-assessment rounds: HC's completion pages and export (rounds are created in the admin).
+    Route("surveys:rounds", HC_ONLY),
+    Route("surveys:round", HC_ONLY, Kind.SURVEY_ROUND, "round_id", refused_by_role_first=True),
+    Route(
+        "surveys:round_export",
+        HC_ONLY,
+        Kind.SURVEY_ROUND,
+        "round_id",
+        kwargs={"fmt": "xlsx"},
+        refused_by_role_first=True,
+        note="everyone's ratings of the round, beside their verified levels",
+    ),
 )
 
 # Requests that change something. An outcome other than a 302 to a page of the portal (a
@@ -1037,6 +1050,16 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         note="a question that history refers to is retired, not deleted (the delete page says so)",
     ),
     AdminModel("maturity.maturityassessment", Kind.MATURITY_ASSESSMENT, A, NO, A, NO, A, note="history: read-only"),
+    AdminModel(
+        "surveys.surveyround",
+        Kind.SURVEY_ROUND,
+        A,
+        A,
+        A,
+        A,
+        A,
+        note="saved through surveys.rounds.survey_round_save, which tells the round's people once",
+    ),
 )
 
 ADMIN_SITE_ROUTES: tuple[Route, ...] = (

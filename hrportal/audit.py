@@ -73,7 +73,8 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     "competencies.CareerPathStep": {},
     # Ratings are not levels, but who said what about whom matters (the self-rating's own
     # history is product data, like the level history).
-    "surveys.SelfRating": {},
+    # Not when a rating was last given again unchanged (surveys.rounds counts that): no change of what it says.
+    "surveys.SelfRating": {"exclude_fields": ["confirmed_at"]},
     "surveys.SupervisorRating": {},
     "assessments.Assessment": {"m2m_fields": {"eligible_positions", "eligible_sections", "eligible_employees"}},
     "assessments.AssessmentResult": {},
@@ -96,6 +97,8 @@ TRACKED_MODELS: dict[str, dict[str, Any]] = {
     },
     "assessments.CompetencyMapping": {},
     "idp.IdpItem": {"exclude_fields": ["updated_at"]},
+    # Whom a round asks: its sections and positions.
+    "surveys.SurveyRound": {"m2m_fields": {"sections", "positions"}},
     "idp.IdpItemTransition": {},
     # The questionnaire HC keep, and each assessment recorded with it (its answers are part of it).
     "maturity.MaturityQuestion": {},

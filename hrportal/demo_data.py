@@ -1190,3 +1190,30 @@ IDP_ITEMS = [
         "PM schedule K-201 sudah aktif di CMMS (WO template dan spare parts list), direview planner.",
     ),
 ]
+
+# --- A self-assessment round ------------------------------------------------------------------
+# HC's round for the Production section and, whatever their section, every Technician: opened
+# a few days before the demo's present, its deadline ahead. Some people have rated every
+# competency of their position since it opened, some only part of them, the others (demo.employee
+# among them) none yet, so the completion page shows a partial picture.
+SURVEY_ROUND = "Year-end self-assessment"
+SURVEY_ROUND_SECTIONS = ["Production"]
+SURVEY_ROUND_POSITIONS = [TECHNICIAN]
+SURVEY_ROUND_OPENED_DAYS_BEFORE = 5  # before the demo's present
+SURVEY_ROUND_DEADLINE_DAYS_AFTER = 12
+SURVEY_ROUND_REMINDER_DAYS = 3
+SURVEY_ROUND_RATED_ALL = [
+    "yusuf.maulana",
+    "hendra.gunawan",
+    "eko.prasetyo",
+    "fitri.handayani",
+    "andi.saputra",
+    "putri.maharani",
+    "nur.aini",
+    "arif.hidayat",
+    "lina.marlina",
+    "budi.santoso",
+]
+SURVEY_ROUND_RATED_HALF = ["joko.susilo", "rizky.pratama", "imam.syafii"]
+# Self-rating = verified level + one of these (within 0–5): mostly close, now and then 2 above ("to discuss").
+SURVEY_RATING_OFFSETS = [-1, 0, 0, 0, 1, 1, 2]

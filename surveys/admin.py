@@ -7,6 +7,7 @@ from django.contrib import admin
 from competencies.admin import ReadOnlyAdmin
 from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
 from surveys.models import SelfRating, SelfRatingHistory, SupervisorRating
+from surveys.round_admin import SurveyRoundAdmin  # noqa: F401 -- registers HC's rounds
 
 
 @admin.register(SelfRating)

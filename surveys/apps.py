@@ -7,4 +7,10 @@ class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Self-assessment")
     # HC reads ratings (reports, rounds) but never writes them: a rating is its author's own view.
-    hc_permissions = ["view_selfrating", "view_selfratinghistory", "view_supervisorrating"]
+    # HC runs the self-assessment rounds.
+    hc_permissions = [
+        "view_selfrating",
+        "view_selfratinghistory",
+        "view_supervisorrating",
+        *(f"{action}_surveyround" for action in ("view", "add", "change", "delete")),
+    ]

@@ -65,7 +65,8 @@ def self_ratings_set(*, employee: User, levels: Mapping[int, int], by: User) -> 
     HC and supervisors included, gets PermissionDenied.
 
     All or nothing: any bad level or competency raises ValidationError and writes nothing.
-    A rating equal to the stored one changes nothing; each change writes a SelfRatingHistory
+    A rating equal to the stored one changes no level (only when it was last given,
+    `confirmed_at`, which survey rounds count); each change writes a SelfRatingHistory
     row (old level, new level, who, when). Returns the changes.
     """
     if not by.is_authenticated or by.pk != employee.pk:
@@ -76,6 +77,7 @@ def self_ratings_set(*, employee: User, levels: Mapping[int, int], by: User) -> 
         return []
     now = timezone.now()
     changes: list[RatingChange] = []
+    unchanged: list[int] = []
     with transaction.atomic():
         # Two tabs saving at once serialise here, so neither inserts a rating the other just made.
         lock_employee_levels(employee)
@@ -88,14 +90,25 @@ def self_ratings_set(*, employee: User, levels: Mapping[int, int], by: User) -> 
             rating = current.get(competency_id)
             if rating is None:
                 SelfRating.objects.create(
-                    employee=employee, competency_id=competency_id, level=level, rated_at=now, updated_at=now
+                    employee=employee,
+                    competency_id=competency_id,
+                    level=level,
+                    rated_at=now,
+                    updated_at=now,
+                    confirmed_at=now,
                 )
                 changes.append(RatingChange(competency_id, None, level))
             elif rating.level != level:
                 changes.append(RatingChange(competency_id, rating.level, level))
                 # save(), not QuerySet.update(): the audit trail hears changes through save().
-                rating.level, rating.updated_at = level, now
-                rating.save(update_fields=["level", "updated_at"])
+                rating.level, rating.updated_at, rating.confirmed_at = level, now, now
+                rating.save(update_fields=["level", "updated_at", "confirmed_at"])
+            else:
+                unchanged.append(rating.pk)
+        # Given again, unchanged: a survey round counts it as given (surveys.rounds). One query;
+        # the audit trail does not follow confirmed_at (hrportal.audit), so update() hides nothing.
+        if unchanged:
+            SelfRating.objects.filter(pk__in=unchanged).update(confirmed_at=now)
         SelfRatingHistory.objects.bulk_create(
             SelfRatingHistory(
                 employee=employee,

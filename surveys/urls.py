@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys import views
+from surveys import round_views, views
 
 app_name = "surveys"
 
@@ -11,4 +11,8 @@ urlpatterns = [
         views.supervisor_rating,
         name="supervisor_rating",
     ),
+    # HC's self-assessment rounds: completion by section and the export (rounds are created in the admin).
+    path("surveys/rounds/", round_views.rounds, name="rounds"),
+    path("surveys/rounds/<int:round_id>/", round_views.round_detail, name="round"),
+    path("surveys/rounds/<int:round_id>/export.<str:fmt>", round_views.round_export, name="round_export"),
 ]

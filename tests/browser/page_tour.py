@@ -182,6 +182,12 @@ def _supervisor() -> list[str]:
     return [*_signed_in(ids), *_about_the_employee(ids), reverse("idp:delegations")]
 
 
+def _survey_round() -> int:
+    from surveys.models import SurveyRound
+
+    return SurveyRound.objects.get(name=demo_data.SURVEY_ROUND).pk
+
+
 def _admin(name: str, *args) -> str:
     return reverse(f"admin:{name}", args=args)
 
@@ -197,6 +203,8 @@ def _hc() -> list[str]:
         reverse("competencies:expiry_report"),
         reverse("maturity:overview"),
         reverse("maturity:answer"),
+        reverse("surveys:rounds"),
+        reverse("surveys:round", args=[_survey_round()]),
         reverse("assessments:review_queue"),
         reverse("assessments:review_attempt", args=[ids["finished_attempt"]]),
         _admin("index"),
@@ -228,6 +236,9 @@ def _hc() -> list[str]:
         _admin("hrportal_joincode_changelist"),
         _admin("hrportal_joincode_add"),
         _admin("hrportal_joincode_change", ids["join_code"]),
+        _admin("surveys_surveyround_changelist"),
+        _admin("surveys_surveyround_add"),
+        _admin("surveys_surveyround_change", _survey_round()),
         _admin("competencies_competency_changelist"),
         _admin("assessments_assessment_changelist"),
         _admin("maturity_maturityquestion_change", _first_maturity_question()),  # its answers, a tabular inline

@@ -83,6 +83,7 @@ from tests.conftest import build_cast
 from tests.hrportal.factories import JoinCodeFactory, UserFactory
 from tests.idp.factories import IdpItemFactory
 from tests.maturity.factories import questionnaire, record
+from tests.surveys.factories import SurveyRoundFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +217,7 @@ def _build_world() -> World:
             starts_on=timezone.localdate(),
             ends_on=timezone.localdate() + timedelta(days=7),
         ),
+        Kind.SURVEY_ROUND: SurveyRoundFactory(created_by=cast.hc, sections=[cast.employee.section]),
     }
     objects.update({(kind, "shared"): obj for kind, obj in shared.items()})
     users: dict[Role, User | None] = {

@@ -58,6 +58,9 @@ from learning.models import LearningPlan
 from maturity.demo import seed_maturity
 from strategies.models import Strategy
 from strategies.services import strategies_load_defaults
+from surveys.models import SelfRating, SurveyRound
+from surveys.rounds import survey_round_save
+from surveys.services import self_ratings_set
 
 
 class Seeder:
@@ -92,6 +95,7 @@ class Seeder:
         self.seed_learning_plan()
         self.seed_join_code()
         seed_maturity(hc=self.users[data.DEMO_HC], at=self.at, created=self.created)
+        self.seed_survey_round()
 
     @cached_property
     def password_hash(self) -> str:
@@ -591,6 +595,54 @@ class Seeder:
                 learning_services.learning_objective_to_idp_item(objective=objective, by=employee)
                 self.created["IDP items"] += 1
         self.created["learning plans"] += 1
+
+    def seed_survey_round(self) -> None:
+        """HC's open round (data.SURVEY_ROUND), created through the service as HC would (it tells
+        its people if open today), and the ratings of those who have answered. A round seeded
+        already, and anyone who has rated already, are left as they are."""
+        if SurveyRound.objects.filter(name=data.SURVEY_ROUND).exists():
+            return
+        present = timezone.localtime(self.at(data.DEMO_PRESENT)).date()
+        survey_round_save(
+            round_=None,
+            name=data.SURVEY_ROUND,
+            sections=[self.sections[name] for name in data.SURVEY_ROUND_SECTIONS],
+            positions=[self.positions[name] for name in data.SURVEY_ROUND_POSITIONS],
+            opens_on=present - timedelta(days=data.SURVEY_ROUND_OPENED_DAYS_BEFORE),
+            deadline=present + timedelta(days=data.SURVEY_ROUND_DEADLINE_DAYS_AFTER),
+            reminder_days=data.SURVEY_ROUND_REMINDER_DAYS,
+            by=self.users[data.DEMO_HC],
+        )
+        self.created["self-assessment rounds"] += 1
+        # Its own random sequence, so the draws above never shift.
+        rng = random.Random(f"{data.SEED}-survey-round")
+        raters = [(name, True) for name in data.SURVEY_ROUND_RATED_ALL] + [
+            (name, False) for name in data.SURVEY_ROUND_RATED_HALF
+        ]
+        people = [self.users[name] for name, _all in raters]
+        rated_already = set(SelfRating.objects.filter(employee__in=people).values_list("employee_id", flat=True))
+        levels = {
+            (employee_id, competency_id): level
+            for employee_id, competency_id, level in CompetencyLevel.objects.filter(employee__in=people).values_list(
+                "employee_id", "competency_id", "level"
+            )
+        }
+        for (name, rates_all), person in zip(raters, people, strict=True):
+            competencies = list(
+                PositionTarget.objects.filter(position_id=person.position_id)
+                .order_by("competency__code")
+                .values_list("competency_id", flat=True)
+            )
+            offsets = [rng.choice(data.SURVEY_RATING_OFFSETS) for _ in competencies]  # drawn whether used or not
+            if person.pk in rated_already:
+                continue
+            chosen = competencies if rates_all else competencies[: len(competencies) // 2]
+            ratings = {
+                competency_id: min(max(levels.get((person.pk, competency_id), 0) + offset, 0), 5)
+                for competency_id, offset in zip(chosen, offsets, strict=False)
+            }
+            self_ratings_set(employee=person, levels=ratings, by=person)
+            self.created["self-ratings"] += len(ratings)
 
     def read_about(self, item: IdpItem, user: User) -> None:
         """`user` opened the notifications about `item` before acting on it, as the page's link does."""

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hrportal', '0009_approval_delegation'),
+        ('hrportal', '0010_join_codes'),
     ]
 
     operations = [
