@@ -21,6 +21,9 @@ class SurveyRoundAdminForm(forms.ModelForm):
     class Meta:
         model = SurveyRound
         fields = ROUND_FIELDS
+        # Checkboxes: an organisation has a few dozen sections and positions at most, each box
+        # is labelled for a screen reader, and they work on a phone (select2's multiple box fails axe).
+        widgets = {"sections": forms.CheckboxSelectMultiple, "positions": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -53,7 +56,6 @@ class SurveyRoundAdmin(admin.ModelAdmin):
     list_select_related = ("created_by",)
     search_fields = ("name",)
     date_hierarchy = "opens_on"
-    filter_horizontal = ("sections", "positions")
 
     def get_fields(self, request: Any, obj: Any = None) -> Any:
         return ROUND_FIELDS if obj is None else (*ROUND_FIELDS, "created_by", "created_at")
