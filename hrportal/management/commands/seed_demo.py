@@ -627,9 +627,9 @@ class Seeder:
                 "employee_id", "competency_id", "level"
             )
         }
-        for (name, rates_all), person in zip(raters, people, strict=True):
+        for (_name, rates_all), person in zip(raters, people, strict=True):
             competencies = list(
-                PositionTarget.objects.filter(position_id=person.position_id)
+                PositionTarget.objects.filter(position=person.position)
                 .order_by("competency__code")
                 .values_list("competency_id", flat=True)
             )
