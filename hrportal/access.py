@@ -37,8 +37,8 @@ def can_rate_as_supervisor(rater: User, employee: User) -> bool:
     """
     if not rater.is_authenticated or rater.pk == employee.pk:
         return False
-    supervisor = employee.approving_supervisor
-    return supervisor is not None and supervisor.pk == rater.pk
+    # employee.approving_supervisor, without loading the supervisor's row: the rater is that row.
+    return employee.supervisor_id == rater.pk and rater.is_active
 
 
 class ApprovalBasis(StrEnum):

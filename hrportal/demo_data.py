@@ -1194,8 +1194,8 @@ IDP_ITEMS = [
 # --- A self-assessment round ------------------------------------------------------------------
 # HC's round for the Production section and, whatever their section, every Technician: opened
 # a few days before the demo's present, its deadline ahead. Some people have rated every
-# competency of their position since it opened, some only part of them, the others (demo.employee
-# among them) none yet, so the completion page shows a partial picture.
+# competency of their position since it opened, some only part of them, the others none yet (demo.employee
+# rated themselves outside it: SELF_RATINGS below), so the completion page shows a partial picture.
 SURVEY_ROUND = "Year-end self-assessment"
 SURVEY_ROUND_SECTIONS = ["Production"]
 SURVEY_ROUND_POSITIONS = [TECHNICIAN]
@@ -1217,3 +1217,27 @@ SURVEY_ROUND_RATED_ALL = [
 SURVEY_ROUND_RATED_HALF = ["joko.susilo", "rizky.pratama", "imam.syafii"]
 # Self-rating = verified level + one of these (within 0–5): mostly close, now and then 2 above ("to discuss").
 SURVEY_RATING_OFFSETS = [-1, 0, 0, 0, 1, 1, 2]
+
+# demo.employee's self-assessment (surveys): code → self-rating, beside their verified levels.
+# Most sit at or next to the verified level; three are 2 or more apart ("to discuss"):
+# POP-04 and ENG-05 rated above what is verified, GSH-03 below it.
+SELF_RATINGS = {
+    DEMO_EMPLOYEE: {
+        "GSH-01": 2, "GSH-02": 2, "GSH-03": 1, "GSH-04": 2, "GSH-05": 3, "GSH-06": 2,
+        "POP-01": 3, "POP-02": 3, "POP-03": 2, "POP-04": 4, "POP-05": 4, "POP-06": 3,
+        "ENG-01": 1, "ENG-02": 3, "ENG-03": 2, "ENG-04": 3, "ENG-05": 2, "ENG-06": 2,
+        "LDR-05": 1, "LDR-06": 2, "MNT-02": 1, "MNT-05": 1, "MNT-06": 0,
+    },
+}  # fmt: skip
+
+# demo.supervisor's own rating of one of demo.employee's competencies: (code, level, comment).
+SUPERVISOR_RATINGS = {
+    DEMO_EMPLOYEE: [
+        (
+            "POP-04",
+            3,
+            "Runs the utilities round well on day shift; not yet alone at night. Let us plan a night-shift "
+            "rotation before the next assessment.",
+        ),
+    ],
+}

@@ -38,7 +38,9 @@ class SelfAssessmentForm(forms.Form):
 
 
 class SupervisorRatingForm(forms.Form):
-    level = forms.TypedChoiceField(label=_("Your rating"), choices=LEVEL_CHOICES, coerce=int)
+    level = forms.TypedChoiceField(
+        label=_("Your rating"), choices=[("", _("Choose a level")), *LEVEL_CHOICES], coerce=int
+    )
     comment = forms.CharField(
         label=_("Comment"),
         required=False,

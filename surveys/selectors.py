@@ -42,18 +42,25 @@ class CompetencyRatings:
 NOT_RATED = CompetencyRatings()
 
 
-def employees_ratings(*, employee_ids: Iterable[int]) -> dict[int, dict[int, CompetencyRatings]]:
+def employees_ratings(
+    *, employee_ids: Iterable[int], competency_ids: Iterable[int] | None = None
+) -> dict[int, dict[int, CompetencyRatings]]:
     """{employee id: {competency id: ratings}} for each of `employee_ids` (an employee with no
-    rating at all maps to {}). Two queries: self-ratings; supervisor ratings with their authors."""
+    rating at all maps to {}), in every competency or in `competency_ids` only. Two queries:
+    self-ratings; supervisor ratings with their authors."""
     ids = list(employee_ids)
+    self_ratings = SelfRating.objects.for_employees(ids).order_by()
+    supervisor_ratings = SupervisorRating.objects.for_employees(ids).order_by().select_related("rated_by")
+    if competency_ids is not None:
+        wanted = list(competency_ids)
+        self_ratings = self_ratings.filter(competency_id__in=wanted)
+        supervisor_ratings = supervisor_ratings.filter(competency_id__in=wanted)
     found: dict[tuple[int, int], dict] = {}
-    for employee_id, competency_id, level, rated_at in (
-        SelfRating.objects.for_employees(ids)
-        .order_by()
-        .values_list("employee_id", "competency_id", "level", "updated_at")
+    for employee_id, competency_id, level, rated_at in self_ratings.values_list(
+        "employee_id", "competency_id", "level", "updated_at"
     ):
         found[(employee_id, competency_id)] = {"self_level": level, "self_rated_at": rated_at}
-    for rating in SupervisorRating.objects.for_employees(ids).order_by().select_related("rated_by"):
+    for rating in supervisor_ratings:
         found.setdefault((rating.employee_id, rating.competency_id), {}).update(
             supervisor_level=rating.level,
             supervisor_comment=rating.comment,
@@ -66,10 +73,10 @@ def employees_ratings(*, employee_ids: Iterable[int]) -> dict[int, dict[int, Com
     return result
 
 
-def employee_ratings(*, employee: User) -> dict[int, CompetencyRatings]:
-    """{competency id: ratings} of one employee; unrated competencies are missing (use
-    `.get(pk, NOT_RATED)`). Two queries."""
-    return employees_ratings(employee_ids=[employee.pk])[employee.pk]
+def employee_ratings(*, employee: User, competency_ids: Iterable[int] | None = None) -> dict[int, CompetencyRatings]:
+    """{competency id: ratings} of one employee (in `competency_ids` only, if given); unrated
+    competencies are missing (use `.get(pk, NOT_RATED)`). Two queries."""
+    return employees_ratings(employee_ids=[employee.pk], competency_ids=competency_ids)[employee.pk]
 
 
 def to_discuss_counts(
@@ -138,3 +145,31 @@ def self_assessment_rows(*, employee: User) -> list[RatingFormRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class RatingBeside:
+    """One competency's ratings beside its verified level, as the dashboard and the competency
+    page show them. `verified` is the counted level (competencies.rules: 0 when none or expired)."""
+
+    ratings: CompetencyRatings
+    verified: int
+
+    @property
+    def to_discuss(self) -> bool:
+        return self.ratings.to_discuss(self.verified)
+
+    @property
+    def apart(self) -> int | None:
+        """How many levels the self-rating is from the verified level; None without one."""
+        difference = self.ratings.difference(self.verified)
+        return None if difference is None else abs(difference)
+
+
+def ratings_beside(ratings: dict[int, CompetencyRatings], verified: dict[int, int]) -> dict[int, RatingBeside]:
+    """{competency id: RatingBeside} for each competency of `verified` ({competency id: counted
+    level}), from employee_ratings' `ratings`. No query."""
+    return {
+        competency_id: RatingBeside(ratings.get(competency_id, NOT_RATED), level)
+        for competency_id, level in verified.items()
+    }

@@ -16,9 +16,12 @@ from competencies.models import MAX_LEVEL, CompetencyLevelHistory, LevelSource, 
 from competencies.selectors.competency import CompetencyDetail, competency_detail
 from competencies.selectors.gaps import _gap_row
 from competencies.views.gaps import _employee_for_viewer
+from hrportal.access import can_rate_as_supervisor
 from hrportal.models import User
 from hrportal.typing import AuthenticatedRequest
 from idp.selectors import active_items_for_competency, competency_suggestion
+from surveys.forms import SupervisorRatingForm
+from surveys.selectors import NOT_RATED, RatingBeside, employee_ratings
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def _render_competency(request: AuthenticatedRequest, employee: User, competency
     """Queries (tests/competencies/test_competency_page.py counts them): the competency page's
     five or six (competency_detail), the mappings, the recent attempts, the assessments that
     would raise it (two), the active items and, on one's own page with a gap and no item, the
-    suggestion (two); plus the viewer's HC group."""
+    suggestion (two); the self-rating and the supervisor's rating (two); plus the viewer's HC group."""
     detail = competency_detail(employee=employee, competency_id=competency_id)
     if detail is None:
         raise Http404(_("No such competency."))
@@ -103,10 +106,19 @@ def _render_competency(request: AuthenticatedRequest, employee: User, competency
     may_plan = is_own and not items and detail.counted_level < MAX_LEVEL
     if may_plan and detail.row is not None:
         suggestion = competency_suggestion(employee=employee, row=detail.row, active_items={})
+    ratings = employee_ratings(employee=employee, competency_ids=[competency_id]).get(competency_id, NOT_RATED)
+    # The supervisor rates a competency of the position only (surveys.services).
+    may_rate = detail.row is not None and can_rate_as_supervisor(request.user, employee)
     context = {
         "employee": employee,
         "is_own": is_own,
         "detail": detail,
+        "rating": RatingBeside(ratings, detail.counted_level),
+        "supervisor_form": (
+            SupervisorRatingForm(initial={"level": ratings.supervisor_level, "comment": ratings.supervisor_comment})
+            if may_rate
+            else None
+        ),
         "competency": detail.competency,
         "chain": _evidence_chain(detail, mappings=mappings, viewer_is_hc=viewer_is_hc, attempt_ids=attempt_ids),
         "attempts": [

@@ -9,6 +9,7 @@ from hrportal.access import viewable_employee
 from hrportal.models import User
 from hrportal.typing import AuthenticatedRequest
 from idp.selectors import active_items_by_competency
+from surveys.selectors import employee_ratings, ratings_beside
 
 
 def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
@@ -24,6 +25,15 @@ def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
     past = as_of.moment is not None
     active_items = {} if past else active_items_by_competency(employee=employee)
     raising = {} if past else raising_assessments_by_competency(employee=employee, rows=report.rows)
+    # Ratings are today's opinions (surveys): beside today's levels only, never a past day's.
+    beside = ratings_beside(
+        {} if past else employee_ratings(employee=employee),
+        {row.competency_id: row.current for row in report.rows},
+    )
+    chart_data = {
+        **report.chart_data,
+        "self": [beside[row.competency_id].ratings.self_level for row in report.chart_rows],
+    }
     context = {
         **as_of.context,
         "as_of_form": as_of_form,
@@ -33,8 +43,13 @@ def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
         # (a supervisor, HC) sees their names only, since the assessment's page is the
         # taker's own (their attempts, their eligibility, a start button), not the employee's.
         "rows_with_items": [
-            (row, active_items.get(row.competency_id), raising.get(row.competency_id, [])) for row in report.rows
+            (row, active_items.get(row.competency_id), raising.get(row.competency_id, []), beside[row.competency_id])
+            for row in report.rows
         ],
+        "chart_data": chart_data,
+        "chart_rows_rated": [(row, beside[row.competency_id]) for row in report.chart_rows],
+        "has_self_ratings": any(rating.ratings.self_level is not None for rating in beside.values()),
+        "to_discuss": sum(1 for rating in beside.values() if rating.to_discuss),
         "employee": employee,
         "is_own": employee.pk == request.user.pk,
         "level_labels": level_labels(),

@@ -2,6 +2,8 @@
 // The gap dashboard has one: canvas#gap-chart with its data in #gap-chart-data. Other pages may
 // have several: each <canvas data-gap-chart="ID"> takes its data from the json_script #ID.
 // Every page gives the scale's labels in #level-labels.
+// Data with a "self" list (the employee's self-ratings, null where none) adds a third, dotted
+// series, shown while the switch #gap-chart-self-toggle (aria-controls: the canvas) is on.
 // The legend's words come translated from the template, on the canvas (data-current-label,
 // data-target-label). Every script here takes its texts that way rather than from Django's
 // JavaScriptCatalog: one catalogue (django.po) extracted with the templates, no extra request
@@ -38,6 +40,32 @@
   const phone = window.matchMedia("(max-width: 575.98px)");
   const CURRENT = "rgb(13, 110, 253)";
   const TARGET = "rgb(220, 53, 69)";
+  const SELF = "rgb(173, 80, 0)";
+
+  // The self-rating series, when the data has one: dotted, with triangles, so it differs from
+  // the other two by more than its colour.
+  const hasSelf = (data) => Array.isArray(data.self) && data.self.some((level) => level !== null);
+  const selfShown = (canvas) => {
+    const toggle = document.querySelector(`input[aria-controls="${canvas.id}"]`);
+    return !toggle || toggle.checked;
+  };
+  function selfDataset(canvas, data, bars) {
+    const common = { label: canvas.dataset.selfLabel, data: data.self, hidden: !selfShown(canvas) };
+    if (bars) {
+      return { ...common, backgroundColor: SELF, barPercentage: 0.2, grouped: false, order: 0 };
+    }
+    return {
+      ...common,
+      borderColor: SELF,
+      backgroundColor: "rgba(173, 80, 0, 0)",
+      pointBackgroundColor: SELF,
+      pointStyle: "triangle",
+      pointRadius: 5,
+      borderDash: [2, 3],
+      borderWidth: 2,
+      spanGaps: true,
+    };
+  }
 
   // Bars have no dashed border in Chart.js: the target's outline is stroked over them here, and
   // in the legend, so "target dashed" holds for the bars as for the radar.
@@ -92,6 +120,7 @@
             borderDash: [6, 4],
             borderWidth: 2,
           },
+          ...(hasSelf(data) ? [selfDataset(canvas, data, false)] : []),
         ],
       },
       options: {
@@ -134,6 +163,7 @@
             grouped: false,
             order: 2,
           },
+          ...(hasSelf(data) ? [selfDataset(canvas, data, true)] : []),
         ],
       },
       options: {
@@ -182,4 +212,15 @@
   const drawAll = () => charts.forEach(([canvas, data]) => draw(canvas, data));
   drawAll();
   phone.addEventListener("change", drawAll);
+
+  // The self-rating switch shows or hides the third series without drawing the chart again.
+  for (const [canvas] of charts) {
+    const toggle = document.querySelector(`input[aria-controls="${canvas.id}"]`);
+    toggle?.addEventListener("change", () => {
+      const chart = Chart.getChart(canvas);
+      if (!chart || chart.data.datasets.length < 3) return;
+      chart.setDatasetVisibility(2, toggle.checked);
+      chart.update();
+    });
+  }
 })();

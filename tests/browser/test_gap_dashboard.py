@@ -17,6 +17,18 @@ def test_demo_employee_sees_radar_chart_drawn_offline(new_page):
     assert page.locator("h1").inner_text() == "My competency gaps"
     assert page.locator("#gap-table tbody tr").count() > 0
     assert drawn_pixels(page) > 1000, "the radar chart canvas is blank"
-    assert chart_texts(page)["datasets"] == ["Current level", "Target level"]  # the legend, from the page
+    # The legend, from the page; the demo employee has rated themselves: a third series.
+    assert chart_texts(page)["datasets"] == ["Current level", "Target level", "Self-rating"]
+    # Its switch works from the keyboard, and the scale stays 0-5 whatever is shown.
+    shown = (
+        "() => { const c = Chart.getChart(document.getElementById('gap-chart'));"
+        " return [c.isDatasetVisible(2), c.options.scales.r.min, c.options.scales.r.max]; }"
+    )
+    assert page.evaluate(shown) == [True, 0, 5]
+    page.focus("#gap-chart-self-toggle")
+    page.keyboard.press("Space")
+    assert page.evaluate(shown) == [False, 0, 5]
+    page.keyboard.press("Space")
+    assert page.evaluate(shown) == [True, 0, 5]
     assert watch.console_errors == []
     assert watch.outside_requests == []

@@ -12,6 +12,7 @@ from competencies.models import CompetencyLevelHistory, PositionTarget
 from competencies.services import level_override
 from idp import services as idp_services
 from idp.models import IdpItem, ItemStatus
+from surveys.services import self_rating_set, supervisor_rating_set
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory, published_assessment
 from tests.competencies.factories import (
     CompetencyFactory,
@@ -306,6 +307,8 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, cast, django_asser
         IdpItemFactory(employee=cast.employee, competency=competency, status=ItemStatus.VERIFIED)
     history = CompetencyLevelHistory.objects.filter(employee=cast.employee, competency=competency).count()
     assert history >= min(size, 2)
+    self_rating_set(employee=cast.employee, competency=competency, level=4, by=cast.employee)
+    supervisor_rating_set(employee=cast.employee, competency=competency, level=3, comment="Ok", by=cast.supervisor)
     client.force_login(cast.employee)
     # 1 session, 2 viewer, 3 employee with position and section (the access helper), 4 the
     # competency with its group, 5 the position's target, 6 the level on record, 7 the
@@ -313,19 +316,21 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, cast, django_asser
     # that are the chain's evidence, with their assessments, 10 the mappings with their
     # assessments, 11 the recent attempts with assessment and attempt, 12 and 13 the mappings
     # and assessments that would raise it, 14 the active items, 15 and 16 the suggestion
-    # behind "Plan it" (dismissals, the next level's descriptor), 17 navbar's direct reports,
-    # 18 navbar's unread count:
-    with django_assert_max_num_queries(18):
+    # behind "Plan it" (dismissals, the next level's descriptor), 17 the self-rating, 18 the
+    # supervisor's rating with its author, 19 navbar's direct reports, 20 navbar's unread count:
+    with django_assert_max_num_queries(20):
         response = client.get(_own(competency))
     assert response.status_code == 200 and response.context["suggestion"] is not None
-    # A supervisor, with active items on the page: no suggestion (15, 16); HC would add their group.
+    # A supervisor, with active items on the page: no suggestion (15, 16), the rating form
+    # costs nothing more; HC would add their group.
     for _ in range(size):
         IdpItemFactory(employee=cast.employee, competency=competency, status=ItemStatus.APPROVED)
     client.force_login(cast.supervisor)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         response = client.get(_of(cast.employee, competency))
     assert response.status_code == 200 and len(response.context["items"]) == size
+    assert response.context["supervisor_form"] is not None
     client.force_login(cast.hc)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = client.get(_of(cast.employee, competency))
     assert response.status_code == 200

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from assessments.services.results import result_record
+from surveys.services import self_ratings_set, supervisor_rating_set
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, give_level
 from tests.hrportal.factories import PASSWORD, HcUserFactory, PositionFactory, UserFactory
@@ -107,6 +108,7 @@ def test_chart_data_is_embedded_with_json_script(client, known_employee):
         "labels": ["Name C", "Name B", "Name A", "Name E", "Name D"],
         "current": [0, 1, 3, 0, 2],
         "target": [4, 2, 3, 0, 1],
+        "self": [None, None, None, None, None],  # no self-ratings: the third series is empty
     }
     assert 'id="gap-chart-table"' in html
     assert "/static/vendor/chartjs/chart.umd.min.js" in html
@@ -197,19 +199,23 @@ def test_dashboard_query_count_is_flat(client, django_assert_num_queries, compet
     employee.save()
     UserFactory.create_batch(competency_count // 5, supervisor=supervisor, position=position)
     _assessments_raising(comps.values())
+    self_ratings_set(employee=employee, levels={c.pk: 4 for c in comps.values()}, by=employee)
+    for competency in list(comps.values())[::3]:
+        supervisor_rating_set(employee=employee, competency=competency, level=2, comment="", by=supervisor)
     client.force_login(supervisor)
     # 1 session, 2 viewer, 3 employee with position and section, 4 levels (with their
     # evidence's type), 5 the results that are the levels' evidence, with their assessments
     # (the Evidence column), 6 targets with competencies and groups, 7 the employee's
     # active IDP items, 8 mappings that could raise a competency in gap, 9 the published
     # assessments open to the employee that those mappings name (by id or category),
-    # 10 navbar's direct reports, 11 navbar's unread notification count
+    # 10 self-ratings, 11 supervisor ratings with their authors, 12 navbar's direct reports,
+    # 13 navbar's unread notification count
     # (staff viewers add one: their HC group). The same for 5 competencies as for 60:
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         response = client.get(_gaps_url(employee))
     assert response.status_code == 200
     assert len(response.context["report"].rows) == competency_count
-    assert sum(len(raising) > 0 for _, _, raising in response.context["rows_with_items"]) > competency_count // 3
+    assert sum(len(raising) > 0 for _, _, raising, _ in response.context["rows_with_items"]) > competency_count // 3
 
 
 def test_out_of_scope_dashboard_shows_a_friendly_404_page(client, cast):
@@ -232,9 +238,10 @@ def test_dashboard_query_count_for_hc_viewer_is_flat(client, cast, django_assert
             _give(employee, competency, 2)
     _assessments_raising(comps.values(), per_assessment=2)
     client.force_login(cast.hc)
-    # As for a supervisor (11, with the results that are the levels' evidence and the two of
-    # the assessments that would raise a gap), plus 1 for the HC group of a staff viewer: 12.
-    with django_assert_num_queries(12):
+    # As for a supervisor (13, with the results that are the levels' evidence, the two of
+    # the assessments that would raise a gap and the two of ratings), plus 1 for the HC group
+    # of a staff viewer: 14.
+    with django_assert_num_queries(14):
         assert client.get(_gaps_url(employee)).status_code == 200
 
 

@@ -60,7 +60,7 @@ from strategies.models import Strategy
 from strategies.services import strategies_load_defaults
 from surveys.models import SelfRating, SurveyRound
 from surveys.rounds import survey_round_save
-from surveys.services import self_ratings_set
+from surveys.services import self_ratings_set, supervisor_rating_set
 
 
 class Seeder:
@@ -96,6 +96,7 @@ class Seeder:
         self.seed_join_code()
         seed_maturity(hc=self.users[data.DEMO_HC], at=self.at, created=self.created)
         self.seed_survey_round()
+        self.seed_self_ratings()
 
     @cached_property
     def password_hash(self) -> str:
@@ -643,6 +644,38 @@ class Seeder:
             }
             self_ratings_set(employee=person, levels=ratings, by=person)
             self.created["self-ratings"] += len(ratings)
+
+    def seed_self_ratings(self) -> None:
+        """demo.employee's self-ratings and demo.supervisor's rating, through the services (the
+        same level again changes nothing, so a second run writes nothing). Codes no longer in the
+        employee's position (HC changed the matrix) are left out."""
+        for username, levels in data.SELF_RATINGS.items():
+            employee = self.users[username]
+            targets = dict(
+                PositionTarget.objects.filter(position=employee.position).values_list(
+                    "competency__code", "competency_id"
+                )
+            )
+            changes = self_ratings_set(
+                employee=employee,
+                levels={targets[code]: level for code, level in levels.items() if code in targets},
+                by=employee,
+            )
+            self.created["self-ratings"] += len(changes)
+        for username, ratings in data.SUPERVISOR_RATINGS.items():
+            employee = self.users[username]
+            supervisor = employee.approving_supervisor
+            if supervisor is None:
+                continue
+            for code, level, comment in ratings:
+                competency = Competency.objects.get(code=code)
+                current = employee.supervisor_ratings.filter(competency=competency).first()
+                if current is not None and (current.level, current.comment) == (level, comment):
+                    continue
+                supervisor_rating_set(
+                    employee=employee, competency=competency, level=level, comment=comment, by=supervisor
+                )
+                self.created["supervisor ratings"] += 1
 
     def read_about(self, item: IdpItem, user: User) -> None:
         """`user` opened the notifications about `item` before acting on it, as the page's link does."""
