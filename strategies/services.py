@@ -123,11 +123,12 @@ class StrategyPlan(ImportPlan):
     def fingerprint(self) -> str:
         """Identifies what the plan read and would write (ids and levels, not the names, which
         depend on the reader's language), so a confirmation applies what was previewed or nothing."""
-        cells = [
+        # Sorted by id: the positions' order follows their names in the reader's language.
+        cells = sorted(
             (position.position_id, position.unchanged, position.not_applicable)
-            + tuple((c.competency_id, c.old_level, c.new_level) for c in position.changes)
+            + tuple(sorted((c.competency_id, c.old_level, c.new_level) for c in position.changes))
             for position in self.positions
-        ]
+        )
         return hashlib.sha256(repr((self.strategy_id, cells)).encode()).hexdigest()
 
 

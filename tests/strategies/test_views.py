@@ -335,3 +335,59 @@ def test_the_preview_costs_the_same_queries_at_two_sizes(
         response = client.get(f"{reverse('strategies:preview', args=[strategy.pk])}?{query}")
     assert len(response.context["sections"]) == positions
     assert sum(len(section.lines) for section in response.context["sections"]) > 0
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_a_strategy_s_page_costs_the_same_queries_at_two_sizes(client, cast, django_assert_max_num_queries, size):
+    strategy = StrategyFactory()
+    for n in range(size):
+        competency = CompetencyFactory()
+        position = PositionFactory(name=f"Position {n}")
+        StrategyTargetFactory(strategy=strategy, competency=competency, position=position, target_level=n % 6)
+        StrategyTargetFactory(strategy=strategy, skill_group=competency.group, target_level=2)
+    client.force_login(cast.hc)
+    # 1 session, 2 viewer, 3 their HC group (require_hc), 4 the strategy, 5 the positions (the
+    # form's choices), 6 the latest maturity score, 7 the rows with their competencies, groups
+    # and positions, 8 navbar's direct reports, 9 navbar's unread count:
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("strategies:detail", args=[strategy.pk]))
+    assert len(response.context["rows"]) == 2 * size
+
+
+def test_a_reader_of_indonesian_sees_the_strategy_and_the_framework_in_indonesian(client, cast, setting):
+    Strategy.objects.filter(pk=setting.strategy.pk).update(name_ind="Kedalaman")
+    Competency.objects.filter(pk=setting.a1.pk).update(name_ind="Alfa 1")
+    Position.objects.filter(pk=setting.operator.pk).update(name_ind="Operator Lapangan")
+    cast.hc.language = "id"
+    cast.hc.save(update_fields=["language"])
+    client.force_login(cast.hc)
+
+    listing = client.get(reverse("strategies:list")).content.decode()
+    preview = client.get(_preview_url(setting, setting.operator)).content.decode()
+
+    assert "Strategi kualifikasi" in listing and "Kedalaman" in listing
+    assert "Pratinjau: terapkan “Kedalaman”" in preview
+    assert "Operator Lapangan" in preview
+    assert "A1 Alfa 1: 3 · Mahir → 2 · Menengah" in preview
+    assert "1 perubahan target di 1 jabatan." in preview
+
+
+def test_a_preview_read_in_another_language_confirms_the_same_plan(client, cast, setting):
+    """The positions' order follows their names in the reader's language; the plan does not."""
+    Position.objects.filter(pk=setting.operator.pk).update(name_ind="Zeta")
+    Position.objects.filter(pk=setting.shift_supervisor.pk).update(name_ind="Alfa")
+    client.force_login(cast.hc)
+    preview = client.get(_preview_url(setting, setting.operator, setting.shift_supervisor))
+    cast.hc.language = "id"
+    cast.hc.save(update_fields=["language"])
+
+    response = client.post(
+        reverse("strategies:apply", args=[setting.strategy.pk]),
+        {
+            "positions": [setting.operator.pk, setting.shift_supervisor.pk],
+            "fingerprint": preview.context["fingerprint"],
+        },
+    )
+
+    assert response.status_code == 302
+    assert PositionTarget.objects.get(position=setting.operator, competency=setting.a1).target_level == 2
