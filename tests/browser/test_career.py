@@ -14,7 +14,8 @@ def test_career_page_draws_radar_of_next_position_offline(new_page):
     page, watch = new_page()
 
     log_in(page, "demo.employee")
-    page.click("nav >> text=Career")
+    page.get_by_role("button", name="My development").click()
+    page.get_by_role("link", name="Career").click()
     page.wait_for_url("**/career/")
     canvas_id = f"career-chart-next-{senior.pk}"
     wait_for_chart(page, canvas_id)
