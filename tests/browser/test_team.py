@@ -11,7 +11,8 @@ def test_supervisor_sees_the_team_heatmap_and_radar(new_page):
     page, watch = new_page()
     log_in(page, "demo.supervisor")
 
-    page.get_by_role("link", name="Team", exact=True).click()
+    page.get_by_role("button", name="My team").click()
+    page.get_by_role("link", name="Team heatmap").click()
     page.wait_for_url("**/gap/team/")
     wait_for_chart(page)
 
