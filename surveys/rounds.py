@@ -226,6 +226,20 @@ def round_completion(*, round_: SurveyRound, today: date | None = None) -> Round
     return RoundCompletion(summary=summary, sections=sections)
 
 
+def open_rounds_asking(*, person: User, today: date | None = None) -> list[SurveyRound]:
+    """The rounds open on `today` whose section or position is `person`'s, soonest deadline
+    first: what the self-assessment page announces. One query; none without a position."""
+    if person.position_id is None:
+        return []
+    today = today or timezone.localdate()
+    asks = Q(positions=person.position_id)
+    if person.section_id is not None:
+        asks |= Q(sections=person.section_id)
+    return list(
+        SurveyRound.objects.filter(asks, opens_on__lte=today, deadline__gte=today).distinct().order_by("deadline", "pk")
+    )
+
+
 # Writes: saving a round, and its notices.
 
 

@@ -12,6 +12,7 @@ from competencies.views.gaps import _employee_for_viewer
 from hrportal.access import can_rate_as_supervisor
 from hrportal.typing import AuthenticatedRequest
 from surveys.forms import SelfAssessmentForm, SupervisorRatingForm, level_field_name
+from surveys.rounds import open_rounds_asking
 from surveys.selectors import self_assessment_rows
 from surveys.services import self_ratings_set, supervisor_rating_set
 
@@ -46,6 +47,7 @@ def self_assessment(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "form": form,
         "rated": sum(1 for row in rows if row.current is not None),
+        "open_rounds": open_rounds_asking(person=employee) if rows else [],
         # Each competency with its radios beside the level's descriptor.
         "groups": [(row, field, list(zip(field, row.choices, strict=True))) for row, field in groups],
     }

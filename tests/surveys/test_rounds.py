@@ -368,3 +368,12 @@ def test_the_xlsx_export_has_translated_headers(client, org):
     headers = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
     assert headers[0] == "Nomor karyawan" and "Level terverifikasi" in headers
     assert sheet.max_row == 1 + 3 * 2 + 2
+
+
+def test_the_self_assessment_page_names_the_open_round_and_its_deadline(client, org):
+    SurveyRoundFactory(created_by=org.hc, name="Q4 round", sections=[org.employee.section], deadline=date(2026, 12, 17))
+    SurveyRoundFactory(created_by=org.hc, name="Technicians only", positions=[org.technician.position])
+    client.force_login(org.employee)
+    page = client.get(reverse("surveys:self_assessment")).content.decode()
+    assert "“Q4 round”" in page and "by 17 Dec 2026" in page
+    assert "Technicians only" not in page

@@ -105,8 +105,9 @@ def test_the_page_costs_the_same_queries_however_many_competencies(client, cast,
     client.force_login(cast.employee)
 
     # 1. session; 2. the user; 3. the self-ratings; 4. targets with competencies and groups;
-    # 5. their descriptors; 6. direct reports (navbar); 7. unread notifications (navbar)
-    with django_assert_max_num_queries(7):
+    # 5. their descriptors; 6. the open self-assessment rounds that ask them; 7. direct reports
+    # (navbar); 8. unread notifications (navbar)
+    with django_assert_max_num_queries(8):
         response = client.get(PAGE)
 
     assert response.content.decode().count('type="radio"') == 6 * count
