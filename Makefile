@@ -10,8 +10,11 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 DEV_ENV := DEBUG=True
+# Where `make run` and `make serve` listen: make run PORT=8001, make serve HOST=0.0.0.0.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: help venv run worker test lint format typecheck migrate seed check deploy-check bench clean messages messages-check
+.PHONY: help venv run serve worker test lint format typecheck migrate seed check deploy-check bench clean messages messages-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -19,7 +22,8 @@ help: ## List the targets
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found (install it, or set PYTHON=/path/to/python3.12)"; exit 1; }
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
-	$(PYTHON) -m venv $(VENV)
+	@# An existing virtualenv is reused, so new pins install over it.
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
@@ -36,7 +40,18 @@ run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000 (wi
 	@# The background worker (long results imports) runs beside the server and stops with it.
 	@$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: venv ## Serve as production does: DEBUG off, migrate, collectstatic, gunicorn (needs SECRET_KEY; docs/deployment.md)
+	@test -n "$$SECRET_KEY" || grep -qs '^SECRET_KEY=.' .env || { \
+	  echo "make serve uses production settings and needs a SECRET_KEY, in the environment or in .env:"; \
+	  echo "  echo SECRET_KEY=\$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') >> .env"; exit 1; }
+	@echo "==> Applying database migrations"
+	DEBUG=False $(PY) manage.py migrate --noinput
+	@echo "==> Collecting static files (hashed and compressed, for WhiteNoise)"
+	DEBUG=False $(PY) manage.py collectstatic --noinput -v0
+	@echo "==> gunicorn on $(HOST):$(PORT) (GUNICORN_WORKERS, GUNICORN_TIMEOUT: gunicorn.conf.py); Ctrl-C stops it"
+	DEBUG=False HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
 worker: migrate ## Run the background task worker alone (long results imports), reloading on code changes
 	$(DEV_ENV) $(PY) manage.py db_worker

@@ -80,6 +80,9 @@ def database_down(monkeypatch):
 
 
 def test_kept_database_connections_are_health_checked():
+    # Kept by default: a new connection per request cost more than a page's queries.
+    default = _settings_under({}, "DATABASES")["DATABASES"]["default"]
+    assert (default["CONN_MAX_AGE"], default["CONN_HEALTH_CHECKS"]) == (60, True)
     assert _settings_under({"CONN_MAX_AGE": "60"}, "DATABASES")["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is True
     assert _settings_under({"CONN_MAX_AGE": "0"}, "DATABASES")["DATABASES"]["default"]["CONN_HEALTH_CHECKS"] is False
 
