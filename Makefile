@@ -10,37 +10,46 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 DEV_ENV := DEBUG=True
-# Where `make run` and `make serve` listen: make run PORT=8001, make serve HOST=0.0.0.0.
+# Where `make run` and `make serve` listen: make run PORT=8001, make serve HOST=0.0.0.0
+# (listening on every interface: add the machine's name to ALLOWED_HOSTS).
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in emails (password resets) follow the development server when it moves, unless SITE_URL is set.
+RUN_ENV := $(DEV_ENV) $(if $(SITE_URL),,$(if $(filter command line environment,$(origin PORT) $(origin HOST)),SITE_URL=http://$(HOST):$(PORT)))
 
-.PHONY: help venv run serve worker test lint format typecheck migrate seed check deploy-check bench clean messages messages-check
+.PHONY: help venv run serve manage worker test lint format typecheck migrate seed check deploy-check bench clean messages messages-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.12+ not found (install it, or set PYTHON=/path/to/python3.12)"; exit 1; }
-	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	@# An existing virtualenv is reused, so new pins install over it.
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@test -x $(PY) || { echo "Creating the virtualenv $(VENV) with $(PYTHON) ($$($(PYTHON) --version))…"; \
+	  $(PYTHON) -m venv $(VENV); }
+	@echo "Upgrading pip…"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "Installing the pinned requirements (about a minute the first time)…"
+	@$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
+	@echo "The virtualenv is ready: $(VENV)"
 
 venv: $(VENV)/.installed ## Create the virtualenv and install the pinned requirements
 
 migrate: venv ## Apply database migrations
+	@echo "Applying database migrations (the first time about half a minute)…"
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 
 seed: migrate ## Load the demo organisation (idempotent)
+	@echo "Loading the demo organisation (the first time about half a minute)…"
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
-run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000 (with a task worker)
+run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000 (PORT=8001, HOST=…), with a task worker
 	@# The background worker (long results imports) runs beside the server and stops with it.
-	@$(DEV_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker beside it; Ctrl+C stops both."
+	@$(RUN_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: venv ## Serve as production does: DEBUG off, migrate, collectstatic, gunicorn (needs SECRET_KEY; docs/deployment.md)
 	@test -n "$$SECRET_KEY" || grep -qs '^SECRET_KEY=.' .env || { \
@@ -52,6 +61,15 @@ serve: venv ## Serve as production does: DEBUG off, migrate, collectstatic, guni
 	DEBUG=False $(PY) manage.py collectstatic --noinput -v0
 	@echo "==> gunicorn on $(HOST):$(PORT) (GUNICORN_WORKERS, GUNICORN_TIMEOUT: gunicorn.conf.py); Ctrl-C stops it"
 	DEBUG=False HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
+# ARGS is handed to the shell as written, so quote inside it as on a command line:
+# make manage ARGS='import_results book.xlsx --column "Quiz: A (Percentage)=A-1"'.
+manage: venv ## Run one manage.py command with development settings: make manage ARGS="export_matrix matrix.xlsx"
+	@test -n "$(ARGS)" || { echo 'Name the command: make manage ARGS="help" lists them.'; exit 2; }
+	@# A fresh clone has no tables yet: apply the migrations first, saying so, only when some are pending.
+	@$(DEV_ENV) $(PY) manage.py migrate --check -v0 >/dev/null 2>&1 || { \
+	echo "Applying database migrations first…"; $(DEV_ENV) $(PY) manage.py migrate --noinput -v0; }
+	$(DEV_ENV) $(PY) manage.py $(ARGS)
 
 worker: migrate ## Run the background task worker alone (long results imports), reloading on code changes
 	$(DEV_ENV) $(PY) manage.py db_worker
