@@ -190,6 +190,11 @@ NOT_STAFF = "admin 403 403 403 403"
 PORTAL_ROUTES: tuple[Route, ...] = (
     Route("home", "login 302>competencies:my_gaps " + " ".join(["302>competencies:my_gaps"] * 6)),
     Route("healthz", PUBLIC, note="for load balancers: no login; 503 while the database is down"),
+    Route(
+        "bench_bare",
+        "login 404 404 404 404 404 404 404",
+        note="the load harness's yardstick: 404 unless BENCH_ENDPOINTS is on (bench/load.py turns it on)",
+    ),
     Route("notifications", S),
     Route("notification_read", NOT_GET, Kind.NOTIFICATION, "notification_id"),
     Route("notifications_read_all", NOT_GET),

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hrportal import health, views
+from hrportal import bench, health, views
 from hrportal.forms import PortalPasswordResetForm
 
 # Also the database-unavailable 503 for errors raised outside a view (hrportal.middleware).
@@ -13,6 +13,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     # For load balancers: no login, plain text (hrportal/health.py).
     path("healthz", health.healthz, name="healthz"),
+    # The load harness's yardstick (hrportal/bench.py): 404 unless BENCH_ENDPOINTS is on.
+    path("bench/bare/", bench.bare, name="bench_bare"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
