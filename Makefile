@@ -110,9 +110,15 @@ deploy-check: venv ## `check --deploy` with production-like settings
 	EMAIL_URL=smtp+tls://mailer@smtp.example.com:587 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
-bench: venv ## Run the benchmarks under bench/
-	@# Needs PostgreSQL (bench/README.md): generates the 10,000-employee data set, then times /reports/.
-	for f in bench/[!_]*.py; do $(DEV_ENV) $(PY) $$f || exit 1; done
+# BENCH_ARGS="--only gap,idp --seconds 5" and the like (bench/README.md).
+bench: venv ## Load-test the portal as production serves it (gunicorn, PostgreSQL, wrk); writes docs/benchmarks.md
+	@# Needs PostgreSQL and wrk (bench/README.md); builds the 10,000-employee data set the first time (2 min).
+	$(PY) bench/load.py $(BENCH_ARGS)
+
+.PHONY: bench-all
+bench-all: bench ## The load run, then the report's timing and the results import benchmarks
+	$(DEV_ENV) $(PY) bench/report_timing.py
+	$(DEV_ENV) $(PY) bench/import_results.py
 
 clean: ## Remove the virtualenv and caches (keeps the database)
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

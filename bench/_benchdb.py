@@ -41,18 +41,40 @@ def setup_django() -> None:
     django.setup()
 
 
-def recreate_database() -> None:
-    """Drop and create the bench database, through the server's maintenance database."""
+def _maintenance_connection():
+    """A connection to the server's maintenance database (to drop, create or describe the bench one)."""
     import psycopg
 
     parts = urlsplit(bench_url())
-    with psycopg.connect(
+    return psycopg.connect(
         host=parts.hostname or "127.0.0.1",
         port=parts.port or 5432,
         user=parts.username or "postgres",
         password=parts.password,
         dbname="postgres",
         autocommit=True,
-    ) as connection:
+    )
+
+
+def recreate_database() -> None:
+    """Drop and create the bench database, through the server's maintenance database."""
+    with _maintenance_connection() as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def database_marker() -> str | None:
+    """What the bench database says it holds (its comment, set by set_database_marker once a
+    data set is complete); None when it does not exist or was never marked."""
+    with _maintenance_connection() as connection:
+        row = connection.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [BENCH_DB]
+        ).fetchone()
+    return row[0] if row else None
+
+
+def set_database_marker(text: str) -> None:
+    from psycopg import sql
+
+    with _maintenance_connection() as connection:
+        connection.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(BENCH_DB), sql.Literal(text)))
