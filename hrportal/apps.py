@@ -44,6 +44,9 @@ class HrportalConfig(AppConfig):
         user_logged_in.connect(mark_new_session_renewed, dispatch_uid="hrportal.session_renewed_at_login")
         user_logged_in.connect(remember_served_language, dispatch_uid="hrportal.served_language_at_login")
 
+        # Registers its check (check --deploy warns while the bench's yardstick is served).
+        import hrportal.bench  # noqa: F401
+
         # Django's post_migrate idiom: each app hands its own HC permissions to the
         # group after migrate, so a fresh database has them and they stay current.
         post_migrate.connect(grant_hc_permissions, dispatch_uid="hrportal.grant_hc_permissions")

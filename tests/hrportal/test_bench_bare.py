@@ -33,3 +33,14 @@ def test_bare_view_sends_the_anonymous_to_the_login_page(client, settings):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_deploy_check_warns_while_the_bare_view_is_served(settings):
+    from django.core.checks import run_checks
+
+    def warnings() -> list[str]:
+        return [message.id for message in run_checks(include_deployment_checks=True)]
+
+    assert "hrportal.W001" not in warnings()
+    settings.BENCH_ENDPOINTS = True
+    assert "hrportal.W001" in warnings()
