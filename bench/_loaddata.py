@@ -274,13 +274,16 @@ def assessment_id() -> int:
 
 def attempt_answers(attempt_id: int) -> tuple[int, str, str]:
     """(question position, option key, another option key) of the attempt's first question:
-    the autosave POST alternates between the two, so each request changes an answer."""
+    the autosave POST alternates between the two, so each request changes an answer. The
+    first key is not the answer saved now (a resumed attempt keeps the last run's)."""
     from assessments.models import AttemptQuestion
 
     question = AttemptQuestion.objects.filter(attempt_id=attempt_id).order_by("position").first()
     if question is None:
         raise RuntimeError(f"Attempt {attempt_id} has no questions.")
     first, second = question.options[0]["key"], question.options[1]["key"]
+    if question.response == [first]:
+        first, second = second, first
     return question.position, first, second
 
 

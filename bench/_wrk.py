@@ -103,7 +103,7 @@ def run(
     threads: int,
     headers: tuple[str, ...] = (),
     script_args: tuple[str, ...] = (),
-    timeout_s: int = 5,
+    timeout_s: int = 10,
 ) -> WrkResult:
     """One wrk run of `seconds` against `url` with bench/wrk/`script`; its figures."""
     command = [

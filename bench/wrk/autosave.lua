@@ -24,7 +24,7 @@ function init(args)
         path = "/assessments/attempt/" .. attempt .. "/answer/",
         fields = "csrfmiddlewaretoken=" .. csrf .. "&shown=" .. position .. "&q" .. position .. "=",
         keys = {key_a, key_b},
-        flip = 1,
+        flip = 2,  -- the first request sends keys[1], which differs from the saved answer
         headers = {
           ["Cookie"] = "sessionid=" .. session .. "; csrftoken=" .. csrf,
           ["Content-Type"] = "application/x-www-form-urlencoded",
