@@ -1,5 +1,7 @@
 """Writes to levels and targets. Every entry point (admin, import, other apps) calls these."""
 
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -8,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -29,6 +32,7 @@ from competencies.models import (
     PositionTargetHistory,
     level_label,
 )
+from hrportal.audit import audit_batched, audit_model_change
 from hrportal.models import NotificationKind, Position, User
 from hrportal.notifications import notify
 
@@ -127,6 +131,19 @@ def _current_level(employee: User, competency: Competency) -> CompetencyLevel | 
     return CompetencyLevel.objects.select_for_update().filter(employee=employee, competency=competency).first()
 
 
+def _raises(current: CompetencyLevel | None, level: int) -> bool:
+    """Whether granting `level` raises the level held (`current`): a level never falls."""
+    return current is None or current.level < level
+
+
+def _renews(current: CompetencyLevel | None, level: int, expires_at: datetime | None) -> bool:
+    """Whether a grant of the level held, lapsing at `expires_at` (None: never), renews it: the
+    level held lapses, and sooner."""
+    if current is None or current.level != level or current.expires_at is None:
+        return False
+    return expires_at is None or expires_at > current.expires_at
+
+
 def level_raise(
     *,
     employee: User,
@@ -150,7 +167,7 @@ def level_raise(
     with transaction.atomic():
         lock_employee_levels(employee)
         current = _current_level(employee, competency)
-        if current is not None and current.level >= level:
+        if not _raises(current, level):
             return None
         change = _write_level(
             employee=employee,
@@ -188,9 +205,7 @@ def level_renew(
     with transaction.atomic():
         lock_employee_levels(employee)
         current = _current_level(employee, competency)
-        if current is None or current.level != level or current.expires_at is None:
-            return False
-        if expires_at is not None and expires_at <= current.expires_at:
+        if current is None or not _renews(current, level, expires_at):
             return False
         values = {
             "expires_at": expires_at,
@@ -202,6 +217,138 @@ def level_renew(
             setattr(current, name, value)
         current.save(update_fields=list(values))
         return True
+
+
+@dataclass(frozen=True)
+class LevelGrant:
+    """A level that one piece of evidence grants in a competency, lapsing at `expires_at` (None: never)."""
+
+    competency: Competency
+    level: int
+    expires_at: datetime | None = None
+
+
+# Every column a raise writes, and the subset a renewal does (evidence fields included).
+_RAISE_FIELDS = [
+    "level",
+    "source",
+    "evidence_note",
+    "achieved_at",
+    "expires_at",
+    "updated_by",
+    "evidence_type",
+    "evidence_id",
+]
+_RENEW_FIELDS = ["expires_at", "evidence_note", "updated_by", "evidence_type", "evidence_id"]
+
+
+def levels_grant(
+    *,
+    employee: User,
+    grants: Sequence[LevelGrant],
+    source: str,
+    evidence: models.Model | None,
+    evidence_note: str,
+    achieved_at: datetime,
+    by: User | None,
+    employee_locked: bool = False,
+) -> list[LevelChange]:
+    """What one piece of evidence grants in several competencies, written set-based: for each
+    grant, level_raise's rule (never lowers; a history row dated at `achieved_at`, or at the
+    previous change if later) or, where the level held is the one granted, level_renew's.
+    Returns the changes (not the renewals); sends no notification (the caller sends one for
+    all of them).
+
+    Five queries whatever the number of grants: the employee's lock (none when the caller
+    already holds it in this transaction: `employee_locked`), their levels in the granted
+    competencies (locked, each with its last history date), one upsert of the levels raised
+    or renewed, one insert of their history rows, one of their audit entries (inside an
+    outer audit_batched(), the outer block's one insert).
+    """
+    for grant in grants:
+        _validate_level(grant.level)
+    by_competency = {grant.competency.pk: grant for grant in grants}
+    if len(by_competency) != len(grants):
+        raise ValueError("levels_grant: one grant per competency.")
+    if not grants:
+        return []
+    note = evidence_note[:255]
+    evidence_fields = _evidence_fields(evidence)
+    with transaction.atomic(savepoint=False), audit_batched():
+        if not employee_locked:
+            lock_employee_levels(employee)
+        last_change = CompetencyLevelHistory.objects.filter(
+            employee=employee, competency=OuterRef("competency")
+        ).order_by("-changed_at")
+        # A level is never deleted (the admin refuses; people and competencies are PROTECTed),
+        # so a competency without a level row has no history either.
+        held: dict[int, CompetencyLevel] = {
+            level.competency_id: level
+            for level in CompetencyLevel.objects.select_for_update()
+            .filter(employee=employee, competency_id__in=by_competency)
+            .order_by("competency_id")  # not the default's join to the people, and a steady locking order
+            .annotate(last_change=Subquery(last_change.values("changed_at")[:1]))
+        }
+        written: list[tuple[CompetencyLevel | None, CompetencyLevel, list[str] | None]] = []
+        history: list[CompetencyLevelHistory] = []
+        changes: list[LevelChange] = []
+        for grant in grants:
+            current = held.get(grant.competency.pk)
+            if _raises(current, grant.level):
+                values = {
+                    "level": grant.level,
+                    "source": source,
+                    "achieved_at": achieved_at,
+                    # The new evidence's validity.
+                    "expires_at": grant.expires_at,
+                }
+                previous = current.last_change if current is not None else None  # type: ignore[attr-defined]
+                history.append(
+                    CompetencyLevelHistory(
+                        employee=employee,
+                        competency=grant.competency,
+                        old_level=current.level if current is not None else None,
+                        new_level=grant.level,
+                        source=source,
+                        evidence_note=note,
+                        changed_by=by,
+                        changed_at=max(achieved_at, previous) if previous else achieved_at,
+                        **evidence_fields,
+                    )
+                )
+                changes.append(LevelChange(grant.competency, current.level if current else None, grant.level))
+                fields: list[str] | None = _RAISE_FIELDS
+            elif _renews(current, grant.level, grant.expires_at):
+                values = {"expires_at": grant.expires_at}
+                fields = _RENEW_FIELDS
+            else:
+                continue
+            old = copy.copy(current) if current is not None else None
+            row = current or CompetencyLevel(employee=employee, competency=grant.competency)
+            for name, value in {**values, "evidence_note": note, "updated_by": by, **evidence_fields}.items():
+                setattr(row, name, value)
+            # Known already: the audit entry's text names them.
+            row.employee, row.competency = employee, grant.competency
+            written.append((old, row, fields if current is not None else None))
+        if written:
+            _levels_upsert([row for _old, row, _fields in written], fields=_RAISE_FIELDS)
+        if history:
+            CompetencyLevelHistory.objects.bulk_create(history)
+        for old, row, fields in written:
+            audit_model_change(old=old, new=row, fields=fields)
+    return changes
+
+
+def _levels_upsert(rows: list[CompetencyLevel], *, fields: list[str]) -> None:
+    """Insert or update `rows` in one query, by (employee, competency). The rows are locked or
+    new under the employee's lock, so nothing else wrote them meanwhile; a renewal's row
+    carries its unchanged level and source, so writing every raise column is exact. Rows
+    with a pk and rows without would be two INSERTs: the pk goes and comes back, the same."""
+    for row in rows:
+        row.pk = None
+    CompetencyLevel.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["employee", "competency"], update_fields=fields
+    )
 
 
 def level_override(*, employee: User, competency: Competency, level: int, reason: str, by: User) -> LevelChange | None:

@@ -4,23 +4,28 @@ are not model changes (logins, failed logins, refused requests, imports).
 Model changes are recorded by django-auditlog's own receivers, whatever door the change
 comes through (page, admin, import, command), as long as it goes through `save()` /
 `delete()`; the services therefore never write tracked rows with `QuerySet.update()`.
-The existing level and target histories stay as they are: they are the product's data
+A service that writes rows set-based (bulk_create, which sends no signals) records the same
+entries through `audit_model_change`; `audit_batched` inserts all of a block's entries in one
+query. The existing level and target histories stay as they are: they are the product's data
 (shown on pages, replayed by reports); this trail is the security record beside them.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from auditlog.context import set_extra_data
+from auditlog.context import auditlog_disabled, set_extra_data
+from auditlog.diff import model_instance_diff
 from auditlog.registry import auditlog
 from axes.helpers import get_client_ip_address
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
-from hrportal.models import AuditEntry, AuditEvent, User
+from hrportal.models import AuditEntry, AuditEvent, User, audit_batch
 
 # What the trail follows, by model label (the lower layers cannot import the upper apps'
 # models): {"include_fields": [...]} limits an entry to those fields; m2m_fields follows
@@ -127,6 +132,43 @@ def register_tracked_models() -> None:
             # relations ("employees": None) on every create.
             fields = options.get("include_fields") or [field.name for field in model._meta.concrete_fields]
             auditlog.register(model, **{**options, "include_fields": fields})
+
+
+@contextmanager
+def audit_batched() -> Iterator[None]:
+    """Within the block, every audit entry (auditlog's receivers, `audit_event`,
+    `audit_model_change`) is collected and, at the block's end, inserted in one query, with
+    the request context each would have had. For a service that writes many tracked rows in
+    one transaction (a result raising ten levels). A block left by an exception writes
+    nothing (its transaction rolls back anyway); a nested block leaves the writing to the
+    outer one. The entries it hands out have no pk.
+    """
+    if audit_batch.get() is not None:
+        yield
+        return
+    entries: list[AuditEntry] = []
+    token = audit_batch.set(entries)
+    try:
+        yield
+    finally:
+        audit_batch.reset(token)
+    if entries:
+        AuditEntry.objects.bulk_create(entries)
+
+
+def audit_model_change(*, old: models.Model | None, new: models.Model, fields: list[str] | None = None) -> None:
+    """Record the entry auditlog's receivers write for `new.save(update_fields=fields)` (`old`:
+    the row as it was before, None for a creation), for a row a service wrote set-based
+    (bulk_create sends no signals). The same diff, fields and context, through auditlog's own
+    diff and manager; nothing when the model is not tracked or auditlog is disabled."""
+    if auditlog_disabled.get() or not auditlog.contains(new.__class__):
+        return
+    changes = model_instance_diff(
+        old, new, fields_to_check=fields, use_json_for_changes=getattr(settings, "AUDITLOG_STORE_JSON_CHANGES", False)
+    )
+    if changes:
+        action = AuditEntry.Action.CREATE if old is None else AuditEntry.Action.UPDATE
+        AuditEntry.objects.log_create(new, action=action, changes=changes)
 
 
 def request_context(request: HttpRequest | None) -> dict[str, Any]:

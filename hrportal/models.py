@@ -1,5 +1,6 @@
 """People and organisation: every app may depend on these."""
 
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import cached_property
 from typing import ClassVar
@@ -12,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -448,8 +450,24 @@ class AuditEntryQuerySet(models.QuerySet):
         raise PermissionError("The audit trail is never edited.")
 
 
+# The entries of an open hrportal.audit.audit_batched() block, which inserts them at its end.
+audit_batch: ContextVar["list[AuditEntry] | None"] = ContextVar("audit_batch", default=None)
+
+
 class AuditEntryManager(LogEntryManager.from_queryset(AuditEntryQuerySet)):  # type: ignore[misc]
     """django-auditlog's manager (log_create, get_for_object, ...) over a queryset that refuses edits."""
+
+    def create(self, **kwargs):
+        """An entry, saved now or, inside audit_batched(), collected for the block's one insert."""
+        batch = audit_batch.get()
+        if batch is None:
+            return super().create(**kwargs)
+        entry = self.model(**kwargs)
+        # What save() sends first: auditlog's request context (actor, address, path) is set
+        # on the entry by a pre_save receiver, which bulk_create would not call.
+        pre_save.send(sender=self.model, instance=entry, raw=False, using=self.db, update_fields=None)
+        batch.append(entry)
+        return entry
 
 
 class AuditEntry(AbstractLogEntry):

@@ -435,7 +435,8 @@ def idp_items_close_by_result(*, result: AssessmentResult) -> list[IdpItem]:
     """
     if not result.passed or result.is_voided:
         return []
-    with transaction.atomic():
+    # No savepoint of its own: an error here undoes the whole recording anyway.
+    with transaction.atomic(savepoint=False):
         candidates = list(
             IdpItem.objects.for_employee(result.employee_id)
             .active()

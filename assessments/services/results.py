@@ -14,8 +14,15 @@ from django.utils.translation import gettext, gettext_lazy
 
 from assessments.models import Assessment, AssessmentResult, CompetencyMapping
 from competencies.models import Competency, CompetencyLevel, LevelSource, level_label
-from competencies.services import LevelChange, level_raise, level_renew, lock_employee_levels, notify_level_changes
-from hrportal.audit import audit_event
+from competencies.services import (
+    LevelChange,
+    LevelGrant,
+    level_raise,
+    levels_grant,
+    lock_employee_levels,
+    notify_level_changes,
+)
+from hrportal.audit import audit_batched, audit_event
 from hrportal.models import AuditEvent, User
 
 
@@ -165,7 +172,8 @@ def result_record(
     if completed_at > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError({"completed_at": gettext("The completion time is in the future.")})
 
-    with transaction.atomic():
+    # One insert of every audit entry (the result's, the levels') at the end.
+    with transaction.atomic(), audit_batched():
         lock_employee_levels(employee)
         existing = AssessmentResult.objects.filter(
             employee=employee, assessment=assessment, completed_at=completed_at
@@ -189,35 +197,21 @@ def result_record(
             completed_at=completed_at,
             recorded_by=recorded_by,
         )
-        changes = []
         mappings = CompetencyMapping.objects.candidates_for(assessment)
-        for competency, grant in grants_by(assessment=assessment, score=score, mappings=mappings).items():
-            expires_at = grant.expires_at(completed_at)
-            change = level_raise(
-                employee=employee,
-                competency=competency,
-                level=grant.level,
-                source=LevelSource.ASSESSMENT,
-                evidence=result,
-                evidence_note=result.evidence_note,
-                achieved_at=completed_at,
-                expires_at=expires_at,
-                by=recorded_by,
-                notify_employee=False,
-            )
-            if change is not None:
-                changes.append(change)
-            else:
-                # A pass at the level held renews it when its evidence lapses sooner.
-                level_renew(
-                    employee=employee,
-                    competency=competency,
-                    level=grant.level,
-                    expires_at=expires_at,
-                    evidence=result,
-                    evidence_note=result.evidence_note,
-                    by=recorded_by,
-                )
+        # Raises, and renews a level held at the level granted whose evidence lapses sooner.
+        changes = levels_grant(
+            employee=employee,
+            grants=[
+                LevelGrant(competency=competency, level=grant.level, expires_at=grant.expires_at(completed_at))
+                for competency, grant in grants_by(assessment=assessment, score=score, mappings=mappings).items()
+            ],
+            source=LevelSource.ASSESSMENT,
+            evidence=result,
+            evidence_note=result.evidence_note,
+            achieved_at=completed_at,
+            by=recorded_by,
+            employee_locked=True,
+        )
         notify_level_changes(employee=employee, changes=changes, evidence_note=result.evidence_note)
         for listener in _result_listeners:
             listener(result)

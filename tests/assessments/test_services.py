@@ -3,6 +3,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.utils import timezone
@@ -10,10 +12,13 @@ from django.utils import timezone
 from assessments.models import AssessmentResult
 from assessments.services import result_record
 from competencies.models import CompetencyLevel, CompetencyLevelHistory, LevelSource
-from competencies.services import level_override
+from competencies.services import level_override, level_raise
+from hrportal.models import AuditEntry, Notification
+from idp.models import ItemStatus
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
 from tests.competencies.factories import CompetencyFactory
 from tests.hrportal.factories import HcUserFactory, UserFactory
+from tests.idp.factories import IdpItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +222,7 @@ def test_recording_is_atomic_a_failing_grant_leaves_no_result(employee, hc, gsh,
     def explode(**kwargs):
         raise RuntimeError("history write failed")
 
-    monkeypatch.setattr("assessments.services.results.level_raise", explode)
+    monkeypatch.setattr("assessments.services.results.levels_grant", explode)
     with pytest.raises(RuntimeError):
         result_record(employee=employee, assessment=assessment, score=90, completed_at=DAY, recorded_by=hc)
     assert not AssessmentResult.objects.exists()
@@ -279,3 +284,167 @@ def test_nobody_records_their_own_result(hc, gsh):
     with pytest.raises(PermissionDenied):
         result_record(employee=hc, assessment=AssessmentFactory(), score=100, completed_at=DAY, recorded_by=hc)
     assert not AssessmentResult.objects.exists()
+
+
+# --- What recording costs -----------------------------------------------------------------------
+
+
+def _banded_exam(competencies):
+    """An assessment granting each competency 2 from 60 % and 3 (valid 24 months) from 80 %."""
+    exam = AssessmentFactory(title="Plant safety", pass_percentage=60)
+    for competency in competencies:
+        CompetencyMappingFactory(competency=competency, assessment=exam, category="", level_granted=2, minimum_score=60)
+        CompetencyMappingFactory(
+            competency=competency, assessment=exam, category="", level_granted=3, minimum_score=80, validity_months=24
+        )
+    return exam
+
+
+def _held(employee, competency, level, expires_at=None):
+    level_raise(
+        employee=employee,
+        competency=competency,
+        level=level,
+        source=LevelSource.TRAINING,
+        evidence=None,
+        evidence_note="Course",
+        achieved_at=DAY - timedelta(days=100),
+        expires_at=expires_at,
+        by=None,
+    )
+
+
+@pytest.mark.parametrize("existing", [1, 30])
+def test_a_pass_raising_ten_competencies_costs_at_most_twelve_queries(
+    employee, hc, existing, django_assert_max_num_queries
+):
+    """Ten competencies, each in two score bands: one pass raises, renews or leaves each level
+    in a flat number of queries, however many levels, items and results the person has."""
+    mapped = CompetencyFactory.create_batch(10)
+    exam = _banded_exam(mapped)
+    _held(employee, mapped[0], 1)  # raised
+    if existing > 1:
+        _held(employee, mapped[1], 3, expires_at=DAY + timedelta(days=30))  # renewed: lapses sooner
+        _held(employee, mapped[2], 4)  # left: higher
+        others = CompetencyFactory.create_batch(existing - 3)
+        for competency in others:
+            _held(employee, competency, 2)
+        other_exam = AssessmentFactory()
+        for day, competency in enumerate(others):
+            IdpItemFactory(employee=employee, competency=competency, status=ItemStatus.APPROVED)
+            result_record(
+                employee=employee,
+                assessment=other_exam,
+                score=50,
+                completed_at=DAY - timedelta(days=day + 1),
+                recorded_by=hc,
+            )
+    # Looked up once per process, like the lock's people and levels here are not.
+    for model in (AssessmentResult, CompetencyLevel):
+        ContentType.objects.get_for_model(model)
+    history_before, notified_before = CompetencyLevelHistory.objects.count(), Notification.objects.count()
+
+    # savepoint (the test's transaction), the employee's lock, the same attempt recorded
+    # already?, the result, the mappings, the levels in the ten competencies (locked, with
+    # each one's last history date), their one upsert, their history rows, the one
+    # notification, the IDP items naming the assessment, every audit entry at once, release.
+    with django_assert_max_num_queries(12):
+        recorded = result_record(employee=employee, assessment=exam, score=85, completed_at=DAY, recorded_by=hc)
+
+    levels = dict(
+        CompetencyLevel.objects.filter(employee=employee, competency__in=mapped).values_list("competency", "level")
+    )
+    expected = {competency.pk: 3 for competency in mapped}
+    if existing > 1:
+        expected[mapped[2].pk] = 4
+    assert levels == expected
+    raised = 10 if existing == 1 else 8  # not the renewed one nor the higher one
+    assert len(recorded.level_changes) == raised
+    assert CompetencyLevelHistory.objects.count() - history_before == raised
+    if existing > 1:
+        renewed = CompetencyLevel.objects.get(employee=employee, competency=mapped[1])
+        assert (renewed.expires_at, renewed.evidence) == (DAY + relativedelta(months=24), recorded.result)
+    assert Notification.objects.count() - notified_before == 1
+    # One entry for the result and one per level written, as save() would have made them.
+    audited = AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(CompetencyLevel))
+    assert audited.filter(object_id__in=CompetencyLevel.objects.filter(competency__in=mapped).values("pk")).filter(
+        timestamp__gte=recorded.result.recorded_at
+    ).count() == (10 if existing == 1 else 9)
+
+
+def test_levels_written_set_based_are_audited_as_a_save_would_audit_them(employee, hc, gsh):
+    """The upsert's entries: a creation with every value, an update with the changed values only."""
+    other = CompetencyFactory()
+    exam = _banded_exam([gsh, other])
+    _held(employee, gsh, 1)
+    level = CompetencyLevel.objects.get(employee=employee, competency=gsh)
+
+    result_record(employee=employee, assessment=exam, score=85, completed_at=DAY, recorded_by=hc)
+
+    update = AuditEntry.objects.get_for_object(level).order_by("-timestamp", "-pk").first()
+    assert update.action == AuditEntry.Action.UPDATE
+    assert update.changes_dict["level"] == ["1", "3"]
+    assert update.changes_dict["source"] == [LevelSource.TRAINING, LevelSource.ASSESSMENT]
+    assert "employee" not in update.changes_dict and "competency" not in update.changes_dict
+    created = CompetencyLevel.objects.get(employee=employee, competency=other)
+    (creation,) = AuditEntry.objects.get_for_object(created)
+    assert creation.action == AuditEntry.Action.CREATE
+    assert creation.changes_dict["level"] == ["None", "3"]
+    assert creation.object_repr == str(created)
+    result_entry = AuditEntry.objects.get_for_object(AssessmentResult.objects.get()).get()
+    assert result_entry.changes_dict["score"] == ["None", "85.00"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_recordings_leave_exact_levels_and_history():
+    """Twenty threads record twenty passes for one employee at once, each granting 1 to 5 in
+    overlapping competencies: on PostgreSQL every competency ends at its highest grant, its
+    history is one unbroken rising chain, and every result and notification is there once."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; this test runs on PostgreSQL")
+    employee, hc = UserFactory(), HcUserFactory()
+    competencies = CompetencyFactory.create_batch(4)
+    exams = []
+    for n in range(20):
+        exam = AssessmentFactory(title=f"Exam {n}")
+        for offset, competency in enumerate(competencies):
+            CompetencyMappingFactory(
+                competency=competency, assessment=exam, category="", level_granted=(n + offset) % 5 + 1
+            )
+        exams.append(exam)
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def record(exam):
+        try:
+            barrier.wait()
+            result_record(employee=employee, assessment=exam, score=90, completed_at=DAY, recorded_by=hc)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=record, args=(exam,)) for exam in exams]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert AssessmentResult.objects.filter(employee=employee).count() == 20
+    for competency in competencies:
+        assert _level(employee, competency) == 5
+        chain = list(
+            CompetencyLevelHistory.objects.filter(employee=employee, competency=competency)
+            .order_by("pk")
+            .values_list("old_level", "new_level")
+        )
+        assert chain[0][0] is None
+        assert all(old < new for old, new in chain[1:]) and all(
+            chain[i][1] == chain[i + 1][0] for i in range(len(chain) - 1)
+        )
+        assert chain[-1][1] == 5
+    notified = Notification.objects.filter(recipient=employee).count()
+    assert notified == len(
+        {h for h in CompetencyLevelHistory.objects.filter(employee=employee).values_list("evidence_id", flat=True)}
+    )
