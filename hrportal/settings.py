@@ -114,6 +114,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # A kept connection is tested before a request reuses it, so one dropped by a database restart
 # costs a reconnect, not an error page.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] != 0
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator() on PostgreSQL)
+# may meet another client's connection half way: docs/deployment.md, Database connections.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 
 AUTH_USER_MODEL = "hrportal.User"
 AUTHENTICATION_BACKENDS = [
