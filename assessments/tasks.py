@@ -3,9 +3,9 @@ worker runs them: `manage.py db_worker`)."""
 
 import base64
 
-from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessments.models import Assessment, ImportStatus, ResultImport
 from assessments.results_import import (
@@ -14,7 +14,20 @@ from assessments.results_import import (
     results_import_apply,
     results_import_plan,
 )
+from assessments.services.attempts import attempts_finalise_overdue
+from hrportal.background import background_task
+from hrportal.periodic import Schedule, periodic
 from hrportal.spreadsheets import ImportFileError, format_from_name
+
+OVERDUE_ATTEMPTS = gettext_lazy("Finalise overdue online attempts")
+
+
+@periodic(name="finalise_overdue_attempts", label=OVERDUE_ATTEMPTS, schedule=Schedule(every="minute"))
+@background_task(label=OVERDUE_ATTEMPTS)
+def overdue_attempts_finalise_run() -> int:
+    """manage.py finalise_overdue_attempts, every minute: each attempt is finalised under its row
+    lock, once, so overlapping runs are harmless. Returns how many were finalised."""
+    return attempts_finalise_overdue()
 
 
 def names_for_plan(columns: dict[str, str]) -> dict[str, str]:
@@ -43,7 +56,19 @@ def _fail(import_id: int, error: str) -> None:
     )
 
 
-@task
+def _import_file_name(*, file_name: str, **kwargs: object) -> str:
+    return file_name
+
+
+def _import_gave_up(*, import_id: int, **kwargs: object) -> None:
+    ResultImport.objects.filter(pk=import_id).exclude(status=ImportStatus.DONE).update(
+        status=ImportStatus.FAILED,
+        error=_("The import stopped on an error, every time it was tried. Nothing was imported."),
+        finished_at=timezone.now(),
+    )
+
+
+@background_task(label=gettext_lazy("Results import"), describe=_import_file_name, gave_up=_import_gave_up)
 def results_import_run(
     *,
     import_id: int,
@@ -58,8 +83,13 @@ def results_import_run(
     """Import a results file HC previewed and confirmed in the admin, into its ResultImport
     (created, queued, by the admin). The file is planned again, as HC's language and as HC:
     if the plan is not the one previewed (`fingerprint`), nothing is imported and the import
-    says why. `content` is the file, base64; `columns` {header: assessment pk or "-"}."""
+    says why. `content` is the file, base64; `columns` {header: assessment pk or "-"}.
+
+    A run that raises is retried (hrportal.background): an import already done is left alone,
+    one that failed before its commit is planned and applied again."""
     batch = ResultImport.objects.select_related("imported_by").get(pk=import_id)
+    if batch.status == ImportStatus.DONE:
+        return ImportStatus.DONE
     with translation.override(language or None):
         ResultImport.objects.filter(pk=import_id).update(status=ImportStatus.RUNNING)
         try:

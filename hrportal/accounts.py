@@ -1,16 +1,12 @@
 """Account changes made by someone else: the person concerned always hears of them."""
 
-from functools import partial
-
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from hrportal.models import NotificationKind, NotificationPriority, User
-from hrportal.notifications import _send_emails, lazy_join, lazy_text, notify
+from hrportal.notifications import email_enqueue, lazy_join, lazy_text, notify
 
 # What an admin may change that the owner must be told about, with the words used for it.
 NOTIFIED_ACCOUNT_CHANGES = {
@@ -52,5 +48,4 @@ def account_change_notify(*, account: User, changed: list[str], by: User, old_em
     )
     if old_email and old_email.casefold() != (account.email or "").casefold():
         with translation.override(account.preferred_language):
-            message = EmailMessage(subject=str(subject), body=str(body), to=[old_email])
-        transaction.on_commit(partial(_send_emails, [message]), robust=True)
+            email_enqueue(subject=str(subject), body=str(body), to=old_email)

@@ -29,6 +29,7 @@ from modeltranslation.admin import TranslationAdmin
 from hrportal.access import account_readonly_fields, can_manage_account, can_manage_delegation
 from hrportal.accounts import account_change_notify
 from hrportal.audit import audit_event
+from hrportal.background import task_failures_resolve, task_label
 from hrportal.delegation import delegation_create, delegation_end, validate_delegation
 from hrportal.forms import PortalPasswordResetForm
 from hrportal.joining import code_format, join_code_create, join_code_revoke, validate_join_code
@@ -39,11 +40,14 @@ from hrportal.models import (
     JoinCode,
     JoinCodeStatus,
     Notification,
+    PeriodicJob,
     Position,
     Section,
+    TaskFailure,
     User,
 )
 from hrportal.people_import import employees_dataset, employees_import_apply, employees_import_plan
+from hrportal.periodic import job_label
 from hrportal.spreadsheets import (
     FORMATS,
     ImportFileError,
@@ -587,6 +591,74 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(TaskFailure)
+class TaskFailureAdmin(admin.ModelAdmin):
+    """Background tasks that failed on their last attempt (hrportal.background), for HC to follow
+    up: read-only, and marked dealt with from the list. Shows what the task says it was about and
+    the error, never the task's arguments (see TaskFailure)."""
+
+    list_display = ("failed_at", "task", "description", "error_summary", "attempts", "resolved_at", "resolved_by")
+    list_filter = (("resolved_at", admin.EmptyFieldListFilter), "task_path", "failed_at")
+    search_fields = ("description", "error")
+    list_select_related = ("resolved_by",)
+    date_hierarchy = "failed_at"
+    fields = ("task", "description", "error", "attempts", "failed_at", "resolved_at", "resolved_by")
+    readonly_fields = fields
+    actions = ("resolve_selected",)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        # The change permission is the right to mark failures dealt with (the list's action);
+        # a failure's own page stays read-only.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("task"), ordering="task_path")
+    def task(self, obj: TaskFailure) -> Any:
+        return task_label(obj.task_path)
+
+    @admin.display(description=_("error"))
+    def error_summary(self, obj: TaskFailure) -> str:
+        return obj.error.splitlines()[0][:200] if obj.error else ""
+
+    @admin.action(description=_("Mark the selected failures as dealt with"), permissions=["change"])
+    def resolve_selected(self, request: Any, queryset: Any) -> None:
+        count = task_failures_resolve(failures=queryset, by=request.user)
+        messages.success(
+            request,
+            ngettext("%(count)s failure marked as dealt with.", "%(count)s failures marked as dealt with.", count)
+            % {"count": count},
+        )
+
+
+@admin.register(PeriodicJob)
+class PeriodicJobAdmin(admin.ModelAdmin):
+    """When each scheduled job (hrportal.periodic) was last started: read-only."""
+
+    list_display = ("job", "last_slot", "last_enqueued_at")
+    fields = list_display
+    readonly_fields = fields
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("job"), ordering="name")
+    def job(self, obj: PeriodicJob) -> Any:
+        return job_label(obj.name)
 
 
 # The audit trail: HC browses, filters and exports it; nobody adds, edits or deletes an entry.

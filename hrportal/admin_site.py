@@ -40,6 +40,15 @@ class PortalAdminSite(admin.AdminSite):
             raise PermissionDenied
         return super().app_index(request, app_label, extra_context)
 
+    def index(self, request, extra_context=None):
+        # HC hears here of background work that failed for good (hrportal.background): one count.
+        from hrportal.models import TaskFailure
+
+        failed = 0
+        if request.user.has_perm("hrportal.view_taskfailure"):
+            failed = TaskFailure.objects.unresolved().count()
+        return super().index(request, {"failed_tasks": failed, **(extra_context or {})})
+
     def login(self, request, extra_context=None):
         if request.method == "GET" and request.user.is_authenticated and not self.has_permission(request):
             raise PermissionDenied

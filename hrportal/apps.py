@@ -29,6 +29,10 @@ class HrportalConfig(AppConfig):
         "view_joincode",
         "add_joincode",
         "change_joincode",
+        # Failed background tasks: seen, and marked dealt with (the change); scheduled jobs: seen.
+        "view_taskfailure",
+        "change_taskfailure",
+        "view_periodicjob",
     ]
 
     def ready(self) -> None:

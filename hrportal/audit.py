@@ -12,6 +12,7 @@ query. The existing level and target histories stay as they are: they are the pr
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from auditlog.context import auditlog_disabled, set_extra_data
@@ -22,8 +23,10 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from hrportal.models import AuditEntry, AuditEvent, User, audit_batch
 
@@ -290,3 +293,33 @@ def connect_login_receivers() -> None:
     user_logged_in.connect(_on_login, dispatch_uid="hrportal.audit.login")
     user_logged_out.connect(_on_logout, dispatch_uid="hrportal.audit.logout")
     user_login_failed.connect(_on_login_failed, dispatch_uid="hrportal.audit.login_failed")
+
+
+def purgeable_entries(*, retention_days: int) -> models.QuerySet[AuditEntry]:
+    """Entries older than the retention, less the latest entry of each object, however old:
+    what an object was last is kept for as long as the object is named anywhere."""
+    cutoff = timezone.now() - timedelta(days=retention_days)
+    latest_of_object = (
+        AuditEntry.objects.filter(content_type=OuterRef("content_type"), object_pk=OuterRef("object_pk"))
+        .order_by("-timestamp", "-pk")
+        .values("pk")[:1]
+    )
+    return AuditEntry.objects.filter(timestamp__lt=cutoff).exclude(pk=Subquery(latest_of_object))
+
+
+def audit_purge(*, retention_days: int, dry_run: bool = False) -> dict[str, int]:
+    """Remove the purgeable entries (`purgeable_entries`) in one transaction; returns how many of
+    each event there were (removed, or with `dry_run` that would be). Running it again removes
+    nothing more: manage.py purge_audit and the daily job (hrportal.tasks) both call it."""
+    with transaction.atomic():
+        entries = purgeable_entries(retention_days=retention_days)
+        by_event = dict(entries.values_list("event").annotate(n=models.Count("pk")).order_by())
+        if dry_run or not by_event:
+            return by_event
+        if connection.vendor == "postgresql":
+            # The table's trigger lets rows go only inside this transaction.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL hrportal.audit_purge = 'on'")
+        # QuerySet.delete of the base class: AuditEntry's own queryset refuses to delete.
+        models.QuerySet.delete(AuditEntry.objects.filter(pk__in=list(entries.values_list("pk", flat=True))))
+    return by_event

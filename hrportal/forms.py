@@ -8,12 +8,17 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.encoding import force_bytes
 from django.utils.functional import lazy
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from hrportal.background import background_task, enqueue_on_commit
 from hrportal.models import User
 
 if TYPE_CHECKING:
@@ -31,46 +36,20 @@ class PortalPasswordResetForm(PasswordResetForm):
     whoever asks for the reset chooses (a forged Host would send the token to their server).
     """
 
-    def save(
+    def save(  # type: ignore[override]
         self,
         domain_override: str | None = None,
-        subject_template_name: str = "registration/password_reset_subject.txt",
-        email_template_name: str = "registration/password_reset_email.html",
-        use_https: bool = False,
-        token_generator: PasswordResetTokenGenerator = default_token_generator,
-        from_email: str | None = None,
         request: HttpRequest | None = None,
-        html_email_template_name: str | None = None,
         extra_email_context: dict[str, str] | None = None,
+        **kwargs: object,
     ) -> None:
-        site = urlsplit(settings.SITE_URL)
-        super().save(
-            domain_override=site.netloc,
-            subject_template_name=subject_template_name,
-            email_template_name=email_template_name,
-            use_https=site.scheme == "https",
-            token_generator=token_generator,
-            from_email=from_email,
-            request=request,
-            html_email_template_name=html_email_template_name,
-            extra_email_context=extra_email_context,
-        )
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict,
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        # In the account's language, not in the language of whoever asked (HC in the admin, or
-        # a browser set to another language).
-        with translation.override(context["user"].preferred_language):
-            super().send_mail(
-                subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
-            )
+        """Send each matching person the link from a background task (password_link_send), after
+        the commit: the request does not wait on the mail server (so an address with an account
+        answers as fast as one without), and the token is made when the email is, never stored
+        in the task's arguments. Django's other arguments (templates, domain) are the portal's own."""
+        first_password = bool(extra_email_context and extra_email_context.get("first_password"))
+        for user in self.get_users(self.cleaned_data["email"]):
+            enqueue_on_commit(password_link_send, user_id=user.pk, first_password=first_password)
 
     def get_users(self, email: str) -> Iterator[User]:
         # Django's matching (case-insensitive, active people only), without the password test.
@@ -84,23 +63,39 @@ def same_email(given: str, stored: str) -> bool:
     return unicodedata.normalize("NFKC", given).casefold() == unicodedata.normalize("NFKC", stored).casefold()
 
 
-class FirstPasswordForm(PortalPasswordResetForm):
-    """The password reset's email and link, to one account already found by other means (a join
-    code with the person's employee number and email, hrportal.joining), worded as a welcome:
-    the link to choose a first password. Nobody else with the same address gets one."""
+def password_link_email(account: User, *, first_password: bool) -> EmailMultiAlternatives:
+    """The password reset's email (Django's templates, a fresh token), or with `first_password`
+    its welcome wording, in the account's language; the link starts with SITE_URL."""
+    site = urlsplit(settings.SITE_URL)
+    context = {
+        "email": account.email,
+        "domain": site.netloc,
+        "site_name": site.netloc,
+        "uid": urlsafe_base64_encode(force_bytes(account.pk)),
+        "user": account,
+        "token": default_token_generator.make_token(account),
+        "protocol": "https" if site.scheme == "https" else "http",
+        **({"first_password": "yes"} if first_password else {}),
+    }
+    with translation.override(account.preferred_language):
+        subject = "".join(render_to_string("registration/password_reset_subject.txt", context).splitlines())
+        body = render_to_string("registration/password_reset_email.html", context)
+    return EmailMultiAlternatives(subject=subject, body=body, to=[account.email])
 
-    def __init__(self, *, account: User) -> None:
-        super().__init__({"email": account.email})
-        self.account = account
 
-    def get_users(self, email: str) -> Iterator[User]:
-        if self.account.is_active and not self.account.has_usable_password():
-            yield self.account
+def _account_of(*, user_id: int, **kwargs: object) -> str:
+    return str(User.objects.filter(pk=user_id).values_list("email", flat=True).first() or user_id)
 
-    def send(self) -> None:
-        # An address the form would refuse (hand-edited in the database) gets nothing.
-        if self.is_valid():
-            self.save(extra_email_context={"first_password": "yes"})
+
+@background_task(label=_("Password link email"), describe=_account_of)
+def password_link_send(*, user_id: int, first_password: bool = False) -> None:
+    """Email person `user_id` the link to choose a password (PortalPasswordResetForm.save): nothing
+    if they have left meanwhile, or, for a first password, have chosen one already. The link's
+    token is made here, so the task's stored arguments hold no way into the account."""
+    account = User.objects.filter(pk=user_id, is_active=True).first()
+    if account is None or not account.email or (first_password and account.has_usable_password()):
+        return
+    mailers.default.send_messages([password_link_email(account, first_password=first_password)])
 
 
 def _named_in_itself(code: str, name: "StrOrPromise") -> "StrOrPromise":

@@ -37,13 +37,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.tasks import task
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from hrportal.audit import audit_event
-from hrportal.forms import FirstPasswordForm, same_email
+from hrportal.background import enqueue_on_commit
+from hrportal.forms import password_link_send, same_email
 from hrportal.models import AuditEntry, AuditEvent, JoinCode, JoinCodeStatus, User
 
 # Readable when dictated or copied by hand: no 0/O, 1/I/L. 31 symbols, 12 of them: ~59 bits.
@@ -198,17 +198,6 @@ def join_code_redeem(*, code: str, employee_number: str, email: str, request: Ht
             details = {"outcome": "has_password", "account": account.pk}
         else:
             details = {"outcome": "link_sent", "account": account.pk}
-            transaction.on_commit(lambda: join_link_send.enqueue(user_id=account.pk), robust=True)
+            enqueue_on_commit(password_link_send, user_id=account.pk, first_password=True)
         audit_event(event=AuditEvent.JOIN, obj=join_code, request=request, data=details)
     return JoinAttempt(JoinOutcome.ACCEPTED)
-
-
-@task
-def join_link_send(*, user_id: int) -> None:
-    """Email the person `user_id` the link to choose their first password: the password reset's
-    link and email, in their own language (hrportal.forms.FirstPasswordForm). Nothing if they
-    have chosen one meanwhile or have left."""
-    account = User.objects.filter(pk=user_id, is_active=True).first()
-    if account is None or account.has_usable_password() or not account.email:
-        return
-    FirstPasswordForm(account=account).send()

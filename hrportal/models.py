@@ -511,3 +511,59 @@ class AuditEntry(AbstractLogEntry):
 
     def delete(self, *args, **kwargs):  # type: ignore[override]
         raise PermissionError("The audit trail is never deleted by the application: use `manage.py purge_audit`.")
+
+
+class TaskFailureQuerySet(models.QuerySet):
+    def unresolved(self) -> "TaskFailureQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+
+class TaskFailure(models.Model):
+    """A background task that failed on its last attempt (hrportal.background), for HC to see.
+
+    Holds what HC can act on and nothing more: which kind of work, a short description the task
+    gives (whom an email was for, which import), the error's type and message. Never the
+    task's arguments, which may hold what an employee typed or an email with a password link.
+    """
+
+    task_path = models.CharField(_("task"), max_length=200)
+    description = models.CharField(_("what"), max_length=300, blank=True)
+    error = models.TextField(_("error"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"))
+    failed_at = models.DateTimeField(_("failed at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("dealt with at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("dealt with by")
+    )
+
+    objects = TaskFailureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-failed_at", "-id"]
+        verbose_name = _("failed background task")
+        verbose_name_plural = _("failed background tasks")
+        indexes = [
+            # Serves the admin index's count of failures nobody has dealt with yet.
+            models.Index(fields=["failed_at"], condition=Q(resolved_at__isnull=True), name="task_failure_unresolved"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.task_path
+
+
+class PeriodicJob(models.Model):
+    """When hrportal.periodic last enqueued one scheduled job, as the slot it ran for ("2026-12-04",
+    "2026-W49"): comparing and moving the slot in one UPDATE lets any number of schedulers run
+    without enqueuing a job twice for the same slot."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    last_slot = models.CharField(_("last slot"), max_length=20, blank=True)
+    last_enqueued_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

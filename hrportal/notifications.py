@@ -11,20 +11,20 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage, mailers
-from django.db import connection, models, transaction
+from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import lazy
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
+from hrportal.background import background_task, enqueue_on_commit
 from hrportal.bulk import copy_rows
 from hrportal.models import Notification, NotificationKind, NotificationPriority, User, UserQuerySet
 
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length or 200
+# A batch's emails go out from tasks of this many messages each (a results import tells thousands).
+EMAILS_PER_TASK = 200
 
 
 @dataclass
@@ -68,8 +70,8 @@ def notifications_batched() -> Iterator[None]:
     finally:
         _batch.reset(token)
     _write_batched(batch.notifications)
-    if batch.emails:
-        transaction.on_commit(partial(_send_batched_emails, batch.emails), robust=True)
+    for start in range(0, len(batch.emails), EMAILS_PER_TASK):
+        enqueue_on_commit(emails_send, emails=[list(email) for email in batch.emails[start : start + EMAILS_PER_TASK]])
 
 
 _NOTIFICATION_COLUMNS = (
@@ -113,18 +115,6 @@ def _write_batched(notifications: list[Notification]) -> None:
     )
 
 
-def _send_batched_emails(emails: list[tuple[str, str, str, str, str]]) -> None:
-    footers: dict[str, str] = {}
-    messages = []
-    for subject, body, url, address, language in emails:
-        with translation.override(language):
-            if language not in footers:
-                footers[language] = _email_footer()
-            text = _email_text(body=body, url=url, footer=footers[language])
-        messages.append(EmailMessage(subject=subject, body=text, to=[address]))
-    _send_emails(messages)
-
-
 def notify(
     *,
     recipients: Iterable[User],
@@ -147,8 +137,9 @@ def notify(
     `url` is the portal path of the thing the notification is about ("/idp/12/") or "";
     anything else (an absolute or scheme-relative URL) raises ValueError. The subject is
     put on one line and shortened to fit. The emails go out only when the surrounding
-    transaction commits, so a rolled-back change tells nobody; a failure to send is
-    logged and never undoes the change. Returns the notifications created.
+    transaction commits, each from a background task (email_send), so a rolled-back change
+    tells nobody and no request waits on the mail server; a failed send is retried and never
+    undoes the change. Returns the notifications created.
 
     `kind` (NotificationKind) and `priority` (NotificationPriority) are shown on the
     notifications page; `about` links the notification to its object (an IDP item), so that
@@ -183,7 +174,7 @@ def notify(
     now = timezone.now()
     about_type = ContentType.objects.get_for_model(about) if about is not None else None
     notifications = []
-    messages = []
+    messages: list[tuple[str, str, str]] = []  # (subject, text, address)
     for pk, user in people.items():
         rendered_subject, rendered_body, email_text = texts[languages[pk]]
         notifications.append(
@@ -202,13 +193,13 @@ def notify(
         if user.email and batch is not None:
             batch.emails.append((rendered_subject, rendered_body, url, user.email, languages[pk]))
         elif user.email:
-            messages.append(EmailMessage(subject=rendered_subject, body=email_text, to=[user.email]))
+            messages.append((rendered_subject, email_text, user.email))
     if batch is not None:
         batch.notifications += notifications
         return notifications
     notifications = Notification.objects.bulk_create(notifications)
-    if messages:
-        transaction.on_commit(partial(_send_emails, messages), robust=True)
+    for subject_text, text, address in messages:
+        email_enqueue(subject=subject_text, body=text, to=address)
     return notifications
 
 
@@ -308,11 +299,55 @@ def _email_text(*, body: str, url: str, footer: str | None = None) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-def _send_emails(messages: list[EmailMessage]) -> None:
-    """Send over one connection; one bad address must not stop the others."""
-    with mailers.default as mailer:
-        for message in messages:
+def email_enqueue(*, subject: str, body: str, to: str, html: str = "") -> None:
+    """Send one email from a background task once the transaction commits: the request never
+    waits on the mail server, a rolled-back change sends nothing, and a failed send is retried
+    alone (hrportal.background). `subject`, `body` (text) and `html` (an alternative, or "") are
+    final, in the reader's language."""
+    enqueue_on_commit(email_send, subject=subject, body=body, to=to, html=html)
+
+
+def _email_address(*, to: str, **kwargs: Any) -> str:
+    return to
+
+
+@background_task(label=gettext_lazy("Email"), describe=_email_address)
+def email_send(*, subject: str, body: str, to: str, html: str = "") -> None:
+    """One email (email_enqueue): raises when the mail server refuses it, so that it is retried.
+    One message per task, so a retry never sends anyone a second copy."""
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[to])
+    if html:
+        message.attach_alternative(html, "text/html")
+    mailers.default.send_messages([message])
+
+
+def _emails_addresses(*, emails: list[list[str]]) -> str:
+    addresses = [email[3] for email in emails]
+    return ", ".join(addresses[:3]) + (f" (+{len(addresses) - 3})" if len(addresses) > 3 else "")
+
+
+@background_task(label=gettext_lazy("Notification emails"), describe=_emails_addresses)
+def emails_send(*, emails: list[list[str]]) -> None:
+    """A batch's emails ([subject, body, url, address, language] each, notifications_batched) over
+    one connection, each rendered in its reader's language. The task as a whole is retried only
+    when the mail server cannot be reached, before anything was sent; a message the server
+    refuses becomes an email_send of its own, retried alone, so nobody gets one twice."""
+    mailer = mailers.default
+    mailer.open()
+    footers: dict[str, str] = {}
+    try:
+        for subject, body, url, address, language in emails:
+            with translation.override(language):
+                if language not in footers:
+                    footers[language] = _email_footer()
+                text = _email_text(body=body, url=url, footer=footers[language])
             try:
-                mailer.send_messages([message])
+                mailer.send_messages([EmailMessage(subject=subject, body=text, to=[address])])
             except Exception:
-                logger.exception("Could not email notification %r to %s", message.subject, message.to)
+                logger.warning("Could not email notification %r to %s: retrying alone", subject, address, exc_info=True)
+                email_send.enqueue(subject=subject, body=text, to=address)
+    finally:
+        try:
+            mailer.close()
+        except Exception:  # everything is sent by now: a retry of the batch would send it twice
+            logger.warning("Could not close the mail connection", exc_info=True)

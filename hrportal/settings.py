@@ -168,6 +168,10 @@ if not 1 <= AUDIT_RETENTION_DAYS <= 1095:
 # needs no other server: `manage.py db_worker` runs the queued tasks (`make worker`; `make run`
 # starts one beside the dev server). Tests run each task at once (pyproject.toml).
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# hrportal.background: a task that raises runs again after TASK_RETRY_SECONDS × 4ⁿ (1, 4, 16, 64
+# minutes), TASK_ATTEMPTS runs in all; then HC sees it among the failed background tasks.
+TASK_ATTEMPTS = env.int("TASK_ATTEMPTS", default=5)
+TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -22,9 +22,7 @@ number of items.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import partial
 
-from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -35,7 +33,7 @@ from django.utils.translation import gettext, ngettext
 
 from competencies.models import level_label
 from hrportal.models import User
-from hrportal.notifications import _send_emails, absolute_url
+from hrportal.notifications import absolute_url, email_enqueue
 from idp.models import OPEN_WORK_STATUSES, DigestSent, IdpItem, ItemStatus
 from idp.selectors import approval_queue
 
@@ -155,8 +153,10 @@ def digests_send(*, day: date | None = None, week: str | None = None, dry_run: b
         # The records this run wrote (a run at the same moment may have written some first).
         ours = set(DigestSent.objects.filter(week=week, sent_at=now).order_by().values_list("recipient_id", flat=True))
         digests = [d for d in digests if d.recipient.pk in ours]
-        messages: list[EmailMessage] = [digest_email(digest, day=day) for digest in digests]
-        transaction.on_commit(partial(_send_emails, messages), robust=True)
+        # One email task per person (after the commit): a refused address is retried alone.
+        for digest in digests:
+            email = digest_email(digest, day=day)
+            email_enqueue(subject=email.subject, body=email.text, html=email.html, to=digest.recipient.email)
     return DigestRun(week=week, sent=len(digests), nothing_to_do=nothing, already_sent=already, digests=digests)
 
 
@@ -239,7 +239,14 @@ def _sections(digest: Digest) -> list[Section]:
     return [section for section in sections if section is not None]
 
 
-def digest_email(digest: Digest, *, day: date) -> EmailMultiAlternatives:
+@dataclass(frozen=True)
+class DigestEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def digest_email(digest: Digest, *, day: date) -> DigestEmail:
     """The digest as an email (text and HTML), in the recipient's language, links absolute."""
     recipient = digest.recipient
     with translation.override(recipient.preferred_language):
@@ -259,6 +266,4 @@ def digest_email(digest: Digest, *, day: date) -> EmailMultiAlternatives:
         ) % {"count": digest.count}
         text = render_to_string("idp/email/digest.txt", context)
         html = render_to_string("idp/email/digest.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[recipient.email])
-    message.attach_alternative(html, "text/html")
-    return message
+    return DigestEmail(subject=subject, text=text, html=html)

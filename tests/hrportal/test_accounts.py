@@ -8,8 +8,9 @@ from tests.hrportal.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_password_reset_sends_a_working_link(client, cast, settings):
-    response = client.post(reverse("password_reset"), {"email": cast.employee.email})
+def test_password_reset_sends_a_working_link(client, cast, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": cast.employee.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [cast.employee.email]
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
@@ -24,24 +25,30 @@ def test_password_reset_sends_a_working_link(client, cast, settings):
 
 
 @pytest.mark.parametrize("secure", [False, True])
-def test_password_reset_link_starts_with_site_url_whatever_the_host_header(client, cast, settings, secure):
+def test_password_reset_link_starts_with_site_url_whatever_the_host_header(
+    client, cast, settings, secure, django_capture_on_commit_callbacks
+):
     settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
     settings.SITE_URL = "https://hc.example.com"
-    response = client.post(
-        reverse("password_reset"), {"email": cast.employee.email}, HTTP_HOST="evil.example", secure=secure
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("password_reset"), {"email": cast.employee.email}, HTTP_HOST="evil.example", secure=secure
+        )
     assert response.status_code == 302
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
     assert link.strip().startswith("https://hc.example.com/accounts/reset/")
     assert "evil.example" not in mail.outbox[0].body
 
 
-def test_password_reset_sent_by_hc_from_the_admin_links_to_site_url(client, cast, settings):
+def test_password_reset_sent_by_hc_from_the_admin_links_to_site_url(
+    client, cast, settings, django_capture_on_commit_callbacks
+):
     settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
     settings.SITE_URL = "http://hc.internal:8000"
     client.force_login(cast.hc)
     url = reverse("admin:hrportal_user_send_password_reset", args=[cast.employee.pk])
-    assert client.post(url, HTTP_HOST="evil.example").status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url, HTTP_HOST="evil.example").status_code == 302
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
     assert link.strip().startswith("http://hc.internal:8000/accounts/reset/")
 

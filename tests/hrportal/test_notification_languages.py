@@ -133,21 +133,25 @@ def test_text_translated_before_notify_reaches_everyone_in_the_senders_language(
     assert notification.subject == "Something happened"
 
 
-def test_a_password_reset_email_is_in_the_account_owners_language(client, cast):
+def test_a_password_reset_email_is_in_the_account_owners_language(client, cast, django_capture_on_commit_callbacks):
     _speaks_indonesian(cast.employee)
 
-    client.post(reverse("password_reset"), {"email": cast.employee.email}, headers={"accept-language": "en"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": cast.employee.email}, headers={"accept-language": "en"})
 
     [email] = mail.outbox
     assert email.subject == "Atur ulang sandi HC Portal Anda"
 
 
-def test_a_password_reset_sent_by_hc_from_the_admin_is_in_the_account_owners_language(client, cast):
+def test_a_password_reset_sent_by_hc_from_the_admin_is_in_the_account_owners_language(
+    client, cast, django_capture_on_commit_callbacks
+):
     _speaks_indonesian(cast.employee)
     client.force_login(cast.hc)
 
-    client.post(reverse("admin:hrportal_user_send_password_reset", args=[cast.employee.pk]))
-    client.post(reverse("admin:hrportal_user_send_password_reset", args=[cast.colleague.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:hrportal_user_send_password_reset", args=[cast.employee.pk]))
+        client.post(reverse("admin:hrportal_user_send_password_reset", args=[cast.colleague.pk]))
 
     assert [email.subject for email in mail.outbox] == [
         "Atur ulang sandi HC Portal Anda",

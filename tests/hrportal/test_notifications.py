@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from hrportal.models import Notification
+from hrportal.models import Notification, TaskFailure
 from hrportal.notifications import hc_recipients, notification_mark_read, notifications_mark_all_read, notify
 from tests.hrportal.factories import UserFactory
 
@@ -80,9 +80,10 @@ def test_nothing_is_emailed_when_the_transaction_rolls_back(cast, django_capture
     assert not Notification.objects.exists()
 
 
-def test_a_failing_email_is_logged_and_the_others_still_go_out(
-    cast, django_capture_on_commit_callbacks, monkeypatch, caplog
+def test_a_failing_email_is_retried_alone_then_shown_to_hc_and_the_others_still_go_out(
+    cast, django_capture_on_commit_callbacks, monkeypatch, caplog, settings
 ):
+    settings.TASK_ATTEMPTS = 3
     send_messages = EmailBackend.send_messages
 
     def refuse_the_employee(backend, messages):
@@ -96,7 +97,15 @@ def test_a_failing_email_is_logged_and_the_others_still_go_out(
 
     assert [message.to for message in mail.outbox] == [[cast.colleague.email]]
     assert Notification.objects.count() == 2
-    assert "Could not email notification" in caplog.text
+    # The immediate backend retries at once (the database backend after 1, then 4 minutes).
+    assert caplog.text.count("failed (attempt") == 2
+    [failure] = TaskFailure.objects.all()
+    assert (failure.task_path, failure.description, failure.attempts) == (
+        "hrportal.notifications.email_send",
+        cast.employee.email,
+        3,
+    )
+    assert failure.error == "ConnectionError: the mail server said no"
 
 
 def test_notify_refuses_a_url_outside_the_portal(cast):

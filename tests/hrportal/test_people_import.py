@@ -205,12 +205,13 @@ def test_export_employees_command_writes_everyone_with_a_number(cast, tmp_path):
     assert len(lines) == 1 + User.objects.exclude(employee_number=None).count()
 
 
-def test_an_imported_employee_sets_a_password_by_reset_and_logs_in(client, db):
+def test_an_imported_employee_sets_a_password_by_reset_and_logs_in(client, db, django_capture_on_commit_callbacks):
     load([HEADER, ["N-1", "Ann", "Lee", "Ann.Lee@plant.example", "Ops", "Operator", ""]])
     ann = User.objects.get()
     assert not client.login(username="ann.lee", password="")
 
-    response = client.post(reverse("password_reset"), {"email": "ann.lee@plant.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "ann.lee@plant.example"})
     assert response.status_code == 302
     assert [message.to for message in mail.outbox] == [["Ann.Lee@plant.example"]]
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
