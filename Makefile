@@ -45,10 +45,11 @@ seed: migrate ## Load the demo organisation (idempotent)
 	$(DEV_ENV) $(PY) manage.py seed_demo
 
 run: seed ## Set everything up and serve the portal on http://127.0.0.1:8000 (PORT=8001, HOST=…), with a task worker
-	@# The background worker (long results imports) runs beside the server and stops with it.
-	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker beside it; Ctrl+C stops both."
+	@# The background worker and the scheduler (hrportal/periodic.py) run beside the server and stop with it.
+	@echo "Serving on http://$(HOST):$(PORT)/ with a task worker and the scheduler beside it; Ctrl+C stops them."
 	@$(RUN_ENV) $(PY) manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(RUN_ENV) $(PY) manage.py run_periodic --loop & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null; wait $$worker $$scheduler 2>/dev/null' EXIT; \
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: venv ## Serve as production does: DEBUG off, migrate, collectstatic, gunicorn (needs SECRET_KEY; docs/deployment.md)
@@ -71,7 +72,9 @@ manage: venv ## Run one manage.py command with development settings: make manage
 	echo "Applying database migrations first…"; $(DEV_ENV) $(PY) manage.py migrate --noinput -v0; }
 	$(DEV_ENV) $(PY) manage.py $(ARGS)
 
-worker: migrate ## Run the background task worker alone (long results imports), reloading on code changes
+worker: migrate ## Run the background task worker (emails, imports, scheduled jobs) and the scheduler, without the server
+	@$(DEV_ENV) $(PY) manage.py run_periodic --loop & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
 	$(DEV_ENV) $(PY) manage.py db_worker
 
 # One pytest-xdist worker per core (each with its own test database); TEST_WORKERS=0 runs in one process.
