@@ -83,6 +83,8 @@ class Kind(StrEnum):
     MATURITY_QUESTION = "maturity questionnaire question, with its answers"
     MATURITY_ASSESSMENT = "recorded maturity assessment"
     SURVEY_ROUND = "self-assessment round of the owner's section"
+    TASK_FAILURE = "background task that failed for good"
+    SCHEDULED_JOB = "scheduled job"
 
 
 PERSONAL_KINDS = frozenset(
@@ -905,6 +907,10 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
     AdminModel("hrportal.section", Kind.SECTION, A, A, A, A, A),
     AdminModel("hrportal.position", Kind.POSITION, A, A, A, A, A),
     AdminModel("hrportal.notification", Kind.NOTIFICATION, A, NO, A, SU, A, note="written by the portal only"),
+    AdminModel(
+        "hrportal.taskfailure", Kind.TASK_FAILURE, A, NO, A, NO, A, note="by the worker; HC marks them dealt with"
+    ),
+    AdminModel("hrportal.periodicjob", Kind.SCHEDULED_JOB, A, NO, A, NO, A, note="written by the scheduler only"),
     AdminModel(
         "hrportal.approvaldelegation",
         Kind.DELEGATION,

@@ -593,6 +593,35 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
 
+class TaskFailureDealtWithFilter(admin.SimpleListFilter):
+    title = _("dealt with")
+    parameter_name = "dealt_with"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("no", _("Not yet")), ("yes", _("Yes"))]
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        if self.value() == "no":
+            return queryset.unresolved()
+        if self.value() == "yes":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
+
+
+class TaskFailureKindFilter(admin.SimpleListFilter):
+    """The kinds of task that failed, by their labels rather than their module paths."""
+
+    title = _("task")
+    parameter_name = "task"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        paths = TaskFailure.objects.order_by("task_path").values_list("task_path", flat=True).distinct()
+        return [(path, task_label(path)) for path in paths]
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        return queryset.filter(task_path=self.value()) if self.value() else queryset
+
+
 @admin.register(TaskFailure)
 class TaskFailureAdmin(admin.ModelAdmin):
     """Background tasks that failed on their last attempt (hrportal.background), for HC to follow
@@ -600,7 +629,7 @@ class TaskFailureAdmin(admin.ModelAdmin):
     the error, never the task's arguments (see TaskFailure)."""
 
     list_display = ("failed_at", "task", "description", "error_summary", "attempts", "resolved_at", "resolved_by")
-    list_filter = (("resolved_at", admin.EmptyFieldListFilter), "task_path", "failed_at")
+    list_filter = (TaskFailureDealtWithFilter, TaskFailureKindFilter, "failed_at")
     search_fields = ("description", "error")
     list_select_related = ("resolved_by",)
     date_hierarchy = "failed_at"

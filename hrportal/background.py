@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.tasks import Task, task
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 from django.utils.text import Truncator
 
 from hrportal.models import TaskFailure, User
@@ -46,8 +47,16 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=settings.TASK_RETRY_SECONDS * 4 ** (attempt - 1))
 
 
+@functools.cache
+def tasks_discover() -> None:
+    """Import every app's `tasks` module (once): the labels and the scheduled jobs register as
+    their modules are imported, which a web process has not always done."""
+    autodiscover_modules("tasks")
+
+
 def task_label(task_path: str) -> Any:
     """The readable name of the task at `task_path` (its module path), or the path itself."""
+    tasks_discover()
     return _LABELS.get(task_path, task_path)
 
 

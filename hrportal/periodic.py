@@ -30,8 +30,8 @@ from typing import Any, Literal
 from django.db import transaction
 from django.tasks import Task
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
 
+from hrportal.background import tasks_discover
 from hrportal.models import PeriodicJob
 
 
@@ -80,7 +80,7 @@ def periodic(*, name: str, label: Any, schedule: Schedule) -> Callable[[Task], T
 @functools.cache
 def jobs() -> dict[str, Job]:
     """Every app's jobs, by name: importing each app's `tasks` module registers them."""
-    autodiscover_modules("tasks")
+    tasks_discover()
     return dict(_JOBS)
 
 

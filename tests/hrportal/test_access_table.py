@@ -67,8 +67,10 @@ from hrportal.models import (
     AuditEntry,
     JoinCode,
     Notification,
+    PeriodicJob,
     Position,
     Section,
+    TaskFailure,
     User,
 )
 from idp.models import IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
@@ -218,6 +220,10 @@ def _build_world() -> World:
             ends_on=timezone.localdate() + timedelta(days=7),
         ),
         Kind.SURVEY_ROUND: SurveyRoundFactory(created_by=cast.hc, sections=[cast.employee.section]),
+        Kind.TASK_FAILURE: TaskFailure.objects.create(
+            task_path="hrportal.notifications.email_send", description="x@example.com", error="E", attempts=5
+        ),
+        Kind.SCHEDULED_JOB: PeriodicJob.objects.create(name="purge_audit", last_slot="2026-12-04"),
     }
     objects.update({(kind, "shared"): obj for kind, obj in shared.items()})
     users: dict[Role, User | None] = {
