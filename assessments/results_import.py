@@ -66,6 +66,7 @@ from assessments.models import (
 )
 from assessments.services.results import FUTURE_TOLERANCE, Grant, grants_by, result_passes, results_listeners
 from competencies.models import Competency, CompetencyLevel, CompetencyLevelHistory, LevelSource, level_label
+from competencies.report_summary import summary_mark_stale
 from competencies.services import LevelChange, LevelChangeWording, notify_level_changes
 from hrportal.audit import audit_event
 from hrportal.bulk import any_of, copy_rows, id_array
@@ -1417,6 +1418,7 @@ def results_import_apply(
     try:
         with transaction.atomic():
             _write(plan=plan, by=by, batch=batch, report=report, door=door)
+            summary_mark_stale()  # the levels the report's summary counts changed: refresh after the commit
     except Exception as error:
         if batch.pk is not None:
             ResultImport.objects.filter(pk=batch.pk).update(

@@ -20,7 +20,11 @@ HC_USERNAME = "bench.hc"
 def bench_url() -> str:
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql", "pgsql"} or parts.path.lstrip("/") != BENCH_DB:
+    # A copy (createdb -T hrportal_bench hrportal_bench_NAME) is a bench database too.
+    name = parts.path.lstrip("/")
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"} or not (
+        name == BENCH_DB or name.startswith(BENCH_DB + "_")
+    ):
         shown = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
         sys.exit(
             f"The bench scripts use only a PostgreSQL database named {BENCH_DB!r}, not {shown!r}.\n"

@@ -32,6 +32,7 @@ from competencies.models import (
     PositionTargetHistory,
     level_label,
 )
+from competencies.report_summary import summary_mark_stale
 from hrportal.audit import audit_batched, audit_model_change
 from hrportal.models import NotificationKind, Position, User
 from hrportal.notifications import notify
@@ -113,6 +114,8 @@ def _write_level(
         for name, value in values.items():
             setattr(current, name, value)
         current.save(update_fields=list(values))
+    # The organisation report's summary counts levels: it is refreshed after the commit.
+    summary_mark_stale()
     CompetencyLevelHistory.objects.create(
         employee=employee,
         competency=competency,
@@ -216,6 +219,7 @@ def level_renew(
         for name, value in values.items():
             setattr(current, name, value)
         current.save(update_fields=list(values))
+        summary_mark_stale()  # a renewed level no longer counts as expired
         return True
 
 
@@ -332,6 +336,7 @@ def levels_grant(
             written.append((old, row, fields if current is not None else None))
         if written:
             _levels_upsert([row for _old, row, _fields in written], fields=_RAISE_FIELDS)
+            summary_mark_stale()  # the report's summary counts levels: refreshed after the commit
         if history:
             CompetencyLevelHistory.objects.bulk_create(history)
         for old, row, fields in written:
@@ -577,6 +582,9 @@ def target_set(
                 setattr(current, name, values[name])
             # save(), not QuerySet.update(): the audit trail hears changes through save().
             current.save(update_fields=changed)
+        # Reads would find the summary behind (its fingerprint has the targets); this refreshes
+        # it before anyone has to wait.
+        summary_mark_stale()
         if old_level != level:
             PositionTargetHistory.objects.create(
                 position=position,

@@ -18,7 +18,8 @@ The jobs and their times (deployment.md repeats them):
 - escalate approvals waiting too long, expiry reminders: daily at 06:00;
 - self-assessment round notices and reminders: daily at 07:00;
 - the weekly digest: Mondays at 06:00;
-- purge the audit trail beyond its retention: daily at 02:30.
+- purge the audit trail beyond its retention: daily at 02:30;
+- refresh the organisation report's summary: daily at 00:05 (the day's expiries, a new month).
 """
 
 import functools

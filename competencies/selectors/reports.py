@@ -348,57 +348,95 @@ LEFT JOIN levelled lv ON lv.competency_id = a.competency_id
 ORDER BY c.code
 """
 
-# The monthly series. `pairs`: every (position, competency) of the population's positions
-# that has a target now or had one, with its target at each month end (t0, t1, …; NULL: not
-# applicable then) as competencies.selectors.as_of defines it. `base`: per month end, the
-# assignments then and how many are met without any level. `steps`: per month end, the sum of
-# met(after) − met(before) of every history row before it against that month's target, and
-# of every lapse of a level's record (from its level to none, once it has expired and no
-# longer changes: at the later of its expiry and its last change). A NULL target gives met 0
-# with or without a level, so assignments not applicable at a month end add nothing then.
+# Per competency within each (section, position): competency_figures' statement, grouped
+# finer, for the report's summary (competencies/report_summary.py), which adds the cells up.
+# A section of NULL (no section) is matched as 0: ids start at 1.
+_COMPETENCY_CELLS_SQL = """
+WITH clock AS (SELECT %s AS at),
+per_cell AS (
+    SELECT u.section_id, u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u}
+    GROUP BY u.section_id, u.position_id
+),
+levelled AS (
+    SELECT lu.section_id, lu.position_id, t.competency_id,
+           SUM({met_change}) AS met_change,
+           SUM({gap_change}) AS gap_change,
+           SUM({wgap_change}) AS wgap_change
+    {level_rows}
+    GROUP BY lu.section_id, lu.position_id, t.competency_id
+)
+SELECT pc.section_id, pc.position_id, t.competency_id, pc.n,
+       pc.n * {met_t_no_level} + COALESCE(lv.met_change, 0),
+       pc.n * {gap_t_no_level} + COALESCE(lv.gap_change, 0),
+       pc.n * {wgap_t_no_level} + COALESCE(lv.wgap_change, 0)
+FROM {target} t
+JOIN per_cell pc ON pc.position_id = t.position_id
+LEFT JOIN levelled lv ON lv.position_id = t.position_id AND lv.competency_id = t.competency_id
+    AND COALESCE(lv.section_id, 0) = COALESCE(pc.section_id, 0)
+"""
+
+# The monthly series, per (section, position) of the population (each part gives a row per
+# such cell, tagged 0–3, padded to the same columns). `pairs`: every (position, competency) of
+# the population's positions that has a target now or had one, with its target at each month
+# end (t0, t1, …; NULL: not applicable then) as competencies.selectors.as_of defines it.
+# `base`: per month end, the assignments then and how many are met without any level. `steps`:
+# per month end, the sum of met(after) − met(before) of every history row before it against
+# that month's target, and of every lapse of a level's record (from its level to none, once it
+# has expired and no longer changes: at the later of its expiry and its last change). A NULL
+# target gives met 0 with or without a level, so assignments not applicable at a month end add
+# nothing then.
 _PROGRESS_SQL = """
 WITH per_position AS (
-    SELECT u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u} GROUP BY u.position_id
+    SELECT u.section_id, u.position_id, COUNT(*) AS n FROM {user} u WHERE {population_u}
+    GROUP BY u.section_id, u.position_id
 ),
 moving AS (
     SELECT x.position_id, x.competency_id, {month_targets},
            (SELECT t.target_level FROM {target} t
             WHERE t.position_id = x.position_id AND t.competency_id = x.competency_id) AS today
     FROM (SELECT DISTINCT position_id, competency_id FROM {target_history} WHERE changed_at >= %s) x
-    JOIN per_position pp ON pp.position_id = x.position_id
+    WHERE x.position_id IN (SELECT position_id FROM per_position)
 ),
 base_today AS (
-    SELECT COALESCE(SUM(pp.n), 0), COALESCE(SUM(pp.n * {met_t_no_level}), 0)
+    SELECT pp.section_id, pp.position_id, SUM(pp.n) AS v0, SUM(pp.n * {met_t_no_level}) AS v1
     FROM {target} t JOIN per_position pp ON pp.position_id = t.position_id
+    GROUP BY pp.section_id, pp.position_id
 ),
 base_moving AS (
-    SELECT {base_sums} FROM moving p JOIN per_position pp ON pp.position_id = p.position_id
+    SELECT pp.section_id, pp.position_id, {base_sums}
+    FROM moving p JOIN per_position pp ON pp.position_id = p.position_id
+    GROUP BY pp.section_id, pp.position_id
 ),
 all_steps AS (
-    SELECT {settled_sums}
+    SELECT f.section_id, f.position_id, {settled_sums}
     FROM (
-        SELECT h.changed_at AS at, {met_new} - {met_old} AS step
+        SELECT lu.section_id, lu.position_id, h.changed_at AS at, {met_new} - {met_old} AS step
         FROM {history} h
         JOIN {user} lu ON lu.id = h.employee_id
         JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = h.competency_id
         WHERE {population_lu}
         UNION ALL
-        SELECT e.at, {met_t_no_level} - {met_lapsed} AS step
+        SELECT lu.section_id, lu.position_id, e.at, {met_t_no_level} - {met_lapsed} AS step
         FROM ({lapses}) e
         JOIN {user} lu ON lu.id = e.employee_id
         JOIN {target} t ON t.position_id = lu.position_id AND t.competency_id = e.competency_id
         WHERE {population_lu}
     ) f
     WHERE f.step <> 0
+    GROUP BY f.section_id, f.position_id
 ),
 moving_steps AS (
-    SELECT {moving_sums}
+    SELECT lu.section_id, lu.position_id, {moving_sums}
     FROM ({step_rows}) s
     JOIN {user} lu ON lu.id = s.employee_id
     JOIN moving t ON t.position_id = lu.position_id AND t.competency_id = s.competency_id
     WHERE {population_lu}
+    GROUP BY lu.section_id, lu.position_id
 )
-SELECT * FROM base_today CROSS JOIN base_moving CROSS JOIN all_steps CROSS JOIN moving_steps
+SELECT 0, section_id, position_id, v0, v1{pad_today} FROM base_today
+UNION ALL SELECT 1, base_moving.* FROM base_moving
+UNION ALL SELECT 2, all_steps.*{pad_steps} FROM all_steps
+UNION ALL SELECT 3, moving_steps.*{pad_steps} FROM moving_steps
 """
 
 # Every lapse of a level record (that has history): at the later of its expiry and its last
@@ -434,7 +472,7 @@ _MONTH_TARGET = """CASE WHEN EXISTS (
     END"""
 
 
-class _Cell(NamedTuple):
+class FigureCell(NamedTuple):
     """One row of _CELLS_SQL: the figures of the employees of one section holding one position."""
 
     section_id: int | None
@@ -506,12 +544,27 @@ def group_figures(
 ) -> GroupTables:
     """Figures by section and by position, and in total, as levels count at `now`; or, with
     `as_of` (a moment), as levels and targets stood then. One query."""
+    return group_tables(figure_cells(section_id=section_id, position_id=position_id, now=now, as_of=as_of))
+
+
+def figure_cells(
+    *,
+    section_id: int | None = None,
+    position_id: int | None = None,
+    now: datetime | None = None,
+    as_of: datetime | None = None,
+) -> list[FigureCell]:
+    """The figures of each (section, position) of the population: what group_figures adds up. One query."""
     sql, params = _sql(section_id, position_id, as_of=as_of is not None)
     # PostgreSQL sums counts as numeric (Decimal): the figures are whole numbers.
-    cells = [
-        _Cell(*row[:4], *(int(value) for value in row[4:]))
+    return [
+        FigureCell(*row[:4], *(int(value) for value in row[4:]))
         for row in _rows(_CELLS_SQL.format(**sql), _clock(as_of or now) + params + params)
     ]
+
+
+def group_tables(cells: list[FigureCell]) -> GroupTables:
+    """The by-section and by-position tables and the total, added up from their cells."""
     return GroupTables(
         total=_roll_up(cells, pk=None, name="All"),
         by_section=_groups(cells, "section"),
@@ -548,13 +601,45 @@ def competency_figures(
     ]
 
 
+def competency_cells_statement(*, now: datetime | None = None) -> tuple[str, list]:
+    """The statement (and its parameters) whose rows are (section id, position id, competency
+    id, assignments, met, gap total, weighted gap total) of every (section, position,
+    competency) of the population, as levels count at `now`: what competency_figures adds up.
+    The summary inserts its rows without fetching them."""
+    sql, params = _sql(None, None)
+    return _COMPETENCY_CELLS_SQL.format(**sql), _clock(now) + params + params
+
+
+def competency_cells(*, now: datetime | None = None) -> list[tuple]:
+    """The rows of competency_cells_statement. One query."""
+    return [
+        tuple(None if value is None else int(value) for value in row)
+        for row in _rows(*competency_cells_statement(now=now))
+    ]
+
+
 def progress_series(*, today: date, section_id: int | None = None, position_id: int | None = None) -> list[MonthPoint]:
     """Share met at each of the 12 month ends before `today`'s month, each against the
     targets of that month end (the population's current positions). One query."""
     ends = month_ends(today)
+    totals = [[0, 0] for _ in ends]
+    for points in progress_cells(today=today, section_id=section_id, position_id=position_id).values():
+        for k, point in enumerate(points):
+            totals[k][0] += point.met
+            totals[k][1] += point.assignments
+    return [MonthPoint(month_end=end, met=met, assignments=n) for end, (met, n) in zip(ends, totals, strict=True)]
+
+
+def progress_cells(
+    *, today: date, section_id: int | None = None, position_id: int | None = None
+) -> dict[tuple[int | None, int], list[MonthPoint]]:
+    """The series of each (section id, position id) of the population that has any assignment
+    in the window: what progress_series adds up. One query."""
+    ends = month_ends(today)
     sql, params = _sql(section_id, position_id)
     cutoffs = [connection.ops.adapt_datetimefield_value(_after(end)) for end in ends]
     months = range(len(ends))
+    count = len(ends)
     month_target = _MONTH_TARGET.format(**sql)
     # A pair (position, competency) whose target did not change since the first month end
     # has today's target at every month end. So every change is weighed once against today's
@@ -587,18 +672,33 @@ def progress_series(*, today: date, section_id: int | None = None, position_id: 
             for k in months
         ),
         step_rows=_STEP_ROWS.format(**sql, lapses=_LAPSES.format(**sql)),
+        pad_today=", 0" * (2 * count - 2),
+        pad_steps=", 0" * count,
     )
     first = cutoffs[:1]
-    (row,) = _rows(statement, params + cutoffs + first + cutoffs + params + params + cutoffs + params)
-    today_assignments, today_met, *values = [int(value) for value in row]
-    count = len(ends)
-    assignments = [today_assignments + change for change in values[:count]]
-    met_without_levels = [today_met + change for change in values[count : 2 * count]]
-    steps = [settled + moved for settled, moved in zip(values[2 * count : 3 * count], values[3 * count :], strict=True)]
-    return [
-        MonthPoint(month_end=end, met=met_without_levels[k] + steps[k], assignments=assignments[k])
-        for k, end in enumerate(ends)
-    ]
+    # Per cell: [assignments today, met without a level today] + 24 changes of them at the
+    # month ends, 12 settled steps and 12 moving steps.
+    parts: dict[tuple[int | None, int], list[int]] = {}
+    for kind, section, position, *values in _rows(
+        statement, params + cutoffs + first + cutoffs + params + params + cutoffs + params
+    ):
+        sums = parts.setdefault((section, position), [0] * (2 + 4 * count))
+        offset = {0: 0, 1: 2, 2: 2 + 2 * count, 3: 2 + 3 * count}[kind]
+        width = {0: 2, 1: 2 * count, 2: count, 3: count}[kind]
+        for k in range(width):
+            sums[offset + k] += int(values[k])
+    cells = {}
+    for key, (today_assignments, today_met, *values) in parts.items():
+        assignments = [today_assignments + change for change in values[:count]]
+        met_without_levels = [today_met + change for change in values[count : 2 * count]]
+        steps = [
+            settled + moved for settled, moved in zip(values[2 * count : 3 * count], values[3 * count :], strict=True)
+        ]
+        cells[key] = [
+            MonthPoint(month_end=end, met=met_without_levels[k] + steps[k], assignments=assignments[k])
+            for k, end in enumerate(ends)
+        ]
+    return cells
 
 
 def organisation_report(
@@ -627,7 +727,7 @@ def organisation_report(
     )
 
 
-def _roll_up(cells: list[_Cell], *, pk: int | None, name: str) -> GroupFigures:
+def _roll_up(cells: list[FigureCell], *, pk: int | None, name: str) -> GroupFigures:
     # Each employee is in exactly one cell, so even the distinct counts add up.
     return GroupFigures(
         pk=pk,
@@ -640,9 +740,9 @@ def _roll_up(cells: list[_Cell], *, pk: int | None, name: str) -> GroupFigures:
     )
 
 
-def _groups(cells: list[_Cell], kind: str) -> list[GroupFigures]:
+def _groups(cells: list[FigureCell], kind: str) -> list[GroupFigures]:
     """The cells rolled up by "section" or "position", sorted by name ("No section" last)."""
-    grouped: dict[int | None, list[_Cell]] = {}
+    grouped: dict[int | None, list[FigureCell]] = {}
     for cell in cells:
         grouped.setdefault(getattr(cell, f"{kind}_id"), []).append(cell)
     rows = [_roll_up(group, pk=key, name=getattr(group[0], kind) or f"No {kind}") for key, group in grouped.items()]

@@ -13,9 +13,10 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from competencies.report_summary import CACHE_SECONDS, summary_report
 from competencies.selectors.as_of import end_of_day
 from competencies.selectors.reports import GroupFigures, competency_figures, group_figures, organisation_report
 from competencies.selectors.risk import section_risks
@@ -25,6 +26,7 @@ from hrportal.models import Position, Section
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.translated import localized
 from hrportal.typing import AuthenticatedRequest
+from hrportal.widgets import QuickSelect
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -41,8 +43,12 @@ class ReportFilterForm(AsOfForm):
     """Narrow the report to one section and/or one position (GET parameters, ids), and show it
     as of a past day."""
 
-    section = forms.TypedChoiceField(label=gettext_lazy("Section"), required=False, coerce=int, empty_value=None)
-    position = forms.TypedChoiceField(label=gettext_lazy("Position"), required=False, coerce=int, empty_value=None)
+    section = forms.TypedChoiceField(
+        label=gettext_lazy("Section"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    position = forms.TypedChoiceField(
+        label=gettext_lazy("Position"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
 
     field_order = ["section", "position", "as_of"]
 
@@ -99,7 +105,13 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "competencies/reports.html", context)
     filters = form.filters() if form.is_bound else {"section_id": None, "position_id": None}
     as_of = as_of_of(request, form)
-    report = organisation_report(today=as_of.day or _today(), as_of=as_of.moment, **filters)
+    freshness = None
+    if as_of.moment is None:
+        # Today's figures come from the summary (competencies.report_summary says when they are current).
+        summary = summary_report(today=_today(), **filters)
+        report, freshness = summary.report, summary
+    else:
+        report = organisation_report(today=as_of.day or _today(), as_of=as_of.moment, **filters)
     # The exports carry the page's filters and day.
     query = {name: filters[f"{name}_id"] for name in ("section", "position") if filters[f"{name}_id"] is not None}
     query_without_day = dict(query)  # the risk page's filters
@@ -119,6 +131,16 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
     context.update(
         **as_of.context,
         report=report,
+        freshness=freshness,
+        # The figures drawn from a summary batch are cached as long as the figures read from
+        # it (report_summary.CACHE_SECONDS; every change of a figure makes a new batch):
+        # rendering the 290 rows of the benchmark data's tables costs more than reading them.
+        figures_cache_seconds=CACHE_SECONDS,
+        figures_cache_key=(
+            f"{freshness.batch_key}:{filters['section_id']}:{filters['position_id']}:{get_language()}"
+            if freshness is not None and freshness.batch_key
+            else None
+        ),
         # The single points of failure are today's, on their own page, within the same filters.
         risk_url=f"{reverse('competencies:risk_report')}?{urlencode(query_without_day)}".rstrip("?"),
         filtered=bool(query),
@@ -201,13 +223,21 @@ def report_export(request: AuthenticatedRequest) -> HttpResponse:
     if day is not None and day >= _today():
         day = None  # today: the live figures
     moment = end_of_day(day) if day is not None else None
-    if table == "competency":
-        headers: list[StrOrPromise] = [_("Code"), _("Competency"), *FIGURE_HEADERS]
-        rows = _dataset_rows(competency_figures(**form.filters(), as_of=moment), competencies=True)
+    if moment is None:
+        # Today's figures from the summary, or live when it is behind: a file cannot say so.
+        report = summary_report(today=_today(), **form.filters(), live_when_behind=True).report
+        by_competency, by_section, by_position = report.by_competency, report.by_section, report.by_position
+    elif table == "competency":
+        by_competency, by_section, by_position = competency_figures(**form.filters(), as_of=moment), [], []
     else:
         groups = group_figures(**form.filters(), as_of=moment)
+        by_competency, by_section, by_position = [], groups.by_section, groups.by_position
+    if table == "competency":
+        headers: list[StrOrPromise] = [_("Code"), _("Competency"), *FIGURE_HEADERS]
+        rows = _dataset_rows(by_competency, competencies=True)
+    else:
         headers = [EXPORT_TABLES[table], _("Employees"), *FIGURE_HEADERS]
-        rows = _dataset_rows(groups.by_section if table == "section" else groups.by_position, competencies=False)
+        rows = _dataset_rows(by_section if table == "section" else by_position, competencies=False)
     sheet_titles = {
         "section": _("Gaps by section"),
         "position": _("Gaps by position"),

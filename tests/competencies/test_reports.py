@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from competencies.models import CompetencyLevel, CompetencyLevelHistory, PositionTarget
+from competencies.report_summary import summary_refresh
 from competencies.selectors.reports import group_figures, month_ends, organisation_report
 from competencies.services import level_override
 from hrportal.models import User
@@ -448,15 +449,34 @@ def test_report_query_count_is_flat(
     client, cast, django_assert_num_queries, sections, positions, per_cell, competencies
 ):
     _organisation(sections, positions, per_cell, competencies)
+    summary_refresh()
     client.force_login(cast.hc)
     # 1 session, 2 viewer, 3 viewer's HC group, 4 sections and 5 positions (the filter's
-    # choices), 6 figures by section and position, 7 figures by competency, 8 the monthly
-    # series, 9 navbar's direct reports, 10 navbar's unread count (the single points of failure
+    # choices), 6 the summary's state with the fingerprint of the people and targets, from
+    # the summary 7 figures by section and position, 8 figures by competency, 9 the monthly
+    # series, 10 navbar's direct reports, 11 navbar's unread count (the single points of failure
     # are a page of their own). The same for 1 employee as for 36 (and for 10,000: see bench/).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(reverse(REPORT_URL), {"section": "", "position": ""})
     assert response.status_code == 200
+    assert not response.context["freshness"].live and not response.context["freshness"].behind
     assert response.context["report"].total.employees == sections * positions * per_cell
+
+
+@pytest.mark.parametrize(("sections", "positions", "per_cell", "competencies"), [(1, 1, 1, 2), (3, 4, 3, 8)])
+def test_live_report_query_count_is_flat(
+    client, cast, django_assert_num_queries, sections, positions, per_cell, competencies
+):
+    _organisation(sections, positions, per_cell, competencies)
+    client.force_login(cast.hc)
+    section = SectionFactory()
+    # Without a summary, or filtered while it is behind, the report is computed for the page:
+    # 1 session, 2 viewer, 3 HC group, 4 sections, 5 positions, 6 the summary's state (none),
+    # 7 it is created, 8 a refresh is asked for, 9 figures by section and position, 10 by
+    # competency, 11 the monthly series, 12-13 the navbar.
+    with django_assert_num_queries(13):
+        response = client.get(reverse(REPORT_URL), {"section": section.pk, "position": ""})
+    assert response.status_code == 200 and response.context["freshness"].live
 
 
 @pytest.mark.parametrize(("sections", "positions", "per_cell", "competencies"), [(1, 1, 1, 2), (3, 4, 3, 8)])
@@ -465,7 +485,9 @@ def test_export_query_count_is_flat(
     client, cast, django_assert_num_queries, sections, positions, per_cell, competencies, table
 ):
     _organisation(sections, positions, per_cell, competencies)
+    summary_refresh()
     client.force_login(cast.hc)
-    # session, viewer, HC group, sections, positions, and the one table's query.
-    with django_assert_num_queries(6):
+    # session, viewer, HC group, sections, positions, the summary's state with the fingerprint,
+    # and its cells, competencies and months (the whole report: a handful of rows each).
+    with django_assert_num_queries(9):
         assert client.get(reverse(EXPORT_URL), {"table": table, "format": "xlsx"}).status_code == 200

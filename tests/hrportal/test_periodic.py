@@ -40,6 +40,7 @@ def test_every_job_the_commands_ran_from_cron_is_scheduled():
         "send_survey_reminders",
         "send_digests",
         "purge_audit",
+        "refresh_report_summary",
     }
 
 
@@ -51,6 +52,7 @@ def test_each_job_is_enqueued_once_per_slot_whoever_asks(settings, cast):
         "send_expiry_reminders",
         "send_digests",
         "purge_audit",
+        "refresh_report_summary",
     }
     # A second scheduler in the same minute enqueues nothing; the next minute, only the
     # per-minute job; at 07:00 the survey notices too; the next day the daily jobs again.
