@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from auditlog.context import auditlog_disabled, set_extra_data
+from auditlog.context import auditlog_disabled, disable_auditlog, set_extra_data
 from auditlog.diff import model_instance_diff
 from auditlog.registry import auditlog
 from axes.helpers import get_client_ip_address
@@ -172,6 +172,15 @@ def audit_model_change(*, old: models.Model | None, new: models.Model, fields: l
     if changes:
         action = AuditEntry.Action.CREATE if old is None else AuditEntry.Action.UPDATE
         AuditEntry.objects.log_create(new, action=action, changes=changes)
+
+
+def audited_save(instance: models.Model, *, old: models.Model, update_fields: list[str]) -> None:
+    """`instance.save(update_fields=...)` with the entry auditlog's receivers write for it, diffed
+    against `old`, the row as the caller read it under its lock (copy.copy before changing it),
+    instead of auditlog's own second read of the row: a query fewer per save."""
+    with disable_auditlog():
+        instance.save(update_fields=update_fields)
+    audit_model_change(old=old, new=instance, fields=update_fields)
 
 
 def request_context(request: HttpRequest | None) -> dict[str, Any]:

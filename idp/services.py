@@ -1,6 +1,7 @@
 """Writes to IDP items. Every status change goes through `_apply`, which enforces idp.workflow,
 locks the item, records the timeline row and notifies the people concerned."""
 
+import copy
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from assessments.models import Assessment, AssessmentResult
 from competencies.models import MAX_LEVEL, Competency, CompetencyLevel, LevelSource, level_label
 from competencies.services import level_raise
 from hrportal.access import approval_right
+from hrportal.audit import audit_batched, audited_save
 from hrportal.delegation import delegates_of
 from hrportal.models import Escalation, NotificationKind, NotificationPriority, User
 from hrportal.notifications import hc_recipients, lazy_join, lazy_text, notifications_mark_read_about, notify
@@ -186,20 +188,23 @@ def _apply(
             % {"status": locked.get_status_display().lower(), "done": transition.done}
         )
     from_status = locked.status
+    as_locked = copy.copy(locked)
     locked.status = to_status or transition.target
     for field, value in fields.items():
         setattr(locked, field, value)
-    locked.save()
-    IdpItemTransition.objects.create(
-        item=locked,
-        from_status=from_status,
-        to_status=locked.status,
-        by=by,
-        comment=comment,
-        result=result,
-        on_behalf_of=on_behalf_of,
-        escalated_to=escalated_to,
-    )
+    # The item's and the timeline row's audit entries in one insert.
+    with audit_batched():
+        audited_save(locked, old=as_locked, update_fields=["status", *fields, "updated_at"])
+        IdpItemTransition.objects.create(
+            item=locked,
+            from_status=from_status,
+            to_status=locked.status,
+            by=by,
+            comment=comment,
+            result=result,
+            on_behalf_of=on_behalf_of,
+            escalated_to=escalated_to,
+        )
     # Someone acted on what waited: its "to approve" / "to verify" notifications are read, for everyone told.
     done = _DONE_WHEN_LEAVING.get(from_status)
     if done and locked.status != from_status:

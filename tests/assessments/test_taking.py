@@ -562,6 +562,25 @@ def test_two_tabs_starting_at_once_share_one_attempt():
 # --- Query budgets ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("questions", [10, 100])
+def test_an_autosave_costs_a_fixed_number_of_queries(client, django_assert_num_queries, questions):
+    employee = UserFactory()
+    assessment = published_assessment(questions=questions)
+    client.force_login(employee)
+    client.post(reverse("assessments:start", args=[assessment.pk]))  # notes the deadline in the session
+    attempt = Attempt.objects.get()
+    shown = list(attempt.questions.order_by("position")[:5])
+    data = {"shown": [str(q.position) for q in shown], **{f"q{q.position}": [_right_key(q)] for q in shown}}
+    # session, user, the taker's attempt, savepoint, the attempt locked, the five questions
+    # posted, their one update, release. Nothing else: the overdue check reads the session.
+    with django_assert_num_queries(8):
+        response = client.post(
+            reverse("assessments:answer", args=[attempt.pk]), data, headers={"accept": "application/json"}
+        )
+    assert response.status_code == 200 and response.json()["saved"] == 5
+    assert attempt.questions.filter(response__isnull=False).count() == 5
+
+
 @pytest.mark.parametrize(("assessments", "questions"), [(2, 10), (8, 100)])
 def test_the_list_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries, assessments, questions):
     employee = UserFactory()

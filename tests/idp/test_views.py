@@ -1,8 +1,10 @@
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from idp.models import IdpItem, ItemStatus, SuggestionDismissal
+from hrportal.models import AuditEntry, Notification
+from idp.models import IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory
 from tests.idp.factories import IdpItemFactory
 
@@ -248,6 +250,48 @@ def test_employee_plan_query_count_is_flat(client, cast, django_assert_num_queri
     # session, user, employee, plan items, navbar reports, unread count
     with django_assert_num_queries(6):
         assert client.get(reverse("idp:employee_plan", args=[cast.employee.pk])).status_code == 200
+
+
+def _warm_content_types():
+    """Looked up once per process (the audit entries' and notifications' types)."""
+    for model in (IdpItem, IdpItemTransition):
+        ContentType.objects.get_for_model(model)
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_approving_on_the_item_page_costs_a_fixed_number_of_queries(client, cast, django_assert_num_queries, count):
+    _many_items(cast, count, ItemStatus.SUBMITTED)
+    item = IdpItem.objects.filter(employee=cast.employee).first()
+    client.force_login(cast.supervisor)
+    _warm_content_types()
+    # session, user, the item (its viewer's access), savepoint, the item locked with its
+    # employee, their supervisors and the competency, its update, its timeline row, its "to
+    # approve" notifications marked read, the employee's notification, the item's and the
+    # timeline row's audit entries in one insert, release.
+    with django_assert_num_queries(11):
+        response = client.post(reverse("idp:item_action", args=[item.pk, "approve"]), {"approve-comment": "Go"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.supervisor_comment) == (ItemStatus.APPROVED, "Go")
+    assert Notification.objects.filter(recipient=cast.employee, subject="Your IDP item was approved").count() == 1
+    (entry,) = AuditEntry.objects.get_for_object(item).filter(action=AuditEntry.Action.UPDATE)
+    assert entry.changes_dict["status"] == [ItemStatus.SUBMITTED, ItemStatus.APPROVED]
+    assert entry.actor == cast.supervisor
+
+
+@pytest.mark.parametrize("count", [4, 40])
+def test_bulk_approval_costs_a_fixed_number_of_queries_per_item(client, cast, django_assert_num_queries, count):
+    _many_items(cast, count, ItemStatus.SUBMITTED)
+    chosen = list(IdpItem.objects.values_list("pk", flat=True)[:2])
+    client.force_login(cast.supervisor)
+    _warm_content_types()
+    # session, user, "has reports", the approver's delegations, the queue with gaps; then per
+    # item: savepoint, the item locked, its update, its timeline row, notifications marked
+    # read, the employee's notification, the audit entries, release.
+    with django_assert_num_queries(5 + 2 * 8):
+        response = client.post(reverse("idp:approvals"), {"items": chosen, "decision": "approve", "comment": ""})
+    assert response.status_code == 302
+    assert IdpItem.objects.filter(status=ItemStatus.APPROVED).count() == 2
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "-3", "999999"])
