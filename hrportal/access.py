@@ -71,8 +71,10 @@ def _supervisor_rights(employee: User, escalation: int) -> list[tuple[User, Appr
     if supervisor is None:
         return []
     rights = [(supervisor, ApprovalBasis.SUPERVISOR)]
+    if escalation < Escalation.SECOND_LINE:
+        return rights  # the second line is not read (a query, unless the caller loaded it)
     second_line = supervisor.approving_supervisor
-    if escalation >= Escalation.SECOND_LINE and second_line is not None and second_line.pk != employee.pk:
+    if second_line is not None and second_line.pk != employee.pk:
         rights.append((second_line, ApprovalBasis.ESCALATED))
     return rights
 

@@ -147,6 +147,25 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
     return locked
 
 
+def _locked(item: IdpItem) -> IdpItem:
+    """`item`'s row, locked, with its employee and competency: those of `item` when the caller
+    loaded them (the item page's access check did, a moment before), else read with the row.
+    Either way they are not locked (only the item is), so they are as fresh one way as the other."""
+    loaded = IdpItem.employee.is_cached(item) and IdpItem.competency.is_cached(item)
+    if not loaded:
+        return (
+            IdpItem.objects.select_for_update(of=("self",))
+            .select_related("employee", "employee__supervisor__supervisor", "competency")
+            .get(pk=item.pk)
+        )
+    locked = IdpItem.objects.select_for_update().get(pk=item.pk)
+    if locked.employee_id == item.employee_id:
+        locked.employee = item.employee
+    if locked.competency_id == item.competency_id:
+        locked.competency = item.competency
+    return locked
+
+
 def _apply(
     *,
     item: IdpItem,
@@ -171,11 +190,7 @@ def _apply(
     transition = ALL_TRANSITIONS[action]
     if (transition.target == RESTORED) != (to_status is not None):
         raise ValueError(f"{action}: to_status is given exactly when the transition restores a status.")
-    locked = (
-        IdpItem.objects.select_for_update(of=("self",))
-        .select_related("employee", "employee__supervisor__supervisor", "competency")
-        .get(pk=item.pk)
-    )
+    locked = _locked(item)
     if transition.actor != Actor.SYSTEM and (by is None or not may_take(by, locked, transition)):
         raise PermissionDenied(transition.refusal())
     on_behalf_of = None

@@ -33,18 +33,24 @@ from idp.selectors import (
 )
 from idp.workflow import TRANSITIONS, available_transitions, may_take
 
+# What the item page shows of the item; an action needs what the workflow's rule reads (the
+# employee and their supervisor; an escalated item's second line is read when asked) and the
+# competency its notifications name, and the service takes them from there (idp.services._locked).
+_PAGE_RELATED = (
+    "employee__position",
+    "employee__section",
+    "employee__supervisor__supervisor",
+    "competency",
+    "assessment",
+)
+_ACTION_RELATED = ("employee__supervisor", "competency")
 
-def _item_for_viewer(request: AuthenticatedRequest, item_id: int) -> IdpItem:
+
+def _item_for_viewer(request: AuthenticatedRequest, item_id: int, related: tuple[str, ...] = _PAGE_RELATED) -> IdpItem:
     """The item if the viewer may see its employee's data, or may decide it now (a delegate, an
     escalation approver: this one submitted item, nothing else of the employee's); 404
     otherwise, so ids leak nothing."""
-    item = (
-        IdpItem.objects.select_related(
-            "employee__position", "employee__section", "employee__supervisor__supervisor", "competency", "assessment"
-        )
-        .filter(pk=item_id)
-        .first()
-    )
+    item = IdpItem.objects.select_related(*related).filter(pk=item_id).first()
     if item is None:
         raise Http404(_("No such item."))
     if can_view_employee(request.user, item.employee):
@@ -203,7 +209,7 @@ def _run_action(request: AuthenticatedRequest, item: IdpItem, action: str) -> Ht
 @login_required
 @require_POST
 def item_action(request: AuthenticatedRequest, item_id: int, action: str) -> HttpResponse:
-    item = _item_for_viewer(request, item_id)
+    item = _item_for_viewer(request, item_id, related=_ACTION_RELATED)
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise Http404(_("No such action."))

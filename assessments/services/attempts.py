@@ -213,7 +213,8 @@ def attempt_answers_save(*, attempt: Attempt, by: User, answers: dict[int, list[
         raise PermissionDenied(_("Only the person taking an attempt answers it."))
     now = timezone.now()
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        # What decides whether it still takes answers, read under the lock.
+        locked = Attempt.objects.select_for_update().only("status", "deadline").get(pk=attempt.pk)
         if not locked.is_open or now > locked.deadline + grace():
             raise AttemptClosed
         questions = {q.position: q for q in locked.questions.filter(position__in=list(answers))}
@@ -228,7 +229,10 @@ def attempt_answers_save(*, attempt: Attempt, by: User, answers: dict[int, list[
                 question.response = response
                 question.answered_at = now
                 changed.append(question)
-        AttemptQuestion.objects.bulk_update(changed, ["response", "answered_at"])
+        if len(changed) == 1:  # an autosave's usual case: a plain UPDATE, not bulk_update's CASE per column
+            AttemptQuestion.objects.filter(pk=changed[0].pk).update(response=changed[0].response, answered_at=now)
+        else:
+            AttemptQuestion.objects.bulk_update(changed, ["response", "answered_at"])
     return len(changed)
 
 

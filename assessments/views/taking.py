@@ -37,11 +37,12 @@ def _assessment_for_taker(request: AuthenticatedRequest, assessment_id: int) -> 
     return assessment
 
 
-def _attempt_for_taker(request: AuthenticatedRequest, attempt_id: int) -> Attempt:
-    """The signed-in person's own attempt; 404 for anyone else's, so ids leak nothing."""
-    attempt = (
-        Attempt.objects.select_related("assessment", "result").filter(pk=attempt_id, employee=request.user).first()
-    )
+def _attempt_for_taker(
+    request: AuthenticatedRequest, attempt_id: int, related: tuple[str, ...] = ("assessment", "result")
+) -> Attempt:
+    """The signed-in person's own attempt (with `related`); 404 for anyone else's, so ids leak nothing."""
+    attempts = Attempt.objects.select_related(*related) if related else Attempt.objects.all()
+    attempt = attempts.filter(pk=attempt_id, employee=request.user).first()
     if attempt is None:
         raise Http404(_("No such attempt."))
     return attempt
@@ -171,7 +172,8 @@ def attempt_page(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse
 @require_POST
 def attempt_answer(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """Autosave (JSON, from static/js/attempt.js) or the page's "Save answers" button."""
-    attempt = _attempt_for_taker(request, attempt_id)
+    # The attempt alone: saving reads its questions, and an autosave comes every few seconds.
+    attempt = _attempt_for_taker(request, attempt_id, related=())
     try:
         saved = attempts.attempt_answers_save(attempt=attempt, by=request.user, answers=_submitted_answers(request))
     except AttemptClosed:

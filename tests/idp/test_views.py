@@ -261,6 +261,9 @@ def _warm_content_types():
 @pytest.mark.parametrize("count", [2, 40])
 def test_approving_on_the_item_page_costs_a_fixed_number_of_queries(client, cast, django_assert_num_queries, count):
     _many_items(cast, count, ItemStatus.SUBMITTED)
+    # A second line, who approves only once the item escalates: not read for this one.
+    cast.supervisor.supervisor = cast.other_supervisor
+    cast.supervisor.save()
     item = IdpItem.objects.filter(employee=cast.employee).first()
     client.force_login(cast.supervisor)
     _warm_content_types()
