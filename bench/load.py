@@ -150,6 +150,9 @@ class Server:
             f"127.0.0.1:{self.port}",
             "--error-logfile",
             str(self.log),
+            # gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl):
+            # the harness must not take it from a `make serve` running beside it, nor lose it.
+            "--no-control-socket",
             "hrportal.wsgi:application",
         ]
         log = self.log.open("wb")  # this run's log only
