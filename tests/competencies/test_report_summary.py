@@ -234,3 +234,15 @@ def test_a_results_import_queues_a_refresh_after_its_commit(small_org, django_ca
     assert state.batch_id != before and state.stale_since is None and state.pending_since is None
     assert summary_report(today=timezone.localdate()).report == organisation_report(today=timezone.localdate())
     assert CompetencyLevel.objects.filter(employee=person).exists()  # the import changed a level
+
+
+def test_a_level_change_before_any_read_queues_the_first_refresh(small_org, django_capture_on_commit_callbacks):
+    org = small_org
+    assert ReportSummaryState.objects.get(pk=STATE_PK).batch is None  # the row comes with the migrations
+    with django_capture_on_commit_callbacks(execute=True):
+        level_override(
+            employee=org["people"][2], competency=org["competencies"][0], level=4, reason="Seen", by=org["hc"]
+        )
+    summary = summary_report(today=timezone.localdate())
+    assert not summary.live and not summary.behind
+    assert summary.report == organisation_report(today=timezone.localdate())

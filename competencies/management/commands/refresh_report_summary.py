@@ -3,6 +3,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from competencies.report_summary import summary_refresh
@@ -20,5 +21,8 @@ class Command(BaseCommand):
         batch = summary_refresh()
         self.stdout.write(
             _("Done in %(seconds).1f s: figures as of %(at)s.")
-            % {"seconds": time.monotonic() - started, "at": batch.computed_at.isoformat(timespec="seconds")}
+            % {
+                "seconds": time.monotonic() - started,
+                "at": timezone.localtime(batch.computed_at).isoformat(timespec="seconds"),
+            }
         )
