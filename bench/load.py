@@ -546,6 +546,8 @@ def main() -> None:
 
     data = _loaddata.ensure_data(employees=args.employees, rebuild=args.rebuild, say=say)
     say(f"data {data}")
+    summary = _loaddata.report_summary_ready()
+    say(f"report summary {summary}")
     call_command("collectstatic", interactive=False, verbosity=0)
     server = Server(port=args.port, workers=args.workers, log=_benchdb.OUT / "gunicorn.log")
     rows: list[Row] = []
@@ -587,7 +589,7 @@ def main() -> None:
         "machine": machine(),
         "load_before": load_before,
         "load_after": loadavg(),
-        "data": data,
+        "data": f"{data}; the report's summary {summary}",
         "gunicorn": version("gunicorn"),
         "workers": args.workers,
         "connections": args.connections,
