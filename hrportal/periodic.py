@@ -19,7 +19,9 @@ The jobs and their times (deployment.md repeats them):
 - self-assessment round notices and reminders: daily at 07:00;
 - the weekly digest: Mondays at 06:00;
 - purge the audit trail beyond its retention: daily at 02:30;
-- refresh the organisation report's summary: daily at 00:05 (the day's expiries, a new month).
+- refresh the organisation report's summary: daily at 00:05 (the day's expiries, a new month);
+- remove expired sessions (clearsessions) at 03:15 and finished task records older than 14
+  days (prune_db_task_results) at 03:30, daily.
 """
 
 import functools

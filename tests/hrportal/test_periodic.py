@@ -41,6 +41,8 @@ def test_every_job_the_commands_ran_from_cron_is_scheduled():
         "send_digests",
         "purge_audit",
         "refresh_report_summary",
+        "clear_sessions",
+        "prune_task_results",
     }
 
 
@@ -53,6 +55,8 @@ def test_each_job_is_enqueued_once_per_slot_whoever_asks(settings, cast):
         "send_digests",
         "purge_audit",
         "refresh_report_summary",
+        "clear_sessions",
+        "prune_task_results",
     }
     # A second scheduler in the same minute enqueues nothing; the next minute, only the
     # per-minute job; at 07:00 the survey notices too; the next day the daily jobs again.
@@ -74,6 +78,25 @@ def test_the_weekly_digest_job_emails_what_waits(cast, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         jobs()["send_digests"].task.enqueue()
     assert cast.supervisor.email in [message.to[0] for message in mail.outbox]
+
+
+def test_the_daily_clean_up_prunes_old_finished_task_records_on_the_database_backend(settings):
+    from datetime import timedelta
+
+    from django_tasks_db.models import DBTaskResult
+
+    from hrportal.tasks import task_results_prune_run
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    task_results_prune_run.enqueue()
+    task_results_prune_run.enqueue()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
+    DBTaskResult.objects.update(finished_at=timezone.now() - timedelta(days=15))
+    task_results_prune_run.enqueue()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
+    # The two old records went; the run that pruned them stays, finished just now.
+    assert DBTaskResult.objects.count() == 1
 
 
 def test_run_periodic_says_what_it_enqueued(cast):
