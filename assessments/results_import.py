@@ -72,6 +72,7 @@ from hrportal.audit import audit_event
 from hrportal.bulk import any_of, copy_rows, id_array
 from hrportal.models import AuditEvent, User
 from hrportal.notifications import notifications_batched
+from hrportal.page_cache import bump_people
 from hrportal.spreadsheets import (
     OTHER_SYSTEMS_CSV,
     ErrorList,
@@ -1462,6 +1463,8 @@ def _write(*, plan: ResultsPlan, by: User | None, batch: ResultImport, report: _
     if batch.pk is None:
         batch.save()
     report(0)
+    # Their results, levels and IDP items change below, in this transaction (hrportal/page_cache.py).
+    bump_people(employee_ids)
     result_type_id = ContentType.objects.get_for_model(AssessmentResult).pk
     steps_by_row: dict[int, list[_LevelStep]] = defaultdict(list)
     for step in outcome.steps:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,7 +28,21 @@ from hrportal.models import NotificationKind, User
 from hrportal.notifications import lazy_join, lazy_text, notifications_batched, notify
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django_stubs_ext import StrOrPromise
+
+
+def levels_next_change(*, employee_ids: "Iterable[int]", now: datetime) -> datetime | None:
+    """When the levels of these people next look different by time alone: one lapses
+    (competencies.rules.is_expired) or enters the warning window (is_expiring). None: never.
+    What a cached page of theirs is good until (hrportal/page_cache.py). One query."""
+    window = timedelta(days=settings.EXPIRY_WARNING_DAYS)
+    found = CompetencyLevel.objects.filter(employee_id__in=list(employee_ids), expires_at__gt=now).aggregate(
+        lapse=Min("expires_at"), warning=Min("expires_at", filter=Q(expires_at__gt=now + window))
+    )
+    moments = [found["lapse"], found["warning"] - window if found["warning"] else None]
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 def reminder_days() -> list[int]:

@@ -36,6 +36,7 @@ from competencies.report_summary import summary_mark_stale
 from hrportal.audit import audit_batched, audit_model_change
 from hrportal.models import NotificationKind, Position, User
 from hrportal.notifications import notify
+from hrportal.page_cache import bump_framework, bump_people
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -127,6 +128,7 @@ def _write_level(
         changed_at=changed_at,
         **evidence_fields,
     )
+    bump_people([employee.pk])  # their cached pages (hrportal/page_cache.py)
     return LevelChange(competency=competency, old_level=old_level, new_level=level)
 
 
@@ -220,6 +222,7 @@ def level_renew(
             setattr(current, name, value)
         current.save(update_fields=list(values))
         summary_mark_stale()  # a renewed level no longer counts as expired
+        bump_people([employee.pk])  # the level's evidence and expiry are on their pages
         return True
 
 
@@ -595,4 +598,6 @@ def target_set(
                 note=note,
                 changed_at=at or timezone.now(),
             )
+        # A target is on the pages of everyone in the position and on others' career pages.
+        bump_framework()
     return True

@@ -44,6 +44,7 @@ from competencies.models import (
 )
 from competencies.services import target_set
 from hrportal.models import Position, User
+from hrportal.page_cache import bump_framework
 from hrportal.spreadsheets import (
     ErrorList,
     ImportFileError,
@@ -673,6 +674,7 @@ def _plan_target(
 def matrix_import_apply(*, plan: MatrixPlan, by: User | None, note: str) -> None:
     """Write `plan` in one transaction: all of it or, on any failure, nothing."""
     with transaction.atomic():
+        bump_framework()  # names, groups and targets are on everyone's pages (hrportal/page_cache.py)
         groups = named_objects(SkillGroup, plan.groups_to_create)
         positions = named_objects(Position, plan.positions_to_create)
         for renamed in plan.group_name_changes:
@@ -847,6 +849,7 @@ def descriptors_import_plan(*, content: bytes, fmt: str) -> DescriptorPlan:
 def descriptors_import_apply(*, plan: DescriptorPlan) -> None:
     """Write `plan` in one transaction."""
     with transaction.atomic():
+        bump_framework()  # descriptors are on the competency and self-assessment pages
         competencies = {c.code: c for c in Competency.objects.all()}
         LevelDescriptor.objects.bulk_create(
             LevelDescriptor(

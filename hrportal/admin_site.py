@@ -28,7 +28,17 @@ class PortalAdminSite(admin.AdminSite):
         def refuse_signed_in_non_staff(request, *args, **kwargs):
             if request.user.is_authenticated and not self.has_permission(request):
                 raise PermissionDenied
-            return inner(request, *args, **kwargs)
+            response = inner(request, *args, **kwargs)
+            if request.method == "POST":
+                # Whatever HC changed here (the matrix, a competency, an assessment, a person's
+                # position, an action on many rows) may be on every person's pages: one door
+                # for all of the admin's saves, deletes and actions, rather than a call in
+                # each ModelAdmin that a new one could forget. Admin edits are rare beside
+                # page views, so a framework-wide miss after each costs little.
+                from hrportal.page_cache import bump_framework  # noqa: PLC0415 (loaded before the models are)
+
+                bump_framework()
+            return response
 
         return refuse_signed_in_non_staff
 

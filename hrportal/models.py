@@ -567,3 +567,24 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PageStamp(models.Model):
+    """A version stamp of what pages show (hrportal/page_cache.py): `scope` is "framework"
+    (competencies, descriptors, targets, assessments, mappings, career paths, anything HC
+    edits in the admin) or "user:<id>" (one person's levels, IDP items, ratings, position).
+    The services replace `version` with a fresh random value in the transaction of the
+    change; a page's cache key holds the stamps it depends on, so a change makes a new key
+    on every app server at once and a stale entry is never read. Its own table, not a field
+    of User, so that a full `user.save()` of a row read before a bump cannot write an old
+    stamp back."""
+
+    scope = models.CharField(_("scope"), max_length=40, primary_key=True)
+    version = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("page stamp")
+        verbose_name_plural = _("page stamps")
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.version}"

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from hrportal.access import account_readonly_fields, can_manage_account
 from hrportal.models import Position, Section, User
+from hrportal.page_cache import bump_framework
 from hrportal.spreadsheets import (
     ErrorList,
     ImportPlan,
@@ -521,6 +522,9 @@ def employees_import_plan(
 def employees_import_apply(*, plan: EmployeePlan) -> None:
     """Write `plan` in one transaction. Supervisors are set last, once everyone in the file exists."""
     with transaction.atomic():
+        # Positions, sections and supervisors are on people's pages and their supervisors'
+        # team pages, old and new: the whole framework's stamp, as imports are rare.
+        bump_framework()
         sections = named_objects(Section, plan.sections_to_create)
         positions = named_objects(Position, plan.positions_to_create)
         supervisor_of: dict[str, str] = {}

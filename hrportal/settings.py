@@ -172,6 +172,19 @@ TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.Da
 # minutes), TASK_ATTEMPTS runs in all; then HC sees it among the failed background tasks.
 TASK_ATTEMPTS = env.int("TASK_ATTEMPTS", default=5)
 TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
+# Page fragments (hrportal/page_cache.py) are cached under keys made of version stamps kept in
+# the database, so any backend is correct, a per-process one too: a change makes a new key
+# everywhere at once, and no stale entry is ever read. The default, LocMem in each worker
+# (Django's 300 entries each), needs no server; a shared cache gives every worker and app
+# server the same entries, so a page is rendered once per change instead of once per worker:
+# "redis://host:6379/1" (needs the redis package) or "dbcache://page_cache" (after
+# `manage.py createcachetable`). PAGE_CACHE_SECONDS bounds an entry's life (0 turns the page
+# cache off); PAGE_CACHE_RELEASE names the release in the keys (default: a digest of the code
+# and templates, worked out at start).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=3600)
+PAGE_CACHE_RELEASE = env("PAGE_CACHE_RELEASE", default="")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -21,6 +21,7 @@ from hrportal.audit import audit_batched, audited_save
 from hrportal.delegation import delegates_of
 from hrportal.models import Escalation, NotificationKind, NotificationPriority, User
 from hrportal.notifications import hc_recipients, lazy_join, lazy_text, notifications_mark_read_about, notify
+from hrportal.page_cache import bump_people
 from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus, SuggestionDismissal
 from idp.workflow import ALL_TRANSITIONS, RESTORED, Actor, may_take
 
@@ -110,6 +111,7 @@ def idp_item_create(
             assessment=assessment,
         )
         IdpItemTransition.objects.create(item=item, from_status="", to_status=ItemStatus.DRAFT, by=by)
+        bump_people([employee.pk])  # their cached pages (hrportal/page_cache.py)
     return item
 
 
@@ -142,6 +144,7 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
             current=current_assessment,
         )
         locked.save()
+        bump_people([locked.employee_id])
         if locked.status == ItemStatus.REJECTED:
             _apply(item=locked, action="revise", by=by, comment=_("Edited after rejection."))
     return locked
@@ -190,6 +193,10 @@ def _apply(
     transition = ALL_TRANSITIONS[action]
     if (transition.target == RESTORED) != (to_status is not None):
         raise ValueError(f"{action}: to_status is given exactly when the transition restores a status.")
+    # The item is on its employee's pages (hrportal/page_cache.py). Bumped before the item is
+    # locked, as the bump locks the person's row: a recorded pass locks the person first and
+    # then closes their items, so the same order here cannot deadlock with it.
+    bump_people([item.employee_id])
     locked = _locked(item)
     if transition.actor != Actor.SYSTEM and (by is None or not may_take(by, locked, transition)):
         raise PermissionDenied(transition.refusal())
@@ -687,4 +694,6 @@ def _notify_reopened_by_void(*, item: IdpItem, result: AssessmentResult) -> None
 
 def suggestion_dismiss(*, employee: User, competency: Competency, gap: int) -> None:
     """Hide the suggestion for `competency` until its gap changes from `gap`."""
-    SuggestionDismissal.objects.update_or_create(employee=employee, competency=competency, defaults={"gap": gap})
+    with transaction.atomic():
+        SuggestionDismissal.objects.update_or_create(employee=employee, competency=competency, defaults={"gap": gap})
+        bump_people([employee.pk])

@@ -3,9 +3,10 @@ one level of it (what measures a learning plan's objective)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -29,6 +30,15 @@ class RaisingAssessment:
     @property
     def level_label(self) -> str:
         return level_label(self.level)
+
+
+def assessment_windows_next_change(*, now: datetime) -> datetime | None:
+    """When the next published assessment opens or closes: the "Take: …" links change then
+    by themselves (what a cached gap page is good until, hrportal/page_cache.py). One query."""
+    found = Assessment.objects.published().aggregate(
+        opens=Min("opens_at", filter=Q(opens_at__gt=now)), closes=Min("closes_at", filter=Q(closes_at__gt=now))
+    )
+    return min((moment for moment in found.values() if moment is not None), default=None)
 
 
 def raising_assessments_by_competency(*, employee: User, rows: Iterable[GapRow]) -> dict[int, list[RaisingAssessment]]:

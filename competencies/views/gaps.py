@@ -1,12 +1,16 @@
+from collections.abc import Callable
+from datetime import datetime
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
 
-from assessments.selectors.raising import raising_assessments_by_competency
+from assessments.selectors.raising import assessment_windows_next_change, raising_assessments_by_competency
+from competencies.expiry import levels_next_change
 from competencies.selectors.gaps import employee_gaps, level_labels
 from competencies.views.as_of import AsOfForm, as_of_of
 from hrportal.access import viewable_employee
 from hrportal.models import User
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 from idp.selectors import active_items_by_competency
 from surveys.selectors import employee_ratings, ratings_beside
@@ -17,7 +21,37 @@ def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
     return viewable_employee(request.user, user_id)
 
 
+def _gap_page_changes_at(employee: User) -> Callable[[datetime], datetime | None]:
+    """When the dashboard of `employee` next changes by time alone: a level lapsing or
+    entering the warning window, an assessment window opening or closing."""
+
+    def changes_at(now: datetime) -> datetime | None:
+        moments = [
+            levels_next_change(employee_ids=[employee.pk], now=now),
+            assessment_windows_next_change(now=now),
+        ]
+        return min((moment for moment in moments if moment is not None), default=None)
+
+    return changes_at
+
+
 def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
+    # The page's body is cached per viewer and employee (hrportal/page_cache.py); the
+    # selectors run on a miss only. `?as_of=` is never cached.
+    fragments = page_fragments(
+        request, page="gaps", people=[employee.pk], changes_at=_gap_page_changes_at(employee)
+    )
+    context = {"employee": employee, "is_own": employee.pk == request.user.pk}
+    return render_page(
+        request,
+        "competencies/gap_dashboard.html",
+        fragments=fragments,
+        context=context,
+        build=lambda: _gap_context(request, employee),
+    )
+
+
+def _gap_context(request: AuthenticatedRequest, employee: User) -> dict:
     as_of_form = AsOfForm(request.GET or None)
     as_of = as_of_of(request, as_of_form)
     report = employee_gaps(employee=employee, with_evidence=True, as_of=as_of.moment)
@@ -34,7 +68,7 @@ def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
         **report.chart_data,
         "self": [beside[row.competency_id].ratings.self_level for row in report.chart_rows],
     }
-    context = {
+    return {
         **as_of.context,
         "as_of_form": as_of_form,
         "report": report,
@@ -50,11 +84,8 @@ def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
         "chart_rows_rated": [(row, beside[row.competency_id]) for row in report.chart_rows],
         "has_self_ratings": any(rating.ratings.self_level is not None for rating in beside.values()),
         "to_discuss": sum(1 for rating in beside.values() if rating.to_discuss),
-        "employee": employee,
-        "is_own": employee.pk == request.user.pk,
         "level_labels": level_labels(),
     }
-    return render(request, "competencies/gap_dashboard.html", context)
 
 
 @login_required

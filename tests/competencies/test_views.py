@@ -184,6 +184,11 @@ def test_login_with_password_reaches_dashboard(client, cast):
     assert response.redirect_chain[-1][0] == reverse("competencies:my_gaps")
 
 
+def _body(response) -> str:
+    """The page without what is the request's own (the CSRF tokens, masked anew each time)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
 @pytest.mark.parametrize("competency_count", [5, 60])
 def test_dashboard_query_count_is_flat(client, django_assert_num_queries, competency_count):
     position, comps = _position_with_targets({f"Q{i:02d}": 1 + i % 5 for i in range(competency_count)})
@@ -203,19 +208,25 @@ def test_dashboard_query_count_is_flat(client, django_assert_num_queries, compet
     for competency in list(comps.values())[::3]:
         supervisor_rating_set(employee=employee, competency=competency, level=2, comment="", by=supervisor)
     client.force_login(supervisor)
-    # 1 session, 2 viewer, 3 employee with position and section, 4 levels (with their
-    # evidence's type), 5 the results that are the levels' evidence, with their assessments
-    # (the Evidence column), 6 targets with competencies and groups, 7 the employee's
-    # active IDP items, 8 mappings that could raise a competency in gap, 9 the published
-    # assessments open to the employee that those mappings name (by id or category),
-    # 10 self-ratings, 11 supervisor ratings with their authors, 12 navbar's direct reports,
-    # 13 navbar's unread notification count
+    # 1 session, 2 viewer, 3 employee with position and section, 4 the page stamps
+    # (hrportal/page_cache.py), 5 levels (with their evidence's type), 6 the results that are
+    # the levels' evidence, with their assessments (the Evidence column), 7 targets with
+    # competencies and groups, 8 the employee's active IDP items, 9 mappings that could raise
+    # a competency in gap, 10 the published assessments open to the employee that those
+    # mappings name (by id or category), 11 self-ratings, 12 supervisor ratings with their
+    # authors, 13 navbar's direct reports, 14 navbar's unread notification count, then what
+    # the cached body is good until: 15 the next level lapse, 16 the next assessment window
     # (staff viewers add one: their HC group). The same for 5 competencies as for 60:
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):
         response = client.get(_gaps_url(employee))
     assert response.status_code == 200
     assert len(response.context["report"].rows) == competency_count
     assert sum(len(raising) > 0 for _, _, raising, _ in response.context["rows_with_items"]) > competency_count // 3
+    # Again: the body comes from the page cache. 1 session, 2 viewer, 3 employee, 4 the
+    # stamps, 5 navbar's direct reports, 6 the unread count.
+    with django_assert_num_queries(6):
+        again = client.get(_gaps_url(employee))
+    assert _body(again) == _body(response)
 
 
 def test_out_of_scope_dashboard_shows_a_friendly_404_page(client, cast):
@@ -238,10 +249,12 @@ def test_dashboard_query_count_for_hc_viewer_is_flat(client, cast, django_assert
             _give(employee, competency, 2)
     _assessments_raising(comps.values(), per_assessment=2)
     client.force_login(cast.hc)
-    # As for a supervisor (13, with the results that are the levels' evidence, the two of
-    # the assessments that would raise a gap and the two of ratings), plus 1 for the HC group
-    # of a staff viewer: 14.
-    with django_assert_num_queries(14):
+    # As for a supervisor (16, with the results that are the levels' evidence, the two of
+    # the assessments that would raise a gap, the two of ratings and the stamps and the two
+    # of the page cache), plus 1 for the HC group of a staff viewer: 17; cached: 6 + 1.
+    with django_assert_num_queries(17):
+        assert client.get(_gaps_url(employee)).status_code == 200
+    with django_assert_num_queries(7):
         assert client.get(_gaps_url(employee)).status_code == 200
 
 
