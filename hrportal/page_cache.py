@@ -147,10 +147,10 @@ def page_fragments(
     depends on (the viewer's is added); `extra`: anything else the content depends on (a
     team stamp, a competency id); `changes_at(now)`: when the content next changes by time
     alone (a level lapsing), called on a miss only. One query (the stamps) and one cache read."""
-    if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or request.GET:
+    viewer_id = request.user.pk
+    if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or request.GET or viewer_id is None:
         return None
-    viewer = request.user
-    scopes = [FRAMEWORK, user_scope(viewer.pk), *(user_scope(pk) for pk in people)]
+    scopes = [FRAMEWORK, user_scope(viewer_id), *(user_scope(pk) for pk in people)]
     key = ":".join(
         [
             "page",
@@ -159,7 +159,7 @@ def page_fragments(
             translation.get_language() or "",
             timezone.get_current_timezone_name(),
             timezone.localdate().isoformat(),
-            str(viewer.pk),
+            str(viewer_id),
             extra,
             _stamps(scopes),
         ]

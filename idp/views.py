@@ -12,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from competencies.expiry import levels_next_change
 from competencies.models import Competency
 from competencies.selectors.gaps import employee_gaps
 from hrportal.access import can_approve_for, can_view_employee, viewable_employee
 from hrportal.delegation import delegation_create, delegation_end_own
 from hrportal.models import ApprovalDelegation, User
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 from idp import services
 from idp.forms import BulkDecisionForm, CommentForm, CompleteForm, DelegationForm, IdpItemForm, RejectForm, VerifyForm
@@ -72,11 +74,22 @@ def _suggestions_for(employee: User):
 
 @login_required
 def my_plan(request: AuthenticatedRequest) -> HttpResponse:
-    employee = _current_user(request)
-    report, _, suggestions = _suggestions_for(employee)
-    items = plan_items(employee=employee)
-    context = {"employee": employee, "report": report, "suggestions": suggestions, "sections": plan_sections(items)}
-    return render(request, "idp/my_plan.html", context)
+    def build() -> dict:
+        employee = _current_user(request)
+        report, _, suggestions = _suggestions_for(employee)
+        items = plan_items(employee=employee)
+        return {"employee": employee, "report": report, "suggestions": suggestions, "sections": plan_sections(items)}
+
+    # The body is cached (hrportal/page_cache.py): the viewer's own stamp covers their items,
+    # dismissals and levels; a hit runs no selector, not even the viewer's position.
+    fragments = page_fragments(
+        request,
+        page="idp",
+        people=[],
+        # The suggestions follow the gaps, which change when a level lapses.
+        changes_at=lambda now: levels_next_change(employee_ids=[request.user.pk], now=now),
+    )
+    return render_page(request, "idp/my_plan.html", fragments=fragments, context={}, build=build)
 
 
 @login_required
@@ -85,8 +98,14 @@ def employee_plan(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     if user_id == request.user.pk:
         return redirect("idp:my_plan")
     employee = viewable_employee(request.user, user_id)
-    sections = plan_sections(plan_items(employee=employee))
-    return render(request, "idp/employee_plan.html", {"employee": employee, "sections": sections})
+    fragments = page_fragments(request, page="employee_plan", people=[employee.pk])
+    return render_page(
+        request,
+        "idp/employee_plan.html",
+        fragments=fragments,
+        context={"employee": employee},
+        build=lambda: {"sections": plan_sections(plan_items(employee=employee))},
+    )
 
 
 def _render_item_form(request: AuthenticatedRequest, form: IdpItemForm, item: IdpItem | None) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from competencies.expiry import levels_next_change
 from competencies.models import CareerPath
 from competencies.selectors.career import (
     ESTIMATE_HORIZON_YEARS,
@@ -37,6 +38,7 @@ from competencies.selectors.gaps import (
     level_labels,
 )
 from hrportal.models import Position, Section, User
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.translated import localized
 from hrportal.typing import AuthenticatedRequest
@@ -134,6 +136,18 @@ def career(request: AuthenticatedRequest) -> HttpResponse:
     A fixed number of queries (see the test): positions, path steps, levels, all targets for
     the ranking, and the targets with competencies of the positions shown in full.
     """
+    fragments = page_fragments(
+        request,
+        page="career",
+        people=[],  # the viewer's own stamp: their levels and position
+        changes_at=lambda now: levels_next_change(employee_ids=[request.user.pk], now=now),
+    )
+    return render_page(
+        request, "competencies/career.html", fragments=fragments, context={}, build=lambda: _career_context(request)
+    )
+
+
+def _career_context(request: AuthenticatedRequest) -> dict:
     employee = request.user
     positions = list(Position.objects.order_by(localized("name")))
     by_id = {position.pk: position for position in positions}
@@ -159,7 +173,7 @@ def career(request: AuthenticatedRequest) -> HttpResponse:
         for key, position, paths in shown
     ]
     ranking = position_ranking(positions=positions, levels=counted_levels(levels))
-    context = {
+    return {
         "employee": employee,
         "current_position": by_id.get(employee.position_id) if employee.position_id else None,
         "place": place,
@@ -174,7 +188,6 @@ def career(request: AuthenticatedRequest) -> HttpResponse:
         "estimate_horizon_years": ESTIMATE_HORIZON_YEARS,
         "level_labels": level_labels(),
     }
-    return render(request, "competencies/career.html", context)
 
 
 def _talent_scope(viewer: User) -> QuerySet[User]:

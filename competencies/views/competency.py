@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -15,9 +14,10 @@ from assessments.selectors.raising import raising_assessments_by_competency
 from competencies.models import MAX_LEVEL, CompetencyLevelHistory, LevelSource, PositionTarget
 from competencies.selectors.competency import CompetencyDetail, competency_detail
 from competencies.selectors.gaps import _gap_row
-from competencies.views.gaps import _employee_for_viewer
+from competencies.views.gaps import _employee_for_viewer, _gap_page_changes_at
 from hrportal.access import can_rate_as_supervisor
 from hrportal.models import User
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 from idp.selectors import active_items_for_competency, competency_suggestion
 from surveys.forms import SupervisorRatingForm
@@ -87,7 +87,25 @@ def _render_competency(request: AuthenticatedRequest, employee: User, competency
     """Queries (tests/competencies/test_competency_page.py counts them): the competency page's
     five or six (competency_detail), the mappings, the recent attempts, the assessments that
     would raise it (two), the active items and, on one's own page with a gap and no item, the
-    suggestion (two); the self-rating and the supervisor's rating (two); plus the viewer's HC group."""
+    suggestion (two); the self-rating and the supervisor's rating (two); plus the viewer's HC group.
+    Cached per viewer, employee and competency (hrportal/page_cache.py): a hit costs the stamps."""
+    fragments = page_fragments(
+        request,
+        page="competency",
+        people=[employee.pk],
+        extra=str(competency_id),
+        changes_at=_gap_page_changes_at(employee),
+    )
+    return render_page(
+        request,
+        "competencies/competency.html",
+        fragments=fragments,
+        context={},
+        build=lambda: _competency_context(request, employee, competency_id),
+    )
+
+
+def _competency_context(request: AuthenticatedRequest, employee: User, competency_id: int) -> dict:
     detail = competency_detail(employee=employee, competency_id=competency_id)
     if detail is None:
         raise Http404(_("No such competency."))
@@ -109,7 +127,7 @@ def _render_competency(request: AuthenticatedRequest, employee: User, competency
     ratings = employee_ratings(employee=employee, competency_ids=[competency_id]).get(competency_id, NOT_RATED)
     # The supervisor rates a competency of the position only (surveys.services).
     may_rate = detail.row is not None and can_rate_as_supervisor(request.user, employee)
-    context = {
+    return {
         "employee": employee,
         "is_own": is_own,
         "detail": detail,
@@ -131,7 +149,6 @@ def _render_competency(request: AuthenticatedRequest, employee: User, competency
         "suggestion": suggestion,
         "viewer_is_hc": viewer_is_hc,
     }
-    return render(request, "competencies/competency.html", context)
 
 
 @login_required

@@ -38,9 +38,7 @@ def _gap_page_changes_at(employee: User) -> Callable[[datetime], datetime | None
 def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
     # The page's body is cached per viewer and employee (hrportal/page_cache.py); the
     # selectors run on a miss only. `?as_of=` is never cached.
-    fragments = page_fragments(
-        request, page="gaps", people=[employee.pk], changes_at=_gap_page_changes_at(employee)
-    )
+    fragments = page_fragments(request, page="gaps", people=[employee.pk], changes_at=_gap_page_changes_at(employee))
     context = {"employee": employee, "is_own": employee.pk == request.user.pk}
     return render_page(
         request,

@@ -7,7 +7,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from competencies.selectors.gaps import level_labels
 from competencies.selectors.history import LevelPoint, history_competencies, level_history, level_timeline
 from competencies.views.gaps import _employee_for_viewer
 from hrportal.models import User
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 
 HISTORY_PER_PAGE = 50
@@ -64,6 +64,19 @@ def _chart_data(competency: Competency, points: list[LevelPoint]) -> dict:
 
 
 def _render_history(request: AuthenticatedRequest, employee: User) -> HttpResponse:
+    # The first page, with the default chart, is cached (hrportal/page_cache.py); another
+    # page or competency (a query string) is not.
+    fragments = page_fragments(request, page="history", people=[employee.pk])
+    return render_page(
+        request,
+        "competencies/history.html",
+        fragments=fragments,
+        context={"employee": employee, "is_own": employee.pk == request.user.pk},
+        build=lambda: _history_context(request, employee),
+    )
+
+
+def _history_context(request: AuthenticatedRequest, employee: User) -> dict:
     competencies = history_competencies(employee=employee)
     by_id = {competency.pk: competency for competency in competencies}
     form = CompetencyChoiceForm(request.GET if "competency" in request.GET else None, competencies=competencies)
@@ -79,9 +92,7 @@ def _render_history(request: AuthenticatedRequest, employee: User) -> HttpRespon
     page.object_list = list(page.object_list)
     attach_evidence_results(page.object_list)  # the page's rows' results, in one query
     points = level_timeline(employee=employee, competency_id=selected.pk) if selected else []
-    context = {
-        "employee": employee,
-        "is_own": employee.pk == request.user.pk,
+    return {
         "page": page,
         "form": form,
         "selected": selected,
@@ -91,7 +102,6 @@ def _render_history(request: AuthenticatedRequest, employee: User) -> HttpRespon
         "chart_data": _chart_data(selected, points) if selected else None,
         "level_labels": level_labels(),
     }
-    return render(request, "competencies/history.html", context)
 
 
 @login_required

@@ -2,15 +2,16 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from competencies.expiry import levels_next_change
 from competencies.selectors.gaps import level_labels
 from competencies.selectors.risk import team_risks
 from competencies.selectors.team import CELL_LABELS, CellKind, team_heatmap
 from competencies.views.as_of import AsOfForm, as_of_of
 from hrportal.models import Section, User
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 
 
@@ -79,21 +80,34 @@ def team_view(request: AuthenticatedRequest) -> HttpResponse:
         raise PermissionDenied(_("The team view is for supervisors and HC."))
     form = TeamViewForm(request.GET or None, may_choose_team=may_choose_team)
     members, caption = _members(viewer, form)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    as_of = as_of_of(request, form)
-    heatmap = team_heatmap(
-        members=members,
-        row_sort=data.get("rows") or "name",
-        column_sort=data.get("columns") or "code",
-        as_of=as_of.moment,
+    member_ids = [member.pk for member in members]
+    # The default view (the viewer's reports) is cached under the members' stamps (hrportal/
+    # page_cache.py); who is a member changes only in the admin or a people import, which
+    # bump the framework's stamp.
+    fragments = page_fragments(
+        request,
+        page="team",
+        people=member_ids,
+        changes_at=lambda now: levels_next_change(employee_ids=member_ids, now=now),
     )
-    context = {
-        **as_of.context,
-        "form": form,
-        "heatmap": heatmap,
-        "risks": team_risks(heatmap),
-        "caption": caption,
-        "legend": [(kind.value, CELL_LABELS[kind]) for kind in CellKind],
-        "level_labels": level_labels(),
-    }
-    return render(request, "competencies/team.html", context)
+
+    def build() -> dict:
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        as_of = as_of_of(request, form)
+        heatmap = team_heatmap(
+            members=members,
+            row_sort=data.get("rows") or "name",
+            column_sort=data.get("columns") or "code",
+            as_of=as_of.moment,
+        )
+        return {
+            **as_of.context,
+            "form": form,
+            "heatmap": heatmap,
+            "risks": team_risks(heatmap),
+            "caption": caption,
+            "legend": [(kind.value, CELL_LABELS[kind]) for kind in CellKind],
+            "level_labels": level_labels(),
+        }
+
+    return render_page(request, "competencies/team.html", fragments=fragments, context={}, build=build)
