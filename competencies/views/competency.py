@@ -14,7 +14,7 @@ from assessments.selectors.raising import raising_assessments_by_competency
 from competencies.models import MAX_LEVEL, CompetencyLevelHistory, LevelSource, PositionTarget
 from competencies.selectors.competency import CompetencyDetail, competency_detail
 from competencies.selectors.gaps import _gap_row
-from competencies.views.gaps import _employee_for_viewer, _gap_page_changes_at
+from competencies.views.gaps import _employee_for_viewer, _gap_page_changes_at, _with_position
 from hrportal.access import can_rate_as_supervisor
 from hrportal.models import User
 from hrportal.page_cache import page_fragments, render_page
@@ -106,6 +106,7 @@ def _render_competency(request: AuthenticatedRequest, employee: User, competency
 
 
 def _competency_context(request: AuthenticatedRequest, employee: User, competency_id: int) -> dict:
+    employee = _with_position(request, employee)
     detail = competency_detail(employee=employee, competency_id=competency_id)
     if detail is None:
         raise Http404(_("No such competency."))
@@ -153,7 +154,7 @@ def _competency_context(request: AuthenticatedRequest, employee: User, competenc
 
 @login_required
 def my_competency(request: AuthenticatedRequest, competency_id: int) -> HttpResponse:
-    return _render_competency(request, _employee_for_viewer(request, request.user.pk), competency_id)
+    return _render_competency(request, request.user, competency_id)
 
 
 @login_required

@@ -21,6 +21,12 @@ def _employee_for_viewer(request: AuthenticatedRequest, user_id: int) -> User:
     return viewable_employee(request.user, user_id)
 
 
+def _with_position(request: AuthenticatedRequest, employee: User) -> User:
+    """`employee` with position and section loaded. One's own pages start from request.user, so
+    that a page served from the cache needs no query for them; a miss loads them here."""
+    return _employee_for_viewer(request, employee.pk) if employee is request.user else employee
+
+
 def _gap_page_changes_at(employee: User) -> Callable[[datetime], datetime | None]:
     """When the dashboard of `employee` next changes by time alone: a level lapsing or
     entering the warning window, an assessment window opening or closing."""
@@ -50,6 +56,7 @@ def _render_gaps(request: AuthenticatedRequest, employee: User) -> HttpResponse:
 
 
 def _gap_context(request: AuthenticatedRequest, employee: User) -> dict:
+    employee = _with_position(request, employee)
     as_of_form = AsOfForm(request.GET or None)
     as_of = as_of_of(request, as_of_form)
     report = employee_gaps(employee=employee, with_evidence=True, as_of=as_of.moment)
@@ -82,13 +89,14 @@ def _gap_context(request: AuthenticatedRequest, employee: User) -> dict:
         "chart_rows_rated": [(row, beside[row.competency_id]) for row in report.chart_rows],
         "has_self_ratings": any(rating.ratings.self_level is not None for rating in beside.values()),
         "to_discuss": sum(1 for rating in beside.values() if rating.to_discuss),
+        "employee": employee,
         "level_labels": level_labels(),
     }
 
 
 @login_required
 def my_gaps(request: AuthenticatedRequest) -> HttpResponse:
-    return _render_gaps(request, _employee_for_viewer(request, request.user.pk))
+    return _render_gaps(request, request.user)
 
 
 @login_required

@@ -16,7 +16,7 @@ from competencies.evidence import attach_evidence_results
 from competencies.models import Competency
 from competencies.selectors.gaps import level_labels
 from competencies.selectors.history import LevelPoint, history_competencies, level_history, level_timeline
-from competencies.views.gaps import _employee_for_viewer
+from competencies.views.gaps import _employee_for_viewer, _with_position
 from hrportal.models import User
 from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
@@ -77,6 +77,7 @@ def _render_history(request: AuthenticatedRequest, employee: User) -> HttpRespon
 
 
 def _history_context(request: AuthenticatedRequest, employee: User) -> dict:
+    employee = _with_position(request, employee)
     competencies = history_competencies(employee=employee)
     by_id = {competency.pk: competency for competency in competencies}
     form = CompetencyChoiceForm(request.GET if "competency" in request.GET else None, competencies=competencies)
@@ -93,6 +94,7 @@ def _history_context(request: AuthenticatedRequest, employee: User) -> dict:
     attach_evidence_results(page.object_list)  # the page's rows' results, in one query
     points = level_timeline(employee=employee, competency_id=selected.pk) if selected else []
     return {
+        "employee": employee,
         "page": page,
         "form": form,
         "selected": selected,
@@ -106,7 +108,7 @@ def _history_context(request: AuthenticatedRequest, employee: User) -> dict:
 
 @login_required
 def my_history(request: AuthenticatedRequest) -> HttpResponse:
-    return _render_history(request, _employee_for_viewer(request, request.user.pk))
+    return _render_history(request, request.user)
 
 
 @login_required
