@@ -121,8 +121,9 @@ def self_ratings_set(*, employee: User, levels: Mapping[int, int], by: User) -> 
             )
             for change in changes
         )
-        if changes:
-            bump_people([employee.pk])  # their cached pages (hrportal/page_cache.py)
+        # Their cached pages (hrportal/page_cache.py): a rating given again unchanged too, as
+        # a survey round counts it as given.
+        bump_people([employee.pk])
     return changes
 
 

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from competencies.models import Competency, PositionTarget
 from competencies.views.gaps import _employee_for_viewer
 from hrportal.access import can_rate_as_supervisor
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 from surveys.forms import SelfAssessmentForm, SupervisorRatingForm, level_field_name
 from surveys.rounds import open_rounds_asking
@@ -22,6 +23,12 @@ def self_assessment(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in person rates themselves on their position's competencies: all of them
     saved in one transaction, or none (a competency removed from the position meanwhile)."""
     employee = request.user
+    # The form as it stands (a GET) is cached (hrportal/page_cache.py): the person's stamp
+    # covers their ratings, the framework's the descriptors, targets and rounds. A POST, and
+    # the form with its errors, never is.
+    fragments = page_fragments(request, page="self_assessment", people=[])
+    if fragments is not None and fragments.hit:
+        return render_page(request, "surveys/self_assessment.html", fragments=fragments, context={}, build=dict)
     rows = self_assessment_rows(employee=employee)
     form = SelfAssessmentForm(request.POST or None, rows=rows)
     if request.method == "POST" and form.is_valid():
@@ -51,7 +58,7 @@ def self_assessment(request: AuthenticatedRequest) -> HttpResponse:
         # Each competency with its radios beside the level's descriptor.
         "groups": [(row, field, list(zip(field, row.choices, strict=True))) for row, field in groups],
     }
-    return render(request, "surveys/self_assessment.html", context)
+    return render_page(request, "surveys/self_assessment.html", fragments=fragments, context=context, build=dict)
 
 
 @login_required

@@ -317,20 +317,30 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, cast, django_asser
     # assessments, 11 the recent attempts with assessment and attempt, 12 and 13 the mappings
     # and assessments that would raise it, 14 the active items, 15 and 16 the suggestion
     # behind "Plan it" (dismissals, the next level's descriptor), 17 the self-rating, 18 the
-    # supervisor's rating with its author, 19 navbar's direct reports, 20 navbar's unread count:
-    with django_assert_max_num_queries(20):
+    # supervisor's rating with its author, 19 navbar's direct reports, 20 navbar's unread count,
+    # and for the page cache (hrportal/page_cache.py) 21 the stamps, 22 the next level lapse,
+    # 23 the next assessment window:
+    with django_assert_max_num_queries(23):
         response = client.get(_own(competency))
     assert response.status_code == 200 and response.context["suggestion"] is not None
+    # Again, from the cache: session, viewer, stamps, navbar's two.
+    with django_assert_max_num_queries(5):
+        assert client.get(_own(competency)).status_code == 200
     # A supervisor, with active items on the page: no suggestion (15, 16), the rating form
     # costs nothing more; HC would add their group.
     for _ in range(size):
         IdpItemFactory(employee=cast.employee, competency=competency, status=ItemStatus.APPROVED)
     client.force_login(cast.supervisor)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(21):
         response = client.get(_of(cast.employee, competency))
     assert response.status_code == 200 and len(response.context["items"]) == size
     assert response.context["supervisor_form"] is not None
+    # From the cache: session, viewer, employee, stamps, navbar's two.
+    with django_assert_max_num_queries(6):
+        assert client.get(_of(cast.employee, competency)).status_code == 200
     client.force_login(cast.hc)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(22):
         response = client.get(_of(cast.employee, competency))
     assert response.status_code == 200
+    with django_assert_max_num_queries(7):
+        assert client.get(_of(cast.employee, competency)).status_code == 200

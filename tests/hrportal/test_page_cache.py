@@ -231,9 +231,9 @@ def test_a_cached_page_posts_its_form_from_another_session(client, cast, team):
 
 def test_career_and_history_pages_are_cached_and_follow_the_levels(client, cast, team):
     client.force_login(cast.employee)
-    for url in (reverse("competencies:career"), reverse("competencies:my_history")):
+    for level, url in enumerate((reverse("competencies:career"), reverse("competencies:my_history")), start=1):
         before = _cached(client, url)
-        give_level(cast.employee, team["B"], 1 + len(before) % 4)
+        give_level(cast.employee, team["B"], level)  # a raise each time
         assert _cached(client, url) != before
 
 
@@ -273,3 +273,13 @@ def test_other_people_keep_their_cached_pages(client, cast, team):
     hit, _ = _queries(client, GAPS)
     give_level(cast.employee, team["B"], 2)
     assert _queries(client, GAPS)[0] == hit
+
+
+def test_the_self_assessment_form_shows_the_saved_ratings_at_once(client, cast, team):
+    url = reverse("surveys:self_assessment")
+    client.force_login(cast.employee)
+    html = _cached(client, url)
+    assert "0 of 2 competencies rated" in html
+    response = client.post(url, {f"level_{team['A'].pk}": 2, f"level_{team['B'].pk}": 3})
+    assert response.status_code == 302
+    assert "2 of 2 competencies rated" in _cached(client, url)

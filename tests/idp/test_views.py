@@ -226,9 +226,13 @@ def _many_items(cast, count, status):
 def test_my_plan_query_count_is_flat(client, cast, django_assert_num_queries, count):
     _many_items(cast, count, ItemStatus.DRAFT)
     client.force_login(cast.employee)
-    # session, user, employee, targets, levels, active items, dismissals, descriptors,
-    # plan items, navbar reports, unread count
-    with django_assert_num_queries(11):
+    # session, user, the page stamps (hrportal/page_cache.py), employee, targets, levels, active
+    # items, dismissals, descriptors, plan items, navbar reports, unread count, the next level
+    # lapse (how long the page may be cached)
+    with django_assert_num_queries(13):
+        assert client.get(reverse("idp:my_plan")).status_code == 200
+    # From the cache: session, user, stamps, navbar's two.
+    with django_assert_num_queries(5):
         assert client.get(reverse("idp:my_plan")).status_code == 200
 
 
@@ -247,7 +251,10 @@ def test_approval_queue_query_count_is_flat(client, cast, django_assert_num_quer
 def test_employee_plan_query_count_is_flat(client, cast, django_assert_num_queries, count):
     _many_items(cast, count, ItemStatus.APPROVED)
     client.force_login(cast.supervisor)
-    # session, user, employee, plan items, navbar reports, unread count
+    # session, user, employee, the page stamps, plan items, navbar reports, unread count
+    with django_assert_num_queries(7):
+        assert client.get(reverse("idp:employee_plan", args=[cast.employee.pk])).status_code == 200
+    # From the cache, without the plan items.
     with django_assert_num_queries(6):
         assert client.get(reverse("idp:employee_plan", args=[cast.employee.pk])).status_code == 200
 
