@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -63,9 +62,11 @@ def lock_employee_levels(employee: User) -> None:
     """Serialise level changes of one employee: lock their user row until the transaction ends.
 
     Taken before reading a level, so two simultaneous recordings cannot both see the old
-    level (or both insert a first one). A no-op on SQLite, which serialises writers anyway.
+    level (or both insert a first one). SQLite serialises writers anyway. In the same
+    statement it bumps their page stamp (hrportal.page_cache.bump_people): whoever locks
+    them is about to change what their pages show, and the bump costs no query of its own.
     """
-    get_user_model().objects.select_for_update().filter(pk=employee.pk).values_list("pk").first()
+    bump_people([employee.pk])
 
 
 def _evidence_fields(evidence: models.Model | None) -> dict:
@@ -128,7 +129,6 @@ def _write_level(
         changed_at=changed_at,
         **evidence_fields,
     )
-    bump_people([employee.pk])  # their cached pages (hrportal/page_cache.py)
     return LevelChange(competency=competency, old_level=old_level, new_level=level)
 
 
@@ -222,7 +222,6 @@ def level_renew(
             setattr(current, name, value)
         current.save(update_fields=list(values))
         summary_mark_stale()  # a renewed level no longer counts as expired
-        bump_people([employee.pk])  # the level's evidence and expiry are on their pages
         return True
 
 

@@ -37,11 +37,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
-from hrportal.models import PageStamp
+from hrportal.models import PageStamp, User
 
 FRAMEWORK = "framework"
 # What {% csrf_token %} writes while a fragment is rendered for the cache; the request's own
@@ -66,10 +67,32 @@ def _bump(scopes: Iterable[str]) -> None:
         )
 
 
+# PostgreSQL: lock the people's rows (in id order) and then upsert their stamps, in one
+# statement: the insert reads the locked rows, so the locks come first.
+_LOCK_AND_BUMP = """
+    WITH locked AS (SELECT id FROM {users} WHERE id = ANY(%s) ORDER BY id FOR UPDATE)
+    INSERT INTO {stamps} (scope, version) SELECT 'user:' || id, %s FROM locked
+    ON CONFLICT (scope) DO UPDATE SET version = EXCLUDED.version
+"""
+
+
 def bump_people(user_ids: Iterable[int | None]) -> None:
     """What the pages show of these people changed (levels, IDP items, ratings, position,
-    section, supervisor). One upsert, in the caller's transaction."""
-    _bump(user_scope(pk) for pk in user_ids if pk is not None)
+    section, supervisor). One statement, in the caller's transaction, which also locks their
+    user rows until it ends (competencies.services.lock_employee_levels is this call): a
+    transaction that bumps someone holds their row first, so two such never wait on each
+    other's stamp and row in opposite orders. SQLite, which has no row locks, upserts only."""
+    ids = sorted({pk for pk in user_ids if pk is not None})
+    if not ids:
+        return
+    if connection.vendor != "postgresql":
+        _bump(user_scope(pk) for pk in ids)
+        return
+    sql = _LOCK_AND_BUMP.format(
+        users=connection.ops.quote_name(User._meta.db_table), stamps=connection.ops.quote_name(PageStamp._meta.db_table)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, secrets.randbits(_STAMP_BITS)])
 
 
 def bump_framework() -> None:

@@ -128,6 +128,7 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
     if "target_level" in changes:
         _validate_target_level(changes["target_level"])
     with transaction.atomic():
+        bump_people([item.employee_id])  # before the item's lock, as in _apply
         locked = IdpItem.objects.select_for_update().get(pk=item.pk)
         if not locked.is_editable:
             raise TransitionNotAllowed(
@@ -144,7 +145,6 @@ def idp_item_update(*, item: IdpItem, by: User, **changes) -> IdpItem:
             current=current_assessment,
         )
         locked.save()
-        bump_people([locked.employee_id])
         if locked.status == ItemStatus.REJECTED:
             _apply(item=locked, action="revise", by=by, comment=_("Edited after rejection."))
     return locked

@@ -18,7 +18,6 @@ from competencies.services import lock_employee_levels
 from hrportal.access import can_rate_as_supervisor
 from hrportal.models import User
 from hrportal.notifications import lazy_text, notify
-from hrportal.page_cache import bump_people
 from surveys.models import SelfRating, SelfRatingHistory, SupervisorRating
 
 COMMENT_MAX_LENGTH = 2000
@@ -121,9 +120,6 @@ def self_ratings_set(*, employee: User, levels: Mapping[int, int], by: User) -> 
             )
             for change in changes
         )
-        # Their cached pages (hrportal/page_cache.py): a rating given again unchanged too, as
-        # a survey round counts it as given.
-        bump_people([employee.pk])
     return changes
 
 
@@ -162,7 +158,6 @@ def supervisor_rating_set(
             rating = SupervisorRating(employee=employee, competency=competency)
         rating.level, rating.comment, rating.rated_by, rating.rated_at = level, comment, by, timezone.now()
         rating.save()
-        bump_people([employee.pk])
         notify(
             recipients=[employee],
             subject=format_lazy(

@@ -38,7 +38,6 @@ from competencies.models import Competency, CompetencyLevel, CompetencyLevelHist
 from competencies.services import LevelChange, level_fall_back, lock_employee_levels
 from hrportal.models import NotificationKind, NotificationPriority, User
 from hrportal.notifications import lazy_join, lazy_text, notify
-from hrportal.page_cache import bump_people
 
 # Apps above this one react to a void the way they react to a recording (on_result_recorded):
 # idp may reopen an item that the voided result closed. Listeners run inside result_void's
@@ -196,7 +195,6 @@ def result_void(*, result: AssessmentResult, reason: str, by: User) -> VoidOutco
         locked.voided_at, locked.voided_by, locked.void_reason = now, by, reason
         # save(), not QuerySet.update(): the audit trail hears the void.
         locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
-        bump_people([employee.pk])  # the voided result is on their pages, as evidence or history
 
         attempt = Attempt.objects.select_for_update().filter(result=locked).first()
         if attempt is not None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hrportal', '0011_notification_kind_survey'),
+        ('hrportal', '0012_task_failures_and_scheduled_jobs'),
     ]
 
     operations = [
