@@ -274,11 +274,12 @@ def test_approving_on_the_item_page_costs_a_fixed_number_of_queries(client, cast
     item = IdpItem.objects.filter(employee=cast.employee).first()
     client.force_login(cast.supervisor)
     _warm_content_types()
-    # session, user, the item (its viewer's access), savepoint, the item locked with its
+    # session, user, the item (its viewer's access), savepoint, the employee's page stamp
+    # (hrportal/page_cache.py: their cached pages show the item), the item locked with its
     # employee, their supervisors and the competency, its update, its timeline row, its "to
     # approve" notifications marked read, the employee's notification, the item's and the
     # timeline row's audit entries in one insert, release.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.post(reverse("idp:item_action", args=[item.pk, "approve"]), {"approve-comment": "Go"})
     assert response.status_code == 302
     item.refresh_from_db()
@@ -296,9 +297,10 @@ def test_bulk_approval_costs_a_fixed_number_of_queries_per_item(client, cast, dj
     client.force_login(cast.supervisor)
     _warm_content_types()
     # session, user, "has reports", the approver's delegations, the queue with gaps; then per
-    # item: savepoint, the item locked, its update, its timeline row, notifications marked
-    # read, the employee's notification, the audit entries, release.
-    with django_assert_num_queries(5 + 2 * 8):
+    # item: savepoint, the employee's page stamp (hrportal/page_cache.py), the item locked, its
+    # update, its timeline row, notifications marked read, the employee's notification, the
+    # audit entries, release.
+    with django_assert_num_queries(5 + 2 * 9):
         response = client.post(reverse("idp:approvals"), {"items": chosen, "decision": "approve", "comment": ""})
     assert response.status_code == 302
     assert IdpItem.objects.filter(status=ItemStatus.APPROVED).count() == 2
