@@ -33,6 +33,8 @@ LITERAL_FILTER = re.compile(r"""\|(?:default|default_if_none|yesno):(["'])(?P<te
 # A literal handed to an included template ({% include … with label="Pages" %}): shown
 # there, unless it is an id, a CSS class or a query fragment, which have no space and no
 # capital ("gap-chart-table", "show="). A literal inside _("…") is translated.
+# A date or time filter's argument is a format ("DATETIME_FORMAT", "Y-m-d"), never text shown as written.
+FORMAT_ARGUMENT = re.compile(r"""\|(?:date|time):(["']).*?\1""")
 TAG_LITERAL = re.compile(r"""_\((?P<q>["']).*?(?P=q)\)|(?P<quote>["'])(?P<text>.*?)(?P=quote)""")
 LITERAL_PASSING_TAGS = {"include", "with"}
 LETTER = re.compile(r"[^\W\d_]")
@@ -70,7 +72,9 @@ def readable_source(source: str) -> str:
         elif token.token_type == TokenType.BLOCK and closing is None and name in LITERAL_PASSING_TAGS:
             shown = " ".join(
                 match["text"]
-                for match in TAG_LITERAL.finditer(text.split(" with ", 1)[-1] if name == "include" else text)
+                for match in TAG_LITERAL.finditer(
+                    FORMAT_ARGUMENT.sub("", text.split(" with ", 1)[-1] if name == "include" else text)
+                )
                 if match["text"] and (" " in match["text"] or match["text"][:1].isupper())
             )
         parts.append(PLACEHOLDER + shown)
