@@ -218,6 +218,7 @@ def approval_pool(size: int) -> list[int]:
 
     from competencies.models import PositionTarget
     from hrportal.models import Notification, NotificationKind, User
+    from hrportal.page_cache import bump_people
     from idp.models import ActivityType, IdpItem, IdpItemTransition, ItemStatus
 
     approver = User.objects.get(username=APPROVER)
@@ -275,6 +276,8 @@ def approval_pool(size: int) -> list[int]:
             ),
             batch_size=2_000,
         )
+        # Written past the services, so their pages' cached fragments are told here (hrportal.page_cache).
+        bump_people([approver.pk, *(owner.pk for owner in owners)])
     return [item.pk for item in items]
 
 
