@@ -44,3 +44,7 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # The client address from X-Forwarded-For is taken only from these proxies (LOGIN_PROXY_COUNT
 # tells Django how many there are).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# gunicorn 27's runtime control socket sits at one path per user, which two servers on one
+# machine (a second instance, the test that serves the portal) would share; the portal is
+# managed by its process manager's signals instead.
+control_socket_disable = True
