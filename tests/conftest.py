@@ -24,6 +24,16 @@ def _fast_test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
+def _commands_keep_the_test_connection(monkeypatch):
+    # The worker and the scheduler call close_old_connections() on every pass. Inside a test's
+    # transaction autocommit is off, so Django takes the connection for a broken one and closes
+    # it: on PostgreSQL the test's next query then fails ("the connection is closed"); SQLite's
+    # in-memory test database ignores the close. A real process runs in autocommit.
+    monkeypatch.setattr("hrportal.management.commands.run_periodic.close_old_connections", lambda: None)
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+
+@pytest.fixture(autouse=True)
 def _empty_caches():
     """Every test starts with empty caches: a page fragment cached by one test (the page cache,
     hrportal/page_cache.py, keys on stamps that each test database starts again from) must
