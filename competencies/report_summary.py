@@ -61,6 +61,7 @@ from competencies.selectors.reports import (
     MonthPoint,
     OrganisationReport,
     competency_cells_statement,
+    competency_figures_from_rows,
     figure_cells,
     group_tables,
     month_ends,
@@ -394,21 +395,7 @@ def _competencies(batch_id: int, section_id: int | None, position_id: int | None
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [batch_id, *params])
-        rows = cursor.fetchall()
-    return [
-        GroupFigures(
-            pk=pk,
-            code=code,
-            name=name,
-            employees=int(n),  # one assignment per employee and competency
-            assignments=int(n),
-            met=int(met),
-            gap_total=int(gap_total),
-            employees_in_gap=int(n) - int(met),
-            weighted_gap_total=int(weighted_gap_total),
-        )
-        for pk, code, name, n, met, gap_total, weighted_gap_total in rows
-    ]
+        return competency_figures_from_rows(cursor.fetchall())
 
 
 def _progress(batch_id: int, today: date, section_id: int | None, position_id: int | None) -> list[MonthPoint]:

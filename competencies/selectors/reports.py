@@ -573,16 +573,9 @@ def group_tables(cells: list[FigureCell]) -> GroupTables:
     )
 
 
-def competency_figures(
-    *,
-    section_id: int | None = None,
-    position_id: int | None = None,
-    now: datetime | None = None,
-    as_of: datetime | None = None,
-) -> list[GroupFigures]:
-    """Figures by competency, ordered by code, as levels count at `now`; or, with `as_of`,
-    as levels and targets stood then. One query."""
-    sql, params = _sql(section_id, position_id, as_of=as_of is not None)
+def competency_figures_from_rows(rows: Sequence[tuple]) -> list[GroupFigures]:
+    """Competency figures from rows (id, code, name, assignments, met, gap, weighted gap): the
+    live report's query and the summary's both give that shape."""
     return [
         GroupFigures(
             pk=pk,
@@ -595,10 +588,21 @@ def competency_figures(
             employees_in_gap=int(n) - int(met),
             weighted_gap_total=int(weighted_gap_total),
         )
-        for pk, code, name, n, met, gap_total, weighted_gap_total in _rows(
-            _COMPETENCIES_SQL.format(**sql), _clock(as_of or now) + params + params
-        )
+        for pk, code, name, n, met, gap_total, weighted_gap_total in rows
     ]
+
+
+def competency_figures(
+    *,
+    section_id: int | None = None,
+    position_id: int | None = None,
+    now: datetime | None = None,
+    as_of: datetime | None = None,
+) -> list[GroupFigures]:
+    """Figures by competency, ordered by code, as levels count at `now`; or, with `as_of`,
+    as levels and targets stood then. One query."""
+    sql, params = _sql(section_id, position_id, as_of=as_of is not None)
+    return competency_figures_from_rows(_rows(_COMPETENCIES_SQL.format(**sql), _clock(as_of or now) + params + params))
 
 
 def competency_cells_statement(*, now: datetime | None = None) -> tuple[str, list]:
