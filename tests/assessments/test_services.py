@@ -229,6 +229,29 @@ def test_recording_is_atomic_a_failing_grant_leaves_no_result(employee, hc, gsh,
     assert not CompetencyLevel.objects.exists()
 
 
+def _record_at_once(employee, hc, assessments) -> list[Exception]:
+    """Record a pass of each assessment for the employee, one thread each, all released at
+    once; the errors they raised."""
+    barrier = threading.Barrier(len(assessments))
+    errors: list[Exception] = []
+
+    def record(assessment):
+        try:
+            barrier.wait()
+            result_record(employee=employee, assessment=assessment, score=90, completed_at=DAY, recorded_by=hc)
+        except Exception as exc:  # noqa: BLE001 - collected and returned
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=record, args=(assessment,)) for assessment in assessments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_recordings_cannot_corrupt_a_level():
     """Two threads record different passing results for one employee at once: on PostgreSQL the
@@ -239,25 +262,7 @@ def test_two_simultaneous_recordings_cannot_corrupt_a_level():
     exam_a, exam_b = AssessmentFactory(title="A"), AssessmentFactory(title="B")
     CompetencyMappingFactory(competency=gsh, assessment=exam_a, category="", level_granted=2)
     CompetencyMappingFactory(competency=gsh, assessment=exam_b, category="", level_granted=3)
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def record(assessment):
-        try:
-            barrier.wait()
-            result_record(employee=employee, assessment=assessment, score=90, completed_at=DAY, recorded_by=hc)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=record, args=(a,)) for a in (exam_a, exam_b, exam_a, exam_b)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert _record_at_once(employee, hc, [exam_a, exam_b, exam_a, exam_b]) == []
     assert AssessmentResult.objects.count() == 2
     assert _level(employee, gsh) == 3
     history = list(
@@ -412,25 +417,7 @@ def test_twenty_simultaneous_recordings_leave_exact_levels_and_history():
                 competency=competency, assessment=exam, category="", level_granted=(n + offset) % 5 + 1
             )
         exams.append(exam)
-    barrier = threading.Barrier(20)
-    errors = []
-
-    def record(exam):
-        try:
-            barrier.wait()
-            result_record(employee=employee, assessment=exam, score=90, completed_at=DAY, recorded_by=hc)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=record, args=(exam,)) for exam in exams]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert _record_at_once(employee, hc, exams) == []
     assert AssessmentResult.objects.filter(employee=employee).count() == 20
     for competency in competencies:
         assert _level(employee, competency) == 5
