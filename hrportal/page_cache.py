@@ -21,9 +21,14 @@ A change makes a new key; the old entry is never read again and ages out. What c
 time alone (a level lapsing at 14:00, an assessment window closing) is handled by the entry's
 timeout: the page tells `page_fragments` when its content would next change by itself.
 
+The whole page is kept too, under the fragments' key and what the navbar adds (the view,
+for its active link, and the viewer's unread notification count), for as long as the
+fragments: on a hit it is served as it is, without rendering a template, which is most of what
+a page costs. Not when the request carries messages to show (they are shown once).
+
 Never cached: a request with a query string (`?as_of=`, a page number, a filter) or anything
-but GET; the navbar, the messages and the CSRF token are outside the fragments or put in
-when the fragment is served (`CSRF_PLACEHOLDER`), so nothing of one session reaches another.
+but GET. The CSRF token is put in when a fragment or page is served (`CSRF_PLACEHOLDER`) and
+the messages are never cached, so nothing of one session reaches another.
 """
 
 import hashlib
@@ -36,12 +41,15 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone, translation
 
+from hrportal.context_processors import unread_notification_count
 from hrportal.models import PageStamp, User
 
 FRAMEWORK = "framework"
@@ -51,6 +59,9 @@ CSRF_PLACEHOLDER = "page-cache-csrf-token-placeholder"
 # Stamps are random 62-bit values, not counters: two bumps in parallel transactions both
 # make a new value, and no value comes back after a restore or a rollback.
 _STAMP_BITS = 62
+# In a stored fragments entry: when it expires (a POSIX timestamp), so that the whole page
+# stored beside it later expires with it.
+_EXPIRES = "__expires_at__"
 # Folders whose files never render a page.
 _NOT_RENDERING = {"tests", "bench", "docs", "node_modules", "__pycache__", "static", "media"}
 
@@ -135,26 +146,47 @@ def _seconds_until_midnight(now: datetime) -> int:
 @dataclass
 class PageFragments:
     """A page's cached fragments: `parts` from the cache ({name: html}), or None on a miss,
-    when the template's {% cached_fragment %} tags fill `rendered` and `render_page` stores it."""
+    when the template's {% cached_fragment %} tags fill `rendered` and `render_page` stores it.
+    `page`: the whole page from the cache (its `page_key`), served as it is; `page_key` is None
+    when the whole page may not be kept (messages to show)."""
 
     key: str
-    parts: dict[str, str] | None
+    page_key: str | None = None
+    page: str | None = None
+    unread_count: int | None = None
     changes_at: Callable[[datetime], datetime | None] | None = None
     rendered: dict[str, str] = field(default_factory=dict)
+    _parts: dict[str, str] | None = None
+    _looked_up: bool = False
+
+    @property
+    def parts(self) -> dict[str, str] | None:
+        if not self._looked_up:
+            found = caches[settings.PAGE_CACHE_ALIAS].get(self.key)
+            self._parts = found if isinstance(found, dict) else None
+            self._looked_up = True
+        return self._parts
 
     @property
     def hit(self) -> bool:
-        return self.parts is not None
+        return self.page is not None or self.parts is not None
 
-    def store(self, now: datetime) -> None:
-        if not self.rendered:
-            return
+    def seconds_left(self, now: datetime) -> int:
+        """How long what was rendered now may be kept: until the fragments' entry expires."""
+        if self.parts is not None:
+            expires_at = self.parts.get(_EXPIRES)
+            return int(float(expires_at) - now.timestamp()) if expires_at else 0
         seconds = min(settings.PAGE_CACHE_SECONDS, _seconds_until_midnight(now))
         changes_at = self.changes_at(now) if self.changes_at else None
         if changes_at is not None:
             seconds = min(seconds, int((changes_at - now).total_seconds()))
-        if seconds > 0:
-            caches[settings.PAGE_CACHE_ALIAS].set(self.key, self.rendered, seconds)
+        return seconds
+
+    def store(self, now: datetime, seconds: int) -> None:
+        if not self.rendered or seconds <= 0:
+            return
+        entry = {**self.rendered, _EXPIRES: str(now.timestamp() + seconds)}
+        caches[settings.PAGE_CACHE_ALIAS].set(self.key, entry, seconds)
 
 
 def page_fragments(
@@ -169,11 +201,12 @@ def page_fragments(
     the cache (a query string, not GET, caching off). `people`: the ids whose stamps the page
     depends on (the viewer's is added); `extra`: anything else the content depends on (a
     team stamp, a competency id); `changes_at(now)`: when the content next changes by time
-    alone (a level lapsing), called on a miss only. One query (the stamps) and one cache read."""
-    viewer_id = request.user.pk
-    if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or request.GET or viewer_id is None:
+    alone (a level lapsing), called on a miss only. Two queries (the stamps, the unread
+    count) and one cache read; a second read, for the fragments, when the whole page missed."""
+    viewer = request.user
+    if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or request.GET or viewer.pk is None:
         return None
-    scopes = [FRAMEWORK, user_scope(viewer_id), *(user_scope(pk) for pk in people)]
+    scopes = [FRAMEWORK, user_scope(viewer.pk), *(user_scope(pk) for pk in people)]
     key = ":".join(
         [
             "page",
@@ -182,13 +215,24 @@ def page_fragments(
             translation.get_language() or "",
             timezone.get_current_timezone_name(),
             timezone.localdate().isoformat(),
-            str(viewer_id),
+            str(viewer.pk),
             extra,
             _stamps(scopes),
         ]
     )
-    parts = caches[settings.PAGE_CACHE_ALIAS].get(key)
-    return PageFragments(key=key, parts=parts if isinstance(parts, dict) else None, changes_at=changes_at)
+    fragments = PageFragments(key=key, changes_at=changes_at)
+    # Messages are shown once, in the page around the fragments: such a page is rendered.
+    if not len(get_messages(request)):
+        fragments.unread_count = unread_notification_count(viewer)  # type: ignore[arg-type]
+        match = request.resolver_match
+        fragments.page_key = f"{key}:{match.view_name if match else ''}:{fragments.unread_count}"
+        found = caches[settings.PAGE_CACHE_ALIAS].get(fragments.page_key)
+        fragments.page = found if isinstance(found, str) else None
+    return fragments
+
+
+def _with_token(html: str, request: HttpRequest) -> str:
+    return html.replace(CSRF_PLACEHOLDER, get_token(request)) if CSRF_PLACEHOLDER in html else html
 
 
 def render_page(
@@ -199,13 +243,29 @@ def render_page(
     context: dict,
     build: Callable[[], dict],
 ) -> HttpResponse:
-    """Render `template_name`. On a hit, with `context` only (what the page needs outside its
-    fragments: title, heading); otherwise with `build()` too (the selectors), storing the
-    fragments the template rendered."""
+    """Render `template_name`, or serve the whole page from the cache. On a fragments hit,
+    with `context` only (what the page needs outside its fragments: title, heading);
+    otherwise with `build()` too (the selectors), storing the fragments the template
+    rendered, and the whole page when it may be kept."""
+    if fragments is not None and fragments.page is not None:
+        return HttpResponse(_with_token(fragments.page, request))
     now = timezone.now()
     if fragments is None or not fragments.hit:
         context = {**context, **build()}
-    response = render(request, template_name, {**context, "page_fragments": fragments})
-    if fragments is not None and not fragments.hit:
-        fragments.store(now)
+    context = {**context, "page_fragments": fragments}
+    whole = fragments is not None and fragments.page_key is not None
+    if fragments is not None and whole:
+        # Rendered once for every session that will see it, as a fragment is.
+        context.update(csrf_token=CSRF_PLACEHOLDER, nav_unread_count=fragments.unread_count)
+    response = render(request, template_name, context)
+    if fragments is None:
+        return response
+    seconds = fragments.seconds_left(now)
+    if not fragments.hit:
+        fragments.store(now, seconds)
+    if whole:
+        html = response.content.decode()
+        if seconds > 0:
+            caches[settings.PAGE_CACHE_ALIAS].set(fragments.page_key, html, seconds)
+        response.content = _with_token(html, request).encode()
     return response

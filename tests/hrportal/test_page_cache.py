@@ -20,6 +20,7 @@ from django.utils import timezone
 from assessments.services.results import result_record
 from competencies.models import CompetencyLevel, LevelSource, PositionTarget
 from competencies.services import level_raise
+from hrportal.models import Notification
 from idp.models import IdpItem, ItemStatus
 from surveys.services import self_ratings_set
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
@@ -283,3 +284,54 @@ def test_the_self_assessment_form_shows_the_saved_ratings_at_once(client, cast, 
     response = client.post(url, {f"level_{team['A'].pk}": 2, f"level_{team['B'].pk}": 3})
     assert response.status_code == 302
     assert "2 of 2 competencies rated" in _cached(client, url)
+
+
+# --- The whole page (the navbar around the fragments) -------------------------------------
+
+
+def test_the_whole_page_is_served_without_the_navbars_reports_query(client, cast, team):
+    """The third view of a page comes whole from the cache: not even the navbar is rendered
+    (its direct-reports query is not made), and the page is the same."""
+    client.force_login(cast.supervisor)
+    url = reverse("competencies:employee_gaps", args=[cast.employee.pk])
+    _queries(client, url)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    assert not any('"supervisor_id" =' in query["sql"] for query in queries), "the navbar was rendered"
+    assert cast.employee.display_name in html  # the navbar's "My team" menu names the report
+    assert "page-cache-csrf-token-placeholder" not in html
+
+
+def test_a_new_notification_shows_in_the_bell_of_a_cached_page(client, cast, team):
+    client.force_login(cast.employee)
+    unread = Notification.objects.filter(recipient=cast.employee, read_at=None).count()
+    assert unread < 99
+    assert re.search(rf'id="nav-unread-count">{unread}<', _cached(client, GAPS)) or unread == 0
+    Notification.objects.create(recipient=cast.employee, subject="Your plan was approved")
+    html = client.get(GAPS).content.decode()
+    assert re.search(rf'id="nav-unread-count">{unread + 1}<', html)
+
+
+def test_a_message_is_shown_once_on_a_cached_page(client, cast, team):
+    """The message after saving a self-assessment is on the page it leads to, and not on the
+    next view of that page (a cached page never keeps one)."""
+    url = reverse("surveys:self_assessment")
+    client.force_login(cast.employee)
+    _cached(client, url)
+    response = client.post(url, {f"level_{team['A'].pk}": 2, f"level_{team['B'].pk}": 3}, follow=True)
+    assert "Your self-assessment is saved" in response.content.decode()
+    assert "Your self-assessment is saved" not in _cached(client, url)
+    client.post(url, {f"level_{team['A'].pk}": 2, f"level_{team['B'].pk}": 3})
+    assert "Nothing changed: your ratings were already these." in client.get(url).content.decode()
+    assert "Nothing changed" not in client.get(url).content.decode()
+
+
+def test_the_navbar_marks_the_page_that_is_shown(client, cast, team):
+    """Two views of one cached page (the own dashboard by /gap/ and by the employee's id) each
+    mark their own navbar link."""
+    client.force_login(cast.employee)
+    own = _cached(client, GAPS)
+    assert re.search(r'aria-current="page"\s+href="/gap/"', own)
+    _, html = _queries(client, reverse("competencies:employee_gaps", args=[cast.employee.pk]))
+    assert "My competency gaps" in html  # the same page
+    assert not re.search(r'aria-current="page"\s+href="/gap/"', html)
