@@ -309,10 +309,11 @@ def attempt_answers(attempt_id: int) -> tuple[int, str, str]:
 
 
 def representative_ids() -> dict[str, int]:
-    """Ids the page URLs need: a competency the employee's position targets (the competency page)."""
+    """Ids the page URLs need: the employee (a report of the supervisor's) and a competency
+    their position targets (the competency page)."""
     from competencies.models import PositionTarget
     from hrportal.models import User
 
     employee = User.objects.get(username=EMPLOYEE)
     target = PositionTarget.objects.filter(position_id=employee.position_id).order_by("competency_id").first()
-    return {"competency": target.competency_id}
+    return {"employee": employee.pk, "competency": target.competency_id}

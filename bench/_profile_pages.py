@@ -38,6 +38,8 @@ PAGES: tuple[tuple[str, str | Callable[[dict], str], str], ...] = (
     ("notifications", "/notifications/", "bench.employee"),
     ("self", "/self-assessment/", "bench.employee"),
     ("team", "/gap/team/", "bench.supervisor"),
+    ("report_gap", lambda ids: f"/gap/{ids['employee']}/", "bench.supervisor"),
+    ("report_plan", lambda ids: f"/idp/employee/{ids['employee']}/", "bench.supervisor"),
     ("approvals", "/idp/approvals/", "bench.supervisor"),
     ("reports", "/reports/", _benchdb.HC_USERNAME),
 )

@@ -11,7 +11,7 @@ first and last, their mean the yardstick), with p50/p95/p99 and the queries one 
 
     .venv/bin/python bench/load.py [--seconds 10] [--warmup 2] [--only gap,idp] [--rebuild] [--check]
 
-`make bench` runs it. About 4 minutes with the data in place (plus 2 for a first build).
+`make bench` runs it. About 6 minutes with the data in place (plus 2 for a first build).
 """
 
 import argparse
@@ -60,7 +60,14 @@ PAGES = (
     Page("competency", "competency page `/gap/competency/<id>/`", _loaddata.EMPLOYEE, "page"),
     Page("idp", "`/idp/`", _loaddata.EMPLOYEE, "page"),
     Page("career", "`/career/`", _loaddata.EMPLOYEE, "page"),
+    Page("learning", "`/learning/`", _loaddata.EMPLOYEE, "page"),
+    Page("self", "`/self-assessment/`", _loaddata.EMPLOYEE, "page"),
+    Page("assessments", "`/assessments/`", _loaddata.EMPLOYEE, "page"),
+    Page("notifications", "`/notifications/`", _loaddata.EMPLOYEE, "page"),
     Page("team", "`/gap/team/` (supervisor, 10 reports)", _loaddata.SUPERVISOR, "page"),
+    Page("report_gap", "a report's dashboard `/gap/<id>/` (supervisor)", _loaddata.SUPERVISOR, "page"),
+    Page("report_plan", "a report's plan `/idp/employee/<id>/` (supervisor)", _loaddata.SUPERVISOR, "page"),
+    Page("approvals", "`/idp/approvals/` (supervisor, 10 submitted)", _loaddata.SUPERVISOR, "page"),
     Page("reports", "`/reports/` (HC)", _benchdb.HC_USERNAME, "reports"),
     Page("approve", "approval POST `/idp/<id>/approve/`", _loaddata.APPROVER, "write", "POST"),
     Page("autosave", "autosave POST `/assessments/attempt/<id>/answer/`", "takers", "write", "POST"),
@@ -88,6 +95,7 @@ class Row:
     result: _wrk.WrkResult
     queries: int | None
     ratio: float = 0.0
+    yardstick: float = 0.0  # the bare view's rate next to this run (mean of the runs before and after)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -400,9 +408,24 @@ class Harness:
             "competency": f"/gap/competency/{self.ids['competency']}/",
             "idp": "/idp/",
             "career": "/career/",
+            "learning": "/learning/",
+            "self": "/self-assessment/",
+            "assessments": "/assessments/",
+            "notifications": "/notifications/",
             "team": "/gap/team/",
+            "report_gap": f"/gap/{self.ids['employee']}/",
+            "report_plan": f"/idp/employee/{self.ids['employee']}/",
+            "approvals": "/idp/approvals/",
             "reports": "/reports/",
         }[page.name]
+
+    def bare_again(self, page: Page) -> _wrk.WrkResult:
+        """The bare view once more, right after a page: the machine's speed drifts by a fifth
+        within minutes (other tenants of the host), so each page is compared with the bare
+        runs on either side of it."""
+        session = self.sessions[page.user]
+        seconds = self.args.bare_seconds
+        return self.wrk(self.path_of(page), seconds=seconds, headers=(f"Cookie: {session.cookie}",))
 
     def measure(self, page: Page, bare_rate: float) -> Row:
         if page.name == "approve":
@@ -476,17 +499,19 @@ def render(rows: list[Row], meta: dict) -> str:
         f"(DEBUG off, CONN_MAX_AGE={settings.DATABASES['default']['CONN_MAX_AGE']}); "
         f"wrk on loopback, {meta['connections']} connections in {meta['threads']} threads, "
         f"{meta['warmup']:g} s warm-up then {meta['seconds']:g} s per page",
-        f"- Yardstick: the bare view, {meta['bare_first']:.0f} req/s first and {meta['bare_last']:.0f} req/s last; "
-        f"ratios are to their mean, {meta['bare']:.0f} req/s",
+        f"- Yardstick: the bare view, measured first and again after every page "
+        f"({min(meta['bare_rates']):.0f} to {max(meta['bare_rates']):.0f} req/s, {meta['bare']:.0f} on average); "
+        'each page\'s ratio is to the mean of the bare runs just before and after it (column "bare")',
         "",
-        "| page | req/s | ratio | p50 ms | p95 ms | p99 ms | queries | target | met? |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| page | req/s | bare | ratio | p50 ms | p95 ms | p99 ms | queries | target | met? |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for row in rows:
         r = row.result
         rate = f"{r.rate:.0f}" if r.rate >= 10 else f"{r.rate:.1f}"
         lines.append(
-            f"| {row.page.label} | {rate} | {row.ratio:.2f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} "
+            f"| {row.page.label} | {rate} | {row.yardstick:.0f} | {row.ratio:.2f} "
+            f"| {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} "
             f"| {'' if row.queries is None else row.queries} | {TARGETS.get(row.page.target, '')} | {yes_no(row.met)} |"
         )
     notes = [(row, note) for row in rows for note in row.notes]
@@ -514,6 +539,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="timed run per page (default 10)")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up per page (default 2)")
+    parser.add_argument("--bare-seconds", type=float, default=4, help="the bare view's run after each page (default 4)")
     parser.add_argument("--only", default="", help=f"comma-separated pages among {','.join(names)} (bare always runs)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
@@ -559,28 +585,33 @@ def main() -> None:
         bare_page = pages[0]
         first = harness.measure(bare_page, 0)
         say(f"{bare_page.name}: {first.result.rate:.0f} req/s, p99 {first.result.p99_ms:.1f} ms")
+        bare_rates = [first.result.rate]
         for page in pages[1:]:
             row = harness.measure(page, first.result.rate)
             rows.append(row)
-            say(f"{page.name}: {row.result.rate:.0f} req/s, p99 {row.result.p99_ms:.1f} ms, {row.queries} queries")
-        last = harness.measure(bare_page, 0)
-        say(f"{bare_page.name} again: {last.result.rate:.0f} req/s")
+            bare_rates.append(harness.bare_again(bare_page).rate)
+            row.yardstick = (bare_rates[-2] + bare_rates[-1]) / 2
+            say(
+                f"{page.name}: {row.result.rate:.0f} req/s, p99 {row.result.p99_ms:.1f} ms, {row.queries} queries; "
+                f"bare view after it {bare_rates[-1]:.0f} req/s"
+            )
     finally:
         server.stop()
         shutil.rmtree(static_root, ignore_errors=True)
-    bare_rate = (first.result.rate + last.result.rate) / 2
+    bare_rate = sum(bare_rates) / len(bare_rates)
     bare_row = Row(
         bare_page,
         first.result,
         first.queries,
+        yardstick=bare_rate,
         notes=[
-            f"the row is its first run; the last made {last.result.rate:.0f} req/s "
-            f"(p50 {last.result.p50_ms:.1f} ms, p99 {last.result.p99_ms:.1f} ms)"
+            f"the row is its first run; after each page it ran again for {args.bare_seconds:g} s: "
+            f"{min(bare_rates):.0f} to {max(bare_rates):.0f} req/s, {bare_rate:.0f} on average"
         ],
     )
     rows.insert(0, bare_row)
     for row in rows:
-        row.ratio = row.result.rate / bare_rate if bare_rate else 0.0
+        row.ratio = row.result.rate / row.yardstick if row.yardstick else 0.0
     from importlib.metadata import version
 
     meta = {
@@ -596,8 +627,7 @@ def main() -> None:
         "threads": args.threads,
         "warmup": args.warmup,
         "seconds": args.seconds,
-        "bare_first": first.result.rate,
-        "bare_last": last.result.rate,
+        "bare_rates": bare_rates,
         "bare": bare_rate,
         "elapsed_s": round(time.monotonic() - started),
     }
@@ -611,6 +641,7 @@ def main() -> None:
                     {
                         "page": row.page.name,
                         "ratio": row.ratio,
+                        "yardstick": row.yardstick,
                         "rate": row.result.rate,
                         "queries": row.queries,
                         "met": row.met,
