@@ -44,13 +44,15 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import connection
+from django.db.models import Count, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import timezone, translation
 
 from hrportal.context_processors import unread_notification_count
-from hrportal.models import PageStamp, User
+from hrportal.models import Notification, PageStamp, User
 
 FRAMEWORK = "framework"
 # What {% csrf_token %} writes while a fragment is rendered for the cache; the request's own
@@ -130,11 +132,23 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
-def _stamps(scopes: Sequence[str]) -> str:
-    """The stamps of `scopes` as one digest (a scope never bumped counts as 0). One query."""
-    found = dict(PageStamp.objects.filter(scope__in=scopes).values_list("scope", "version"))
+def _stamps_and_unread(scopes: Sequence[str], viewer: User) -> tuple[str, int]:
+    """The stamps of `scopes` as one digest (a scope never bumped counts as 0), and the
+    viewer's unread notification count (the navbar's bell, part of the whole page's key).
+    One query: the count rides along as a subquery, computed once for all rows; a second
+    one only when none of the scopes was ever bumped (a new database)."""
+    unread = (
+        Notification.objects.for_recipient(viewer).unread().order_by().values("recipient").annotate(n=Count("pk"))
+    ).values("n")
+    rows = list(
+        PageStamp.objects.filter(scope__in=scopes)
+        .annotate(unread=Coalesce(Subquery(unread), 0))
+        .values_list("scope", "version", "unread")
+    )
+    found = {scope: version for scope, version, _ in rows}
     text = ",".join(f"{scope}={found.get(scope, 0)}" for scope in sorted(set(scopes)))
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    count = rows[0][2] if rows else unread_notification_count(viewer)
+    return hashlib.sha256(text.encode()).hexdigest()[:24], count
 
 
 def _seconds_until_midnight(now: datetime) -> int:
@@ -153,7 +167,7 @@ class PageFragments:
     key: str
     page_key: str | None = None
     page: str | None = None
-    unread_count: int | None = None
+    unread_count: int = 0
     changes_at: Callable[[datetime], datetime | None] | None = None
     rendered: dict[str, str] = field(default_factory=dict)
     _parts: dict[str, str] | None = None
@@ -201,12 +215,13 @@ def page_fragments(
     the cache (a query string, not GET, caching off). `people`: the ids whose stamps the page
     depends on (the viewer's is added); `extra`: anything else the content depends on (a
     team stamp, a competency id); `changes_at(now)`: when the content next changes by time
-    alone (a level lapsing), called on a miss only. Two queries (the stamps, the unread
+    alone (a level lapsing), called on a miss only. One query (the stamps and the unread
     count) and one cache read; a second read, for the fragments, when the whole page missed."""
     viewer = request.user
     if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or request.GET or viewer.pk is None:
         return None
     scopes = [FRAMEWORK, user_scope(viewer.pk), *(user_scope(pk) for pk in people)]
+    stamps, unread = _stamps_and_unread(scopes, viewer)  # type: ignore[arg-type]
     key = ":".join(
         [
             "page",
@@ -217,13 +232,12 @@ def page_fragments(
             timezone.localdate().isoformat(),
             str(viewer.pk),
             extra,
-            _stamps(scopes),
+            stamps,
         ]
     )
-    fragments = PageFragments(key=key, changes_at=changes_at)
+    fragments = PageFragments(key=key, changes_at=changes_at, unread_count=unread)
     # Messages are shown once, in the page around the fragments: such a page is rendered.
     if not len(get_messages(request)):
-        fragments.unread_count = unread_notification_count(viewer)  # type: ignore[arg-type]
         match = request.resolver_match
         fragments.page_key = f"{key}:{match.view_name if match else ''}:{fragments.unread_count}"
         found = caches[settings.PAGE_CACHE_ALIAS].get(fragments.page_key)
@@ -254,9 +268,12 @@ def render_page(
         context = {**context, **build()}
     context = {**context, "page_fragments": fragments}
     whole = fragments is not None and fragments.page_key is not None
-    if fragments is not None and whole:
+    if fragments is not None:
+        # The count the key was made with (the navbar would count again).
+        context["nav_unread_count"] = fragments.unread_count
+    if whole:
         # Rendered once for every session that will see it, as a fragment is.
-        context.update(csrf_token=CSRF_PLACEHOLDER, nav_unread_count=fragments.unread_count)
+        context["csrf_token"] = CSRF_PLACEHOLDER
     response = render(request, template_name, context)
     if fragments is None:
         return response

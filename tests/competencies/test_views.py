@@ -208,23 +208,23 @@ def test_dashboard_query_count_is_flat(client, django_assert_num_queries, compet
     for competency in list(comps.values())[::3]:
         supervisor_rating_set(employee=employee, competency=competency, level=2, comment="", by=supervisor)
     client.force_login(supervisor)
-    # 1 session, 2 viewer, 3 employee with position and section, 4 the page stamps
-    # (hrportal/page_cache.py), 5 levels (with their evidence's type), 6 the results that are
+    # 1 session, 2 viewer, 3 employee with position and section, 4 the page stamps with the
+    # navbar's unread count (hrportal/page_cache.py), 5 levels (with their evidence's type), 6 the results that are
     # the levels' evidence, with their assessments (the Evidence column), 7 targets with
     # competencies and groups, 8 the employee's active IDP items, 9 mappings that could raise
     # a competency in gap, 10 the published assessments open to the employee that those
     # mappings name (by id or category), 11 self-ratings, 12 supervisor ratings with their
-    # authors, 13 navbar's direct reports, 14 navbar's unread notification count, then what
-    # the cached body is good until: 15 the next level lapse, 16 the next assessment window
-    # (staff viewers add one: their HC group). The same for 5 competencies as for 60:
-    with django_assert_num_queries(16):
+    # authors, 13 navbar's direct reports, then what the cached body is good until: 14 the
+    # next level lapse, 15 the next assessment window (staff viewers add one: their HC
+    # group). The same for 5 competencies as for 60:
+    with django_assert_num_queries(15):
         response = client.get(_gaps_url(employee))
     assert response.status_code == 200
     assert len(response.context["report"].rows) == competency_count
     assert sum(len(raising) > 0 for _, _, raising, _ in response.context["rows_with_items"]) > competency_count // 3
     # Again: the whole page comes from the page cache. 1 session, 2 viewer, 3 employee, 4 the
-    # stamps, 5 the unread count (the navbar's direct reports are in the cached page).
-    with django_assert_num_queries(5):
+    # stamps with the unread count (the navbar's direct reports are in the cached page).
+    with django_assert_num_queries(4):
         again = client.get(_gaps_url(employee))
     assert _body(again) == _body(response)
 
@@ -249,12 +249,12 @@ def test_dashboard_query_count_for_hc_viewer_is_flat(client, cast, django_assert
             _give(employee, competency, 2)
     _assessments_raising(comps.values(), per_assessment=2)
     client.force_login(cast.hc)
-    # As for a supervisor (16, with the results that are the levels' evidence, the two of
+    # As for a supervisor (15, with the results that are the levels' evidence, the two of
     # the assessments that would raise a gap, the two of ratings and the stamps and the two
-    # of the page cache), plus 1 for the HC group of a staff viewer: 17; cached: 5 + 1.
-    with django_assert_num_queries(17):
+    # of the page cache), plus 1 for the HC group of a staff viewer: 16; cached: 4 + 1.
+    with django_assert_num_queries(16):
         assert client.get(_gaps_url(employee)).status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get(_gaps_url(employee)).status_code == 200
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from assessments.services.results import result_record
 from competencies.models import CompetencyLevel, LevelSource, PositionTarget
 from competencies.services import level_raise
-from hrportal.models import Notification
+from hrportal.models import Notification, PageStamp
 from idp.models import IdpItem, ItemStatus
 from surveys.services import self_ratings_set
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
@@ -335,3 +335,13 @@ def test_the_navbar_marks_the_page_that_is_shown(client, cast, team):
     _, html = _queries(client, reverse("competencies:employee_gaps", args=[cast.employee.pk]))
     assert "My competency gaps" in html  # the same page
     assert not re.search(r'aria-current="page"\s+href="/gap/"', html)
+
+
+def test_the_bell_counts_before_any_stamp_exists(client, cast, team):
+    """A new database has no stamps yet: the unread count, which comes with them, is counted on its own."""
+    PageStamp.objects.all().delete()
+    unread = Notification.objects.filter(recipient=cast.employee, read_at=None).count()
+    Notification.objects.create(recipient=cast.employee, subject="Welcome")
+    client.force_login(cast.employee)
+    _queries(client, GAPS)
+    assert re.search(rf'id="nav-unread-count">{unread + 1}<', client.get(GAPS).content.decode())
