@@ -17,6 +17,12 @@ Django's tasks framework runs a task once: one that raises is marked failed and 
 Every attempt is a task result of its own in django-tasks-db's table (`manage.py db_worker`
 runs them); `attempt` is passed along as a keyword argument. Tasks take keyword arguments only,
 JSON values, as the database backend stores them.
+
+A worker killed in the middle of a task (SIGKILL after a deploy's grace period, a crash, the
+machine going down) never says how the task ended: its row stays "running" for ever. Such a
+row, running for longer than TASK_STALLED_MINUTES, counts as a failed attempt
+(`stalled_tasks_recover`, every few minutes from the scheduler): marked failed, and retried
+or, at the last attempt, shown to HC like any other failure.
 """
 
 import functools
@@ -29,8 +35,9 @@ from django.conf import settings
 from django.db import models, transaction
 from django.tasks import Task, task
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
+from django.utils.module_loading import autodiscover_modules, import_string
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from hrportal.models import TaskFailure, User
 
@@ -140,3 +147,44 @@ def task_failures_resolve(*, failures: "models.QuerySet[TaskFailure]", by: User)
     """Mark `failures` dealt with by `by` (HC has resent, fixed or accepted what failed): they leave
     the admin index's count. Already dealt-with ones keep who and when; returns how many were marked."""
     return failures.filter(resolved_at__isnull=True).update(resolved_at=timezone.now(), resolved_by=by)
+
+
+class TaskStalled(Exception):  # noqa: N818 - what HC reads in the list of failures: "TaskStalled: …"
+    """A task whose worker stopped while running it (stalled_tasks_recover)."""
+
+
+def stalled_tasks_recover(*, now: Any = None) -> int:
+    """Every task result still "running" TASK_STALLED_MINUTES after it started: its worker was
+    killed and never finished it. Each is marked failed, under its row lock (so two schedulers
+    never handle it twice, and a worker that does finish it meanwhile wins), and counts as a
+    failed attempt: enqueued again after the backoff, or at the last attempt recorded for HC.
+    Nothing on a backend without rows (the tests' immediate one). Returns how many were found."""
+    from django_tasks_db.models import DBTaskResult  # noqa: PLC0415 (an app of its own, loaded after hrportal)
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.TASK_STALLED_MINUTES)
+    stalled = list(
+        DBTaskResult.objects.filter(status="RUNNING", started_at__lt=cutoff).values_list("pk", flat=True)[:500]
+    )
+    for pk in stalled:
+        with transaction.atomic():
+            row = DBTaskResult.objects.select_for_update(skip_locked=True).filter(pk=pk, status="RUNNING").first()
+            if row is None:
+                continue
+            minutes = int((now - row.started_at).total_seconds() // 60)
+            error = TaskStalled(
+                _("Its worker stopped while running it (still marked running %(minutes)s minutes after it started).")
+                % {"minutes": minutes}
+            )
+            row.set_failed(error)
+            kwargs = dict(row.args_kwargs.get("kwargs") or {})
+            attempt = int(kwargs.pop("attempt", 1))
+            try:
+                background = import_string(row.task_path)
+            except ImportError:
+                background = None
+            if isinstance(background, Task) and background.module_path in _LABELS:
+                _failed(background, kwargs=kwargs, attempt=attempt, error=error)
+            else:  # not one of ours (or gone since): nothing to retry, HC sees that it stopped
+                TaskFailure.objects.create(task_path=row.task_path, error=_error_text(error), attempts=attempt)
+    return len(stalled)

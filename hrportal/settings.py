@@ -172,6 +172,10 @@ TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.Da
 # minutes), TASK_ATTEMPTS runs in all; then HC sees it among the failed background tasks.
 TASK_ATTEMPTS = env.int("TASK_ATTEMPTS", default=5)
 TASK_RETRY_SECONDS = env.int("TASK_RETRY_SECONDS", default=60)
+# A task still marked running this long after it started lost its worker (killed mid-run): it
+# counts as a failed attempt (hrportal.background.stalled_tasks_recover). Longer than any task
+# runs: the largest, a results import, takes seconds.
+TASK_STALLED_MINUTES = env.int("TASK_STALLED_MINUTES", default=60)
 # Page fragments (hrportal/page_cache.py) are cached under keys made of version stamps kept in
 # the database, so any backend is correct, a per-process one too: a change makes a new key
 # everywhere at once, and no stale entry is ever read. The default, LocMem in each worker

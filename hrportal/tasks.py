@@ -10,12 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.backend import DatabaseBackend
 
 from hrportal.audit import audit_purge
-from hrportal.background import background_task
+from hrportal.background import background_task, stalled_tasks_recover
 from hrportal.periodic import Schedule, periodic
 
 AUDIT_PURGE = _("Purge the audit trail beyond its retention")
 SESSIONS = _("Remove expired sessions")
 TASK_RESULTS = _("Remove finished background task records")
+STALLED_TASKS = _("Retry background tasks whose worker stopped")
 
 
 @periodic(name="purge_audit", label=AUDIT_PURGE, schedule=Schedule(every="day", at=time(2, 30)))
@@ -40,3 +41,11 @@ def task_results_prune_run() -> None:
     (the tests' immediate one keeps no rows)."""
     if isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
         call_command("prune_db_task_results", queue_name="*", verbosity=0)
+
+
+@periodic(name="recover_stalled_tasks", label=STALLED_TASKS, schedule=Schedule(every="minute"))
+@background_task(label=STALLED_TASKS)
+def stalled_tasks_recover_run() -> int:
+    """Every minute: tasks left "running" by a killed worker count as failed attempts
+    (hrportal.background.stalled_tasks_recover). Returns how many were found."""
+    return stalled_tasks_recover()

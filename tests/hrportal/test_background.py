@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from hrportal.background import background_task
+from hrportal.background import background_task, stalled_tasks_recover
 from hrportal.models import TaskFailure
 from hrportal.notifications import notify
 
@@ -176,3 +176,62 @@ def test_a_password_link_email_that_failed_shows_the_address_never_the_link(
     page = client.get(reverse("admin:hrportal_taskfailure_change", args=[failure.pk])).content.decode()
     assert cast.employee.email in page and "mail server down" in page
     assert "/accounts/reset/" not in page
+
+
+# --- A worker killed mid-task ----------------------------------------------------------------
+
+
+def _killed_mid_run(*, minutes_ago: int) -> DBTaskResult:
+    """flaky(fails=0) queued, then claimed by a worker that died while running it: the row stays RUNNING."""
+    flaky.enqueue(fails=0)
+    row = DBTaskResult.objects.get(status="READY")
+    row.claim("killed-worker")
+    DBTaskResult.objects.filter(pk=row.pk).update(started_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return row
+
+
+def test_a_task_left_running_by_a_killed_worker_runs_again(settings, database_backend):
+    settings.TASK_STALLED_MINUTES = 60
+    row = _killed_mid_run(minutes_ago=61)
+    assert stalled_tasks_recover() == 1
+    row.refresh_from_db()
+    assert row.status == "FAILED"
+    assert "TaskStalled" in row.exception_class_path
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    _work(now=timezone.now() + timedelta(minutes=5))
+    assert RUNS == [1]
+    assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
+    assert not TaskFailure.objects.exists()
+    assert stalled_tasks_recover() == 0  # handled once
+
+
+def test_a_killed_task_at_its_last_attempt_is_shown_to_hc(client, cast, settings, database_backend):
+    settings.TASK_STALLED_MINUTES = 60
+    settings.TASK_ATTEMPTS = 1
+    _killed_mid_run(minutes_ago=90)
+    stalled_tasks_recover()
+    failure = TaskFailure.objects.get()
+    assert failure.description == "fails 0 times"
+    assert "worker stopped while running it" in failure.error
+    assert "90 minutes" in failure.error
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    client.force_login(cast.hc)
+    failures = client.get(reverse("admin:hrportal_taskfailure_changelist")).content.decode()
+    assert "worker stopped while running it" in failures
+
+
+def test_a_task_still_within_its_time_is_left_running(settings, database_backend):
+    settings.TASK_STALLED_MINUTES = 60
+    row = _killed_mid_run(minutes_ago=30)
+    assert stalled_tasks_recover() == 0
+    row.refresh_from_db()
+    assert row.status == "RUNNING"
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_the_scheduler_runs_the_recovery_every_minute():
+    from hrportal.periodic import jobs  # noqa: PLC0415
+
+    job = jobs()["recover_stalled_tasks"]
+    assert job.schedule.every == "minute"

@@ -43,6 +43,7 @@ def test_every_job_the_commands_ran_from_cron_is_scheduled():
         "refresh_report_summary",
         "clear_sessions",
         "prune_task_results",
+        "recover_stalled_tasks",
     }
 
 
@@ -57,13 +58,18 @@ def test_each_job_is_enqueued_once_per_slot_whoever_asks(settings, cast):
         "refresh_report_summary",
         "clear_sessions",
         "prune_task_results",
+        "recover_stalled_tasks",
     }
     # A second scheduler in the same minute enqueues nothing; the next minute, only the
-    # per-minute job; at 07:00 the survey notices too; the next day the daily jobs again.
+    # per-minute jobs; at 07:00 the survey notices too; the next day the daily jobs again.
     assert periodic_enqueue_due(now=monday_morning) == []
-    assert periodic_enqueue_due(now=_local(settings, 2026, 12, 7, 6, 31)) == ["finalise_overdue_attempts"]
+    assert set(periodic_enqueue_due(now=_local(settings, 2026, 12, 7, 6, 31))) == {
+        "finalise_overdue_attempts",
+        "recover_stalled_tasks",
+    }
     assert set(periodic_enqueue_due(now=_local(settings, 2026, 12, 7, 7, 0))) == {
         "finalise_overdue_attempts",
+        "recover_stalled_tasks",
         "send_survey_reminders",
     }
     assert "send_digests" not in periodic_enqueue_due(now=_local(settings, 2026, 12, 8, 6, 30))
