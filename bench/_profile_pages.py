@@ -74,7 +74,7 @@ def main() -> None:
     only = {name for name in args.only.split(",") if name}
     clients: dict[str, Client] = {}
     bare_cpu = None
-    print(f"{'page':<14}{'cpu ms':>9}{'wall ms':>9}{'ratio':>7}{'max ms':>9}{'KiB':>7}")
+    print(f"{'page':<14}{'cpu ms':>9}{'wall ms':>9}{'ratio':>7}{'max ms':>9}{'KiB':>7}{'miss ms':>9}")
     for name, path, username in PAGES:
         if only and name not in only and name != "bare":
             continue
@@ -84,7 +84,9 @@ def main() -> None:
             client.force_login(User.objects.get(username=username))
             clients[username] = client
         client = clients[username]
+        started = time.perf_counter()
         response = client.get(url, secure=True)
+        first_ms = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             sys.exit(f"{url} answered {response.status_code}")
         profiler = cProfile.Profile() if name == args.profile else None
@@ -103,7 +105,10 @@ def main() -> None:
             bare_cpu = wall_ms
         ratio = (bare_cpu or wall_ms) / wall_ms
         size = len(response.content) / 1024
-        print(f"{name:<14}{cpu_ms:>9.2f}{wall_ms:>9.2f}{ratio:>7.2f}{max(wall) * 1000:>9.1f}{size:>7.0f}", flush=True)
+        print(
+            f"{name:<14}{cpu_ms:>9.2f}{wall_ms:>9.2f}{ratio:>7.2f}{max(wall) * 1000:>9.1f}{size:>7.0f}{first_ms:>9.1f}",
+            flush=True,
+        )
         if profiler:
             pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
 
