@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment
 from assessments.selectors.raising import assessments_granting
 from hrportal.models import User
+from hrportal.page_cache import bump_people
 from idp.models import ActivityType, IdpItem
 from idp.selectors import active_items_by_competency
 from idp.services import assessments_for_item, idp_item_create
@@ -43,11 +44,11 @@ def learning_plan_draft(*, employee: User, by: User, replace: bool = False, toda
     confirmed losing its objectives, edited ones included); otherwise PlanExists and nothing
     changes. IDP items made from replaced objectives stay in the IDP plan.
 
-    The employee's row is locked first, so two drafts at once serialise (and the plan's unique
-    constraint holds whatever happens)."""
+    The employee's row is locked first (by bumping their page stamp, which locks it), so two
+    drafts at once serialise (and the plan's unique constraint holds whatever happens)."""
     _require_owner(employee.pk, by, _("Only the employee drafts their own learning plan."))
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=employee.pk).values_list("pk").first()
+        bump_people([employee.pk])
         plan = LearningPlan.objects.filter(employee=employee).first()
         if plan is not None and not replace:
             raise PlanExists(_("You have a learning plan already: confirm to replace it."))
@@ -89,6 +90,10 @@ def learning_plan_draft(*, employee: User, by: User, replace: bool = False, toda
 
 
 def _locked(objective: LearningObjective) -> LearningObjective:
+    """The objective, locked, after its employee's row: their page stamp is bumped first (that
+    locks them, hrportal.page_cache.bump_people), as every write about a person does, so the
+    learning plan page shows the change at once and no two writes lock in opposite orders."""
+    bump_people([objective.plan.employee_id])
     return (
         LearningObjective.objects.select_for_update(of=("self",))
         .select_related("plan__employee", "competency")
@@ -175,8 +180,8 @@ def learning_objective_to_idp_item(*, objective: LearningObjective, by: User) ->
     click) or its competency has an active item."""
     _require_owner(objective.plan.employee_id, by, _("Only the employee adds items to their own plan."))
     with transaction.atomic():
-        # The plan's row first: two objectives of one competency posted at once make one item.
-        LearningPlan.objects.select_for_update().filter(pk=objective.plan_id).values_list("pk").first()
+        # _locked locks the employee's row first: two objectives of one competency posted at
+        # once wait for each other there, and make one item.
         locked = _locked(objective)
         if locked.idp_item_id is not None:
             raise AlreadyPlanned(_("This objective is an IDP item already."))

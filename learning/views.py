@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from hrportal.access import can_view_employee, viewable_employee
 from hrportal.models import User
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 from learning import services
 from learning.forms import ObjectiveForm
@@ -35,11 +36,30 @@ def _current_user(request: AuthenticatedRequest) -> User:
     return User.objects.select_related("position", "section").get(pk=request.user.pk)
 
 
+def _render_plan(request: AuthenticatedRequest, employee: User, *, is_owner: bool) -> HttpResponse:
+    # The page is cached (hrportal/page_cache.py) under the employee's stamp, which the
+    # learning services bump with every plan edit and the IDP services with every item (the
+    # objectives' badges, "an active item already"); the framework's covers names and labels.
+    # Nothing on it changes with time alone (its dates are dates, and the key has the day).
+    # A hit runs no selector, not even the owner's position.
+    fragments = page_fragments(request, page="learning" if is_owner else "learning_employee", people=[employee.pk])
+
+    def build() -> dict:
+        shown = _current_user(request) if is_owner else employee
+        return {"employee": shown, "view": learning_plan(employee=shown)}
+
+    return render_page(
+        request,
+        "learning/plan.html",
+        fragments=fragments,
+        context={"employee": employee, "is_owner": is_owner},
+        build=build,
+    )
+
+
 @login_required
 def my_plan(request: AuthenticatedRequest) -> HttpResponse:
-    employee = _current_user(request)
-    context = {"employee": employee, "view": learning_plan(employee=employee), "is_owner": True}
-    return render(request, "learning/plan.html", context)
+    return _render_plan(request, request.user, is_owner=True)
 
 
 @login_required
@@ -47,9 +67,7 @@ def employee_plan(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     """A direct report's learning plan, read-only, for their supervisor and HC."""
     if user_id == request.user.pk:
         return redirect("learning:my_plan")
-    employee = viewable_employee(request.user, user_id)
-    context = {"employee": employee, "view": learning_plan(employee=employee), "is_owner": False}
-    return render(request, "learning/plan.html", context)
+    return _render_plan(request, viewable_employee(request.user, user_id), is_owner=False)
 
 
 @login_required

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -403,28 +405,115 @@ def test_the_plan_prints_with_a_button_a_script_file_and_a_print_stylesheet(clie
     assert ".navbar" in print_rules and ".learning-plan form" in print_rules and "size: A4" in print_rules
 
 
+# The page cache (hrportal/page_cache.py): the plan page comes from the cache until something
+# it shows changes, through any door, and then shows the change at once. Each test first shows
+# that the page IS served from the cache, so that a door that forgot to bump would fail it.
+
+
+def _queries(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def _cached(client, url: str = MY_PLAN) -> str:
+    miss, _ = _queries(client, url)
+    hit, html = _queries(client, url)
+    assert hit < miss, f"{url}: not served from the cache ({hit} queries, then {miss})"
+    return html
+
+
+@pytest.fixture
+def planned(client, cast):
+    """The employee's plan of two objectives (A and B, one step each), the message shown."""
+    _gap(cast.employee, "A", target=2, current=1)
+    _gap(cast.employee, "B", target=1)
+    _draft(client, cast.employee)
+    client.get(MY_PLAN)
+    return _objectives(cast.employee)
+
+
+def test_an_edited_objective_shows_at_once_to_the_employee_and_the_supervisor(client, cast, planned):
+    report = reverse("learning:employee_plan", args=[cast.employee.pk])
+    client.force_login(cast.supervisor)
+    _cached(client, report)
+    client.force_login(cast.employee)
+    assert "My supervisor signs it off." not in _cached(client)
+    client.post(_edit_url(planned[0]), _edit_data(planned[0], measurable="My supervisor signs it off."))
+    assert "My supervisor signs it off." in _cached(client)
+    client.force_login(cast.supervisor)
+    assert "My supervisor signs it off." in client.get(report).content.decode()
+
+
+def test_a_removed_objective_leaves_the_page_at_once(client, cast, planned):
+    assert f'id="objective-{planned[1].pk}"' in _cached(client)
+    client.post(reverse("learning:objective_delete", args=[planned[1].pk]))
+    client.get(MY_PLAN)  # the message
+    assert f'id="objective-{planned[1].pk}"' not in _cached(client)
+
+
+def test_an_item_made_from_an_objective_and_its_status_show_at_once(client, cast, planned):
+    assert "IDP item:" not in _cached(client)
+    client.post(reverse("learning:objective_to_idp_item", args=[planned[0].pk]))
+    client.get(MY_PLAN)  # the message
+    html = _cached(client)
+    item = IdpItem.objects.get(employee=cast.employee)
+    assert f'href="{item.get_absolute_url()}"' in html and str(ItemStatus.DRAFT.label) in html
+    client.post(reverse("idp:item_action", args=[item.pk, "submit"]))
+    assert IdpItem.objects.get(pk=item.pk).status == ItemStatus.SUBMITTED
+    assert str(ItemStatus.SUBMITTED.label) in client.get(MY_PLAN).content.decode()
+
+
+def test_an_idp_item_made_on_the_idp_page_shows_on_the_plan_at_once(client, cast, planned):
+    assert "This competency has an active IDP item already." not in _cached(client)
+    client.post(reverse("idp:suggestion_accept", args=[planned[0].competency_id]))
+    assert "This competency has an active IDP item already." in client.get(MY_PLAN).content.decode()
+
+
+def test_a_redrafted_plan_shows_at_once(client, cast, planned):
+    assert f'id="objective-{planned[0].pk}"' in _cached(client)
+    client.post(DRAFT, {"replace": "1"})
+    client.get(MY_PLAN)  # the message
+    html = _cached(client)
+    assert f'id="objective-{planned[0].pk}"' not in html
+    assert all(f'id="objective-{objective.pk}"' in html for objective in _objectives(cast.employee))
+
+
 # A fixed number of queries
 
 
 @pytest.mark.parametrize("competencies", [1, 10])
 def test_the_plan_page_costs_the_same_queries_for_3_or_30_objectives(
-    client, cast, django_assert_max_num_queries, competencies
+    client, cast, django_assert_num_queries, competencies
 ):
     for number in range(competencies):
         competency = _gap(cast.employee, f"C{number}", target=4, current=1)
         IdpItemFactory(employee=cast.employee, competency=competency, status=ItemStatus.APPROVED)
     _draft(client, cast.employee)
     assert len(_objectives(cast.employee)) == 3 * competencies
-    # 1 session, 2 viewer, 3 employee with position and section, 4 the plan, 5 its phases,
-    # 6 their objectives with competency and IDP item, 7 the active IDP items, 8 navbar's direct
-    # reports, 9 navbar's unread count:
-    with django_assert_max_num_queries(9):
+    assert "Learning plan drafted" in client.get(MY_PLAN).content.decode()  # the message, shown once
+    give_level(cast.employee, CompetencyFactory(), 1)  # any change of the employee's: a new page
+    # 1 session, 2 viewer, 3 the page stamps with navbar's unread count (hrportal/page_cache.py),
+    # 4 employee with position and section, 5 the plan, 6 its phases, 7 their objectives with
+    # competency and IDP item, 8 the active IDP items, 9 navbar's direct reports:
+    with django_assert_num_queries(9):
         response = client.get(MY_PLAN)
     assert response.status_code == 200
+    # Then the whole page from the cache: session, viewer, stamps.
+    with django_assert_num_queries(3):
+        again = client.get(MY_PLAN)
+    assert again.content.count(b'class="list-group-item learning-objective"') == 3 * competencies
     client.force_login(cast.supervisor)
-    with django_assert_max_num_queries(9):
+    # The supervisor: the same 9, the employee (whom the viewer may see) in place of the own
+    # position and section.
+    with django_assert_num_queries(9):
         response = client.get(reverse("learning:employee_plan", args=[cast.employee.pk]))
     assert response.status_code == 200
+    # session, viewer, the employee (whom the viewer may see), stamps:
+    with django_assert_num_queries(4):
+        again = client.get(reverse("learning:employee_plan", args=[cast.employee.pk]))
+    assert again.content.count(b'class="list-group-item learning-objective"') == 3 * competencies
 
 
 @pytest.mark.parametrize("competencies", [1, 10])
