@@ -1,8 +1,9 @@
 """Reads for the taker's pages: what I may take, an attempt as the taker sees it, a result."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
@@ -57,6 +58,20 @@ def assessments_for_taker(*, employee: User, now: datetime | None = None) -> lis
             )
         )
     return cards
+
+
+def cards_next_change(cards: Iterable[AssessmentCard], *, now: datetime, grace: timedelta) -> datetime | None:
+    """When the list of `cards` next changes by time alone: a window opens or closes, a
+    cooldown ends, an open attempt runs out (past its deadline and `grace`, when the list
+    finalises it). None when nothing on it waits for a moment. What a cached list is good
+    until (hrportal/page_cache.py); no query."""
+    moments: list[datetime] = []
+    for card in cards:
+        assessment, available = card.assessment, card.availability
+        moments += [m for m in (assessment.opens_at, assessment.closes_at, available.available_from) if m]
+        if available.open_attempt is not None:
+            moments.append(available.open_attempt.deadline + grace)
+    return min((moment for moment in moments if moment > now), default=None)
 
 
 def questions_drawn(assessment: Assessment, bank_size: int) -> int | None:

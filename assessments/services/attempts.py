@@ -32,6 +32,7 @@ from assessments.models import (
 from assessments.scoring import mark, percent
 from assessments.services.results import result_passes, result_record
 from hrportal.models import User
+from hrportal.page_cache import bump_people
 
 MAX_SHORT_ANSWER_LENGTH = 500
 _random = random.SystemRandom()
@@ -166,6 +167,8 @@ def attempt_start(*, assessment: Assessment, by: User, preview: bool = False) ->
         deadline = min(deadline, assessment.closes_at)
     try:
         with transaction.atomic():
+            if not preview:
+                bump_people([by.pk])  # their assessments list and pages (hrportal/page_cache.py)
             attempt = Attempt.objects.create(
                 assessment=assessment, employee=by, is_preview=preview, started_at=now, deadline=deadline
             )

@@ -18,14 +18,17 @@ from assessments.availability import Refusal, availability
 from assessments.middleware import forget_attempt, remember_open_attempt
 from assessments.models import Assessment, Attempt, FinishReason
 from assessments.selectors.taking import (
+    AssessmentCard,
     assessments_for_taker,
     attempt_outcome,
+    cards_next_change,
     questions_drawn,
     seconds_left,
     taker_questions,
 )
 from assessments.services import attempts
-from assessments.services.attempts import AttemptClosed, AttemptRefused, is_overdue
+from assessments.services.attempts import AttemptClosed, AttemptRefused, grace, is_overdue
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 
 
@@ -70,11 +73,27 @@ def _submitted_answers(request: AuthenticatedRequest) -> dict[int, list[str]]:
 
 @login_required
 def assessment_list(request: AuthenticatedRequest) -> HttpResponse:
-    cards = assessments_for_taker(employee=request.user)
-    if any(card.availability.open_attempt and is_overdue(card.availability.open_attempt) for card in cards):
-        attempts.attempts_finalise_overdue(employee=request.user)
+    cards: list[AssessmentCard] = []
+
+    def build() -> dict:
+        nonlocal cards
         cards = assessments_for_taker(employee=request.user)
-    return render(request, "assessments/list.html", {"cards": cards})
+        if any(card.availability.open_attempt and is_overdue(card.availability.open_attempt) for card in cards):
+            attempts.attempts_finalise_overdue(employee=request.user)
+            cards = assessments_for_taker(employee=request.user)
+        return {"cards": cards}
+
+    # The list is cached (hrportal/page_cache.py) under the taker's stamp, which every change
+    # of their attempts bumps (start; submit, time up and the overdue task through
+    # result_record; a void), and the framework's (assessments, questions, audiences in the
+    # admin). Time changes it too: it is kept until the next window, cooldown or deadline.
+    fragments = page_fragments(
+        request,
+        page="assessments",
+        people=[],
+        changes_at=lambda now: cards_next_change(cards, now=now, grace=grace()),
+    )
+    return render_page(request, "assessments/list.html", fragments=fragments, context={}, build=build)
 
 
 @login_required

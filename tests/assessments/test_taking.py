@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,11 +24,12 @@ from assessments.models import (
     ReviewPolicy,
 )
 from assessments.scoring import mark
-from assessments.services.attempts import attempt_finalise, attempt_start
+from assessments.services.attempts import attempt_finalise, attempt_start, attempts_finalise_overdue
+from assessments.services.voiding import result_void
 from competencies.models import CompetencyLevel
 from tests.assessments.factories import CompetencyMappingFactory, QuestionFactory, published_assessment
 from tests.competencies.factories import CompetencyFactory
-from tests.hrportal.factories import PositionFactory, SectionFactory, UserFactory
+from tests.hrportal.factories import HcUserFactory, PositionFactory, SectionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -559,6 +561,104 @@ def test_two_tabs_starting_at_once_share_one_attempt():
     assert len(set(started)) == 1 and Attempt.objects.count() == 1
 
 
+# --- The list from the page cache (hrportal/page_cache.py) -----------------------------------
+# The list comes from the cache until something on it changes, through any door or by time,
+# and then shows the change at once. Each test first shows that the list IS served from the
+# cache, so that a door that forgot to bump the taker's stamp would fail it.
+
+LIST = reverse("assessments:list")
+
+
+def _list_queries(client) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def _cached_list(client) -> str:
+    miss, _ = _list_queries(client)
+    hit, html = _list_queries(client)
+    assert hit < miss, f"the list is not served from the cache ({hit} queries, then {miss})"
+    return html
+
+
+def test_an_attempt_started_and_submitted_shows_on_the_list_at_once(client):
+    employee = UserFactory()
+    assessment = published_assessment(questions=2, max_attempts=2)
+    client.force_login(employee)
+    assert "2 attempts left." in _cached_list(client)
+    attempt = _start(client, assessment)
+    html = _cached_list(client)
+    assert "In progress" in html and reverse("assessments:attempt", args=[attempt.pk]) in html
+    _answer_all(client, attempt, url_name="assessments:submit")
+    client.get(reverse("assessments:result", args=[attempt.pk]))  # any message shown there
+    html = _cached_list(client)
+    assert "In progress" not in html and "1 attempt left." in html and "Passed" in html
+
+
+def test_an_attempt_the_overdue_task_finalises_shows_on_the_list_at_once(client):
+    employee = UserFactory()
+    assessment = published_assessment(questions=1, time_limit_minutes=10)
+    attempt = attempt_start(assessment=assessment, by=employee)
+    client.force_login(employee)
+    assert "In progress" in _cached_list(client)
+    # What the periodic task runs, as if it ran past the deadline (its cutoff), now.
+    assert attempts_finalise_overdue(now=attempt.deadline + timedelta(minutes=5)) == 1
+    html = client.get(LIST).content.decode()
+    assert "In progress" not in html and "Not passed" in html
+
+
+def test_an_attempt_running_out_is_finalised_on_the_list_when_its_moment_passes(client, settings):
+    settings.ASSESSMENT_GRACE_SECONDS = 5
+    employee = UserFactory()
+    client.force_login(employee)
+    with time_machine.travel("2026-05-04 08:00 +0000", tick=False) as traveller:
+        assessment = published_assessment(questions=1, time_limit_minutes=10)
+        attempt_start(assessment=assessment, by=employee)
+        assert "In progress" in _cached_list(client)
+        traveller.shift(timedelta(minutes=10, seconds=6))
+        html = client.get(LIST).content.decode()
+    assert "In progress" not in html and "Not passed" in html
+    assert not Attempt.objects.open().exists()
+
+
+def test_a_voided_result_shows_on_the_list_at_once(client):
+    employee = UserFactory()
+    assessment = published_assessment(questions=1)
+    attempt = attempt_finalise(attempt=attempt_start(assessment=assessment, by=employee), reason=FinishReason.SUBMITTED)
+    client.force_login(employee)
+    assert "Voided" not in _cached_list(client)
+    result_void(result=attempt.result, reason="Answers were shared", by=HcUserFactory())
+    assert "Voided" in client.get(LIST).content.decode()
+
+
+def test_windows_and_cooldowns_show_on_the_list_when_their_moment_passes(client):
+    employee = UserFactory()
+    client.force_login(employee)
+    with time_machine.travel("2026-05-04 08:00 +0000", tick=False) as traveller:
+        later = published_assessment(title="Later", opens_at=timezone.now() + timedelta(hours=2))
+        closing = published_assessment(title="Closing", closes_at=timezone.now() + timedelta(hours=1))
+        again = published_assessment(title="Again", cooldown_minutes=30)
+        attempt_finalise(attempt=attempt_start(assessment=again, by=employee), reason=FinishReason.SUBMITTED)
+
+        def can_start(html: str) -> set[str]:
+            return {
+                a.title
+                for a in (later, closing, again)
+                if reverse("assessments:detail", args=[a.pk]) in html
+                and f'Start<span class="visually-hidden"> {a.title}<' in html
+            }
+
+        assert can_start(_cached_list(client)) == {"Closing"}
+        traveller.shift(timedelta(minutes=31))  # the cooldown is over
+        assert can_start(_cached_list(client)) == {"Closing", "Again"}
+        traveller.shift(timedelta(minutes=30))  # the window closed
+        assert can_start(_cached_list(client)) == {"Again"}
+        traveller.shift(timedelta(hours=1))  # the other one opened
+        assert can_start(client.get(LIST).content.decode()) == {"Later", "Again"}
+
+
 # --- Query budgets ------------------------------------------------------------------------------
 
 
@@ -582,19 +682,24 @@ def test_an_autosave_costs_a_fixed_number_of_queries(client, django_assert_num_q
 
 
 @pytest.mark.parametrize(("assessments", "questions"), [(2, 10), (8, 100)])
-def test_the_list_costs_a_fixed_number_of_queries(client, django_assert_max_num_queries, assessments, questions):
+def test_the_list_costs_a_fixed_number_of_queries(client, django_assert_num_queries, assessments, questions):
     employee = UserFactory()
     for _ in range(assessments):
         assessment = published_assessment(questions=questions)
         finished = attempt_start(assessment=assessment, by=employee)
         attempt_finalise(attempt=finished, reason=FinishReason.SUBMITTED)
     client.force_login(employee)
-    # session, user, the navbar's reports and unread count, the assessments open to me with
-    # their question counts, my attempts at them with their results.
-    with django_assert_max_num_queries(6):
+    # session, user, the page stamps with the navbar's unread count (hrportal/page_cache.py),
+    # the assessments open to me with their question counts, my attempts at them with their
+    # results, the navbar's reports.
+    with django_assert_num_queries(6):
         response = client.get(reverse("assessments:list"))
     assert response.status_code == 200
     assert response.content.decode().count('class="card h-100 assessment-card"') == assessments
+    # Then the whole page from the cache: session, user, stamps.
+    with django_assert_num_queries(3):
+        again = client.get(reverse("assessments:list"))
+    assert again.content.decode().count('class="card h-100 assessment-card"') == assessments
 
 
 @pytest.mark.parametrize("questions", [10, 100])
