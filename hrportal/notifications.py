@@ -252,6 +252,24 @@ def notifications_archive_read(*, user: User) -> int:
     )
 
 
+def inbox_version(user: User) -> str:
+    """A value that changes with every change to `user`'s notifications, for the cached
+    notifications page (hrportal/page_cache.py). One indexed aggregate over their own rows,
+    read, never written: a notification is written by many doors, in their transactions (and
+    read "about" an item for recipients nobody names), so no door has to bump anything. It
+    holds because a notification only ever comes (count and newest id grow), is read (the
+    unread count falls: read_at is never cleared), is archived (the archived count grows:
+    archived_at is never cleared) or goes with its recipient; an edit in the admin bumps the
+    framework stamp, which every cached page depends on."""
+    found = Notification.objects.for_recipient(user).aggregate(
+        count=models.Count("pk"),
+        unread=models.Count("pk", filter=models.Q(read_at__isnull=True)),
+        archived=models.Count("archived_at"),
+        newest=models.Max("pk"),
+    )
+    return "inbox:{count}.{unread}.{archived}.{newest}".format(**found)
+
+
 def hc_recipients() -> UserQuerySet:
     """The people to tell about something HC must act on: active HC staff."""
     return User.objects.hc_staff()

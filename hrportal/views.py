@@ -23,11 +23,13 @@ from hrportal.middleware import (
 )
 from hrportal.models import Notification
 from hrportal.notifications import (
+    inbox_version,
     notification_archive,
     notification_mark_read,
     notifications_archive_read,
     notifications_mark_all_read,
 )
+from hrportal.page_cache import page_fragments, render_page
 from hrportal.typing import AuthenticatedRequest
 
 NOTIFICATIONS_PER_PAGE = 25
@@ -57,18 +59,31 @@ NOTIFICATION_VIEWS = {
 
 @login_required
 def notifications(request: AuthenticatedRequest) -> HttpResponse:
-    show = request.GET.get("show", "all")
-    if show not in NOTIFICATION_VIEWS:
-        show = "all"
-    queryset = NOTIFICATION_VIEWS[show](Notification.objects.for_recipient(request.user))
-    paginator = Paginator(queryset, NOTIFICATIONS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
+    # The first page of the default view (no query string) is cached (hrportal/page_cache.py)
+    # under a version of the inbox read from the notifications themselves (inbox_version), not
+    # under a stamp: they are written by too many doors, for recipients some do not name.
+    fragments = (
+        page_fragments(request, page="notifications", people=[], extra=inbox_version(request.user))
+        if not request.GET
+        else None
+    )
+
+    def build() -> dict:
+        show = request.GET.get("show", "all")
+        if show not in NOTIFICATION_VIEWS:
+            show = "all"
+        queryset = NOTIFICATION_VIEWS[show](Notification.objects.for_recipient(request.user))
+        page = Paginator(queryset, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+        return {"page": page, "show": show}
+
     views = [
         ("unread", pgettext("notifications view", "Unread")),
         ("all", pgettext("notifications view", "All")),
         ("archived", pgettext("notifications view", "Archived")),
     ]
-    return render(request, "hrportal/notifications.html", {"page": page, "show": show, "views": views})
+    return render_page(
+        request, "hrportal/notifications.html", fragments=fragments, context={"views": views}, build=build
+    )
 
 
 @login_required

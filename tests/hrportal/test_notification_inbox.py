@@ -2,11 +2,13 @@
 views, archiving one and archiving all read ones."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from hrportal.models import Notification, NotificationKind, NotificationPriority
-from hrportal.notifications import notify
+from hrportal.notifications import notifications_batched, notifications_mark_read_about, notify
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +148,89 @@ def test_every_view_costs_the_same_queries_however_many_notifications(
     # A third of them each unread, read, archived; "all" is the first two thirds.
     expected = {"unread": count // 3, "all": 2 * count // 3, "archived": count // 3}[show]
     assert len(response.context["page"]) == min(expected, 25)
+
+
+# --- The page from the cache (hrportal/page_cache.py) ----------------------------------------
+# The default view comes from the cache until the inbox changes, through any door, and then
+# shows the change at once. Each test first shows that the page IS served from the cache.
+
+INBOX = reverse("notifications")
+
+
+def _queries(client) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(INBOX)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def _cached(client) -> str:
+    miss, _ = _queries(client)
+    hit, html = _queries(client)
+    assert hit < miss, f"not served from the cache ({hit} queries, then {miss})"
+    return html
+
+
+def _is_new(html: str, notification) -> bool:
+    start = html.index(f'id="notification-{notification.pk}"')
+    return "notification-unread" in html[html.rindex("<li", 0, start) : start]
+
+
+def test_a_new_notification_shows_at_once_whatever_writes_it(client, cast):
+    client.force_login(cast.employee)
+    assert "Your plan was approved" not in _cached(client)
+    notify(recipients=[cast.employee], subject="Your plan was approved", body="Go ahead.")
+    html = _cached(client)
+    assert "Your plan was approved" in html and 'id="nav-unread-count">1<' in html  # the bell too
+    with notifications_batched():  # a bulk write (a results import): COPY on PostgreSQL
+        notify(recipients=[cast.employee, cast.colleague], subject="Your result is in", body="See it.")
+    assert "Your result is in" in _cached(client)
+    _notification(cast.employee, "Written straight to the table")
+    assert "Written straight to the table" in client.get(INBOX).content.decode()
+
+
+def test_reading_one_or_all_shows_at_once(client, cast):
+    first, second = _notification(cast.employee, "First"), _notification(cast.employee, "Second")
+    client.force_login(cast.employee)
+    html = _cached(client)
+    assert _is_new(html, first) and _is_new(html, second)
+    client.post(reverse("notification_read", args=[first.pk]))
+    html = _cached(client)
+    assert not _is_new(html, first) and _is_new(html, second)
+    client.post(reverse("notifications_read_all"))
+    client.get(INBOX)  # the message
+    html = _cached(client)
+    assert not _is_new(html, second) and 'id="mark-all-read"' not in html
+
+
+def test_a_notification_read_by_someone_acting_on_its_item_shows_at_once(client, cast):
+    """A "to approve" is read for every recipient once anyone decides the item: a door that
+    names no recipient."""
+    [to_approve] = notify(
+        recipients=[cast.supervisor], subject="An item to approve", body="", kind="to_approve", about=cast.employee
+    )
+    client.force_login(cast.supervisor)
+    assert _is_new(_cached(client), to_approve)
+    assert notifications_mark_read_about(obj=cast.employee, kinds=["to_approve"]) == 1
+    assert not _is_new(client.get(INBOX).content.decode(), to_approve)
+
+
+def test_archiving_one_or_all_read_shows_at_once(client, cast):
+    read, kept = _notification(cast.employee, "Read one", read=True), _notification(cast.employee, "Kept one")
+    client.force_login(cast.employee)
+    assert "Read one" in _cached(client)
+    client.post(reverse("notifications_archive_read"))
+    client.get(INBOX)  # the message
+    html = _cached(client)
+    assert f'id="notification-{read.pk}"' not in html and "Kept one" in html
+    client.post(reverse("notification_archive", args=[kept.pk]))
+    client.get(INBOX)  # the message
+    assert "Kept one" not in client.get(INBOX).content.decode()
+
+
+def test_someone_elses_inbox_changing_keeps_the_page_cached(client, cast):
+    client.force_login(cast.employee)
+    _cached(client)
+    hit, _ = _queries(client)
+    notify(recipients=[cast.colleague], subject="Not for you", body="")
+    assert _queries(client)[0] == hit
