@@ -252,22 +252,25 @@ def notifications_archive_read(*, user: User) -> int:
     )
 
 
+# The inbox's version in one plain statement: built by the ORM's aggregate(), it cost more CPU
+# (about 1 ms) than the query itself, on a page whose cached hit is otherwise three queries.
+_INBOX_VERSION = "SELECT COUNT(*), COUNT(read_at), COUNT(archived_at), MAX(id) FROM {table} WHERE recipient_id = %s"
+
+
 def inbox_version(user: User) -> str:
     """A value that changes with every change to `user`'s notifications, for the cached
-    notifications page (hrportal/page_cache.py). One indexed aggregate over their own rows,
-    read, never written: a notification is written by many doors, in their transactions (and
-    read "about" an item for recipients nobody names), so no door has to bump anything. It
-    holds because a notification only ever comes (count and newest id grow), is read (the
-    unread count falls: read_at is never cleared), is archived (the archived count grows:
+    notifications page (hrportal/page_cache.py). One aggregate over their own rows, read,
+    never written: notifications are written by many doors, in their transactions (and read
+    "about" an item for recipients nobody names), so no door has to bump anything. It holds
+    because a notification only ever comes (the count and the newest id grow), is read (the
+    read count grows: read_at is never cleared), is archived (the archived count grows:
     archived_at is never cleared) or goes with its recipient; an edit in the admin bumps the
     framework stamp, which every cached page depends on."""
-    found = Notification.objects.for_recipient(user).aggregate(
-        count=models.Count("pk"),
-        unread=models.Count("pk", filter=models.Q(read_at__isnull=True)),
-        archived=models.Count("archived_at"),
-        newest=models.Max("pk"),
-    )
-    return "inbox:{count}.{unread}.{archived}.{newest}".format(**found)
+    sql = _INBOX_VERSION.format(table=connection.ops.quote_name(Notification._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        count, read, archived, newest = cursor.fetchone()
+    return f"inbox:{count}.{read}.{archived}.{newest}"
 
 
 def hc_recipients() -> UserQuerySet:
