@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from competencies.models import GRANTABLE_LEVEL_CHOICES, Competency, CompetencyLevelHistory, LevelSource
+from hrportal.models import ImportStatus
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -192,13 +193,6 @@ class Assessment(models.Model):
 class ImportShape(models.TextChoices):
     LONG = "long", _("One row per result")
     WIDE = "wide", _("One row per person, one column per assessment (LMS gradebook)")
-
-
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
 
 
 class ResultImport(models.Model):

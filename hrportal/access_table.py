@@ -85,6 +85,7 @@ class Kind(StrEnum):
     SURVEY_ROUND = "self-assessment round of the owner's section"
     TASK_FAILURE = "background task that failed for good"
     SCHEDULED_JOB = "scheduled job"
+    SPREADSHEET_IMPORT = "spreadsheet import (employees, matrix or descriptors) confirmed in the admin"
 
 
 PERSONAL_KINDS = frozenset(
@@ -911,6 +912,9 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         "hrportal.taskfailure", Kind.TASK_FAILURE, A, NO, A, NO, A, note="by the worker; HC marks them dealt with"
     ),
     AdminModel("hrportal.periodicjob", Kind.SCHEDULED_JOB, A, NO, A, NO, A, note="written by the scheduler only"),
+    AdminModel(
+        "hrportal.spreadsheetimport", Kind.SPREADSHEET_IMPORT, A, NO, A, NO, A, note="written by the import task only"
+    ),
     AdminModel(
         "hrportal.approvaldelegation",
         Kind.DELEGATION,

@@ -12,14 +12,15 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +30,7 @@ from modeltranslation.admin import TranslationAdmin
 from hrportal.access import account_readonly_fields, can_manage_account, can_manage_delegation
 from hrportal.accounts import account_change_notify
 from hrportal.audit import audit_event
-from hrportal.background import task_failures_resolve, task_label
+from hrportal.background import enqueue_on_commit, task_failures_resolve, task_label
 from hrportal.delegation import delegation_create, delegation_end, validate_delegation
 from hrportal.forms import PortalPasswordResetForm
 from hrportal.joining import code_format, join_code_create, join_code_revoke, validate_join_code
@@ -43,6 +44,7 @@ from hrportal.models import (
     PeriodicJob,
     Position,
     Section,
+    SpreadsheetImport,
     TaskFailure,
     User,
 )
@@ -51,12 +53,15 @@ from hrportal.periodic import job_label
 from hrportal.spreadsheets import (
     FORMATS,
     ImportFileError,
+    ImportOptions,
     ImportPlan,
     SpreadsheetError,
+    SpreadsheetImporter,
     download_response,
     format_from_name,
     import_file_help,
 )
+from hrportal.tasks import spreadsheet_import_run, spreadsheet_importer
 from hrportal.translated import localized, search_columns
 from hrportal.typing import AuthenticatedRequest
 
@@ -70,35 +75,15 @@ EMPLOYEE_SEARCH_FIELDS = (
 
 
 # Spreadsheet import and export in the admin. An import is three steps: upload, a preview of
-# what would change (or the file's errors), and a confirmation that applies exactly what was
+# what would change (or the file's errors), and a confirmation that queues exactly what was
 # previewed. The file waits in the session between the steps (they are small); the preview's
 # fingerprint travels in the confirm form, so a confirmation whose plan has changed meanwhile
-# (another import, an edit) shows the new preview instead of applying something unseen.
+# (another import, an edit) shows the new preview instead of applying something unseen. The
+# confirmed file is applied by a background task (hrportal.tasks.spreadsheet_import_run), which
+# checks the fingerprint once more when its turn comes; its SpreadsheetImport row shows HC how
+# it went.
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    """What the person importing chose, and who they are (the plan checks what they may change)."""
-
-    remove: bool = False
-    create_missing: bool = False
-    by: User | None = None
-
-
-@dataclass(frozen=True)
-class SpreadsheetImporter[PlanT: ImportPlan]:
-    """One kind of file a ModelAdmin imports, planned as a PlanT."""
-
-    key: str  # in the URL and the session: "matrix"
-    title: "str | Promise"  # "Import the competency matrix"
-    columns: "str | Promise"  # what the file holds, shown above the upload form
-    permissions: tuple[str, ...]
-    plan: Callable[[bytes, str, ImportOptions], PlanT]  # (content, format, options); raises ImportFileError
-    apply: Callable[[PlanT, User, str], None]  # (plan, by, note)
-    remove_label: "str | Promise" = ""  # the checkbox of a remove option; "" when there is none
-    create_missing_label: "str | Promise" = ""  # the checkbox allowing new sections / positions; "" when none
 
 
 @dataclass(frozen=True)
@@ -270,23 +255,35 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
                 request, _("What this file would change is different now from what you previewed. Check it again.")
             )
             return self._import_preview(request, importer, stored)
-        try:
-            importer.apply(plan, request.user, f"import {stored['name']}")
-        except IntegrityError:
-            # Someone else (or a second click) created the same rows a moment ago; the import
-            # rolled back whole. Planning again against what is there now is the honest answer.
-            messages.warning(request, _("The data changed while importing, so nothing was imported. Check it again."))
-            return self._import_preview(request, importer, stored)
+        # Applying outlives a request at scale (100,000 employees): it is a background task, which
+        # plans the file again and applies it only if the plan is still this one.
+        with transaction.atomic():
+            batch = SpreadsheetImport.objects.create(
+                model=ContentType.objects.get_for_model(self.model),
+                importer=importer.key,
+                # PostgreSQL cannot store a NUL, which an uploaded file's name may hold.
+                file_name=stored["name"].replace("\x00", "")[:255],
+                remove=stored["remove"],
+                create_missing=stored.get("create_missing", False),
+                imported_by=request.user,
+            )
+            enqueue_on_commit(
+                spreadsheet_import_run,
+                import_id=batch.pk,
+                file_name=stored["name"],
+                content=stored["content"],
+                fingerprint=plan.fingerprint(),
+                language=translation.get_language() or "",
+            )
         request.session.pop(self._session_key(importer), None)
-        audit_event(
-            event=AuditEvent.IMPORT,
-            model=self.model,
-            object_repr=stored["name"],
-            request=request,
-            data={"import": importer.key, "file": stored["name"], "summary": str(plan.summary()), "door": "admin"},
-        )
-        messages.success(
-            request, _("Imported %(file)s: %(summary)s") % {"file": stored["name"], "summary": plan.summary()}
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("The import of %(file)s is queued: you will be notified when it is done.") % {"file": stored["name"]},
+                reverse("admin:hrportal_spreadsheetimport_change", args=[batch.pk]),
+                _("Follow it here."),
+            ),
         )
         return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
@@ -666,6 +663,46 @@ class TaskFailureAdmin(admin.ModelAdmin):
             ngettext("%(count)s failure marked as dealt with.", "%(count)s failures marked as dealt with.", count)
             % {"count": count},
         )
+
+
+@admin.register(SpreadsheetImport)
+class SpreadsheetImportAdmin(admin.ModelAdmin):
+    """Every employees, matrix or descriptors file confirmed in the admin and what became of it
+    (hrportal.tasks.spreadsheet_import_run writes it): read-only."""
+
+    list_display = ("__str__", "kind", "imported_by", "status", "summary", "finished_at")
+    list_filter = ("status",)
+    search_fields = ("file_name",)
+    list_select_related = ("imported_by", "model")
+    date_hierarchy = "created_at"
+    fields = (
+        "file_name",
+        "kind",
+        "remove",
+        "create_missing",
+        "imported_by",
+        "status",
+        "summary",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("import"), ordering="importer")
+    def kind(self, obj: SpreadsheetImport) -> Any:
+        importer = spreadsheet_importer(obj)
+        return importer.title if importer is not None else obj.importer
 
 
 @admin.register(PeriodicJob)

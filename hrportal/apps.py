@@ -33,6 +33,8 @@ class HrportalConfig(AppConfig):
         "view_taskfailure",
         "change_taskfailure",
         "view_periodicjob",
+        # Spreadsheet imports confirmed in the admin: seen (the import task writes them).
+        "view_spreadsheetimport",
     ]
 
     def ready(self) -> None:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from auditlog.context import auditlog_disabled, disable_auditlog, set_extra_data
+from auditlog.context import auditlog_disabled, disable_auditlog, set_actor, set_extra_data
 from auditlog.diff import model_instance_diff
 from auditlog.registry import auditlog
 from axes.helpers import get_client_ip_address
@@ -157,6 +157,17 @@ def audit_batched() -> Iterator[None]:
         audit_batch.reset(token)
     if entries:
         AuditEntry.objects.bulk_create(entries)
+
+
+@contextmanager
+def audit_actor(actor: User | None) -> Iterator[None]:
+    """Within the block, the trail's entries of model changes name `actor` as who made them: for
+    work done for someone outside their request (a background task running their import)."""
+    if actor is None:
+        yield
+        return
+    with set_actor(actor):
+        yield
 
 
 def audit_model_change(*, old: models.Model | None, new: models.Model, fields: list[str] | None = None) -> None:

@@ -551,6 +551,49 @@ class TaskFailure(models.Model):
         return self.description or self.task_path
 
 
+class ImportStatus(models.TextChoices):
+    """Where an import run as a background task is: results imports and spreadsheet imports alike."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class SpreadsheetImport(models.Model):
+    """One employees, matrix or descriptors file that HC previewed and confirmed in the admin, and
+    what became of it: the import runs as a background task (hrportal.tasks.spreadsheet_import_run).
+
+    `model` and `importer` name the import: the ModelAdmin of `model` lists it among its
+    `spreadsheet_imports` under that key. The file itself travels with the task, not here.
+    """
+
+    model = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported into"))
+    importer = models.CharField(_("import"), max_length=40)
+    file_name = models.CharField(_("file name"), max_length=255)
+    remove = models.BooleanField(_("remove option ticked"), default=False)
+    create_missing = models.BooleanField(_("create option ticked"), default=False)
+    # Who confirmed it: the task plans and applies it as them (what they may change depends on who they are).
+    imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("imported by"))
+    status = models.CharField(_("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    summary = models.TextField(_("summary"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="spreadsheet_import_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
+
+
 class PeriodicJob(models.Model):
     """When hrportal.periodic last enqueued one scheduled job, as the slot it ran for ("2026-12-04",
     "2026-W49"): comparing and moving the slot in one UPDATE lets any number of schedulers run

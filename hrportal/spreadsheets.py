@@ -10,7 +10,7 @@ import difflib
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -26,10 +26,11 @@ from django.utils.translation import ngettext
 from openpyxl.utils import get_column_letter
 
 from hrportal.audit import audit_event
-from hrportal.models import AuditEvent
+from hrportal.models import AuditEvent, User
 from hrportal.translated import english_column
 
 if TYPE_CHECKING:
+    from django.utils.functional import Promise
     from django_stubs_ext import StrOrPromise
 
 FORMATS = {
@@ -678,6 +679,30 @@ class ImportPlan:
     def fingerprint(self) -> str:
         """Identifies the plan exactly, so a confirmation applies what was previewed and nothing else."""
         return hashlib.sha256(repr(self).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the person importing chose, and who they are (the plan checks what they may change)."""
+
+    remove: bool = False
+    create_missing: bool = False
+    by: User | None = None
+
+
+@dataclass(frozen=True)
+class SpreadsheetImporter[PlanT: ImportPlan]:
+    """One kind of file a ModelAdmin imports (hrportal.admin.SpreadsheetAdminMixin), planned as a PlanT."""
+
+    # In the URL, the session and a queued import's row (SpreadsheetImport.importer): "matrix".
+    key: str
+    title: "str | Promise"  # "Import the competency matrix"
+    columns: "str | Promise"  # what the file holds, shown above the upload form
+    permissions: tuple[str, ...]
+    plan: Callable[[bytes, str, ImportOptions], PlanT]  # (content, format, options); raises ImportFileError
+    apply: Callable[[PlanT, User, str], None]  # (plan, by, note)
+    remove_label: "str | Promise" = ""  # the checkbox of a remove option; "" when there is none
+    create_missing_label: "str | Promise" = ""  # the checkbox allowing new sections / positions; "" when none
 
 
 def shorten(text: str, width: int = 60) -> str:

@@ -5,13 +5,14 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from competencies.models import Competency, LevelDescriptor, PositionTarget, PositionTargetHistory
-from hrportal.models import Position, User
+from hrportal.models import AuditEntry, AuditEvent, Notification, Position, SpreadsheetImport, TaskFailure, User
 from tests.competencies.factories import CompetencyFactory, PositionTargetFactory, SkillGroupFactory
 from tests.hrportal.factories import PositionFactory, UserFactory
 
@@ -53,7 +54,10 @@ def preview(client: Client, upload: SimpleUploadedFile, remove: bool = False):
 
 
 def confirm(client: Client, response, url: str = IMPORT_MATRIX):
-    return client.post(reverse(url), {"fingerprint": response.context["fingerprint"]})
+    """Confirm the previewed file; its import task runs when the request's transaction commits (at
+    once on the tests' immediate backend)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse(url), {"fingerprint": response.context["fingerprint"]})
 
 
 def test_hc_sees_import_and_export_buttons_on_the_competency_list(client, cast):
@@ -102,8 +106,16 @@ def test_upload_shows_a_preview_and_writes_nothing_until_confirmed(client, cast,
     assert Competency.objects.filter(code="S-02").exists()
     history = PositionTargetHistory.objects.filter(competency=permit).get()
     assert (history.old_level, history.new_level, history.changed_by, history.note) == (2, 4, cast.hc, "import kkj.csv")
+    batch = SpreadsheetImport.objects.get()
     page = client.get(response["Location"]).content.decode()
-    assert "Imported kkj.csv: New competencies: 1; New targets: 1; Target changes: 1." in page
+    import_url = reverse("admin:hrportal_spreadsheetimport_change", args=[batch.pk])
+    assert f'The import of kkj.csv is queued: you will be notified when it is done. <a href="{import_url}">' in page
+    summary = "New competencies: 1; New targets: 1; Target changes: 1."
+    assert (batch.status, batch.summary, batch.imported_by, batch.importer) == ("done", summary, cast.hc, "matrix")
+    [notice] = Notification.objects.filter(recipient=cast.hc)
+    assert (notice.subject, notice.body, notice.url) == ("Imported kkj.csv", summary, import_url)
+    page = client.get(import_url).content.decode()
+    assert "Import matrix" in page and summary in page and "Done" in page
 
 
 def test_remove_option_is_shown_in_the_preview_and_applied(client, cast, matrix):
@@ -222,14 +234,112 @@ def test_an_upload_that_is_not_a_spreadsheet_is_refused_by_the_form(client, cast
     assert "“kkj.pdf” is neither a .csv nor an .xlsx file." in response.content.decode()
 
 
-def test_a_conflict_while_applying_imports_nothing_and_shows_the_preview_again(client, cast, matrix):
+def test_an_import_whose_apply_keeps_failing_is_retried_then_shown_failed_with_nothing_written(
+    client, cast, matrix, settings
+):
+    settings.TASK_ATTEMPTS = 3
     client.force_login(cast.hc)
     response = preview(client, matrix_file(4))
-    with mock.patch("competencies.admin.matrix_import_apply", side_effect=IntegrityError("duplicate key")):
-        response = confirm(client, response)
-    assert response.status_code == 200
-    assert "nothing was imported" in response.content.decode()
+    with mock.patch("competencies.admin.matrix_import_apply", side_effect=IntegrityError("duplicate key")) as apply:
+        confirm(client, response)
+    assert apply.call_count == 3  # every attempt planned and applied again, and rolled back
     assert PositionTarget.objects.get().target_level == 2 and Competency.objects.count() == 1
+    batch = SpreadsheetImport.objects.get()
+    assert batch.status == "failed"
+    assert batch.error.startswith("The import stopped on an error every time it was tried, so nothing was imported.")
+    assert "IntegrityError: duplicate key" in batch.error
+    [failure] = TaskFailure.objects.all()
+    assert (failure.task_path, failure.description, failure.attempts) == (
+        "hrportal.tasks.spreadsheet_import_run",
+        "kkj.csv",
+        3,
+    )
+    [notice] = Notification.objects.filter(recipient=cast.hc)
+    assert notice.subject == "Nothing was imported from kkj.csv" and notice.body == batch.error
+    assert not AuditEntry.objects.filter(event=AuditEvent.IMPORT).exists()
+
+
+def test_an_import_that_fails_once_is_applied_by_its_retry(client, cast, matrix):
+    from competencies.spreadsheets import matrix_import_apply
+
+    client.force_login(cast.hc)
+    response = preview(client, matrix_file(4))
+    with mock.patch("competencies.admin.matrix_import_apply", side_effect=_fail_once(matrix_import_apply)):
+        confirm(client, response)
+    assert PositionTarget.objects.get(competency__code="S-01").target_level == 4
+    batch = SpreadsheetImport.objects.get()
+    assert (batch.status, batch.error) == ("done", "")
+    assert not TaskFailure.objects.exists()
+    assert AuditEntry.objects.filter(event=AuditEvent.IMPORT).count() == 1
+
+
+def _fail_once(function):
+    calls = []
+
+    def run(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key")
+        return function(**kwargs)
+
+    return run
+
+
+def test_a_plan_that_changed_before_the_task_ran_imports_nothing_and_says_why(client, cast, matrix):
+    client.force_login(cast.hc)
+    response = preview(client, matrix_file(4))
+    with TestCase.captureOnCommitCallbacks() as queued:
+        client.post(reverse(IMPORT_MATRIX), {"fingerprint": response.context["fingerprint"]})
+    assert SpreadsheetImport.objects.get().status == "queued"
+    PositionTarget.objects.update(target_level=3)  # someone edits the matrix before the worker's turn
+
+    for callback in queued:
+        callback()
+    assert PositionTarget.objects.get().target_level == 3 and Competency.objects.count() == 1
+    assert not PositionTargetHistory.objects.exists()
+    batch = SpreadsheetImport.objects.get()
+    assert batch.status == "failed" and batch.summary == ""
+    assert "different when its turn came from what was previewed, so nothing was imported" in batch.error
+    assert Notification.objects.get(recipient=cast.hc).subject == "Nothing was imported from kkj.csv"
+    assert not TaskFailure.objects.exists()  # refused, not broken: nothing to retry
+
+
+def test_a_retried_run_of_an_import_already_done_does_nothing(client, cast, matrix):
+    client.force_login(cast.hc)
+    response = preview(client, matrix_file(4))
+    with TestCase.captureOnCommitCallbacks() as queued:
+        client.post(reverse(IMPORT_MATRIX), {"fingerprint": response.context["fingerprint"]})
+    queued[0]()
+    assert PositionTargetHistory.objects.count() == 2  # S-01 changed, S-02 new
+    queued[0]()  # the same task again, as a worker retrying it would run it
+    assert PositionTargetHistory.objects.count() == 2
+    assert AuditEntry.objects.filter(event=AuditEvent.IMPORT).count() == 1
+    assert Notification.objects.filter(recipient=cast.hc).count() == 1
+
+
+def test_an_import_is_applied_in_the_language_it_was_confirmed_in(client, cast, matrix):
+    cast.hc.language = "id"
+    cast.hc.save()
+    client.force_login(cast.hc)
+    response = client.post(reverse(IMPORT_MATRIX), {"file": matrix_file(4)}, HTTP_ACCEPT_LANGUAGE="id")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse(IMPORT_MATRIX), {"fingerprint": response.context["fingerprint"]})
+    batch = SpreadsheetImport.objects.get()
+    assert batch.status == "done" and batch.summary.startswith("Kompetensi baru: 1")
+    assert Notification.objects.get(recipient=cast.hc).subject == "kkj.csv diimpor"
+
+
+def test_hc_sees_the_imports_read_only_and_nobody_else_does(client, cast, matrix):
+    client.force_login(cast.hc)
+    confirm(client, preview(client, matrix_file(4)))
+    batch = SpreadsheetImport.objects.get()
+    page = client.get(reverse("admin:hrportal_spreadsheetimport_changelist")).content.decode()
+    assert "kkj.csv" in page and "Import matrix" in page and "Done" in page
+    change_url = reverse("admin:hrportal_spreadsheetimport_change", args=[batch.pk])
+    assert client.post(change_url, {"status": "queued"}).status_code == 403
+    assert SpreadsheetImport.objects.get().status == "done"
+    client.force_login(cast.employee)
+    assert client.get(change_url).status_code == 403
 
 
 def xlsx_file(rows: list[list], name: str = "kkj.xlsx") -> SimpleUploadedFile:
@@ -329,3 +439,26 @@ def test_the_employee_import_refuses_cycles_and_new_sections_in_the_preview(clie
     assert error in page
     assert 'value="Confirm the import"' not in page
     assert counts() == before
+
+
+@pytest.mark.parametrize("imports", [1, 12])
+def test_the_list_of_imports_costs_the_same_queries_however_many_there_are(
+    client, cast, django_assert_max_num_queries, imports
+):
+    for number in range(imports):
+        SpreadsheetImport.objects.create(
+            model=ContentType.objects.get_for_model(User if number % 2 else Competency),
+            importer="employees" if number % 2 else "matrix",
+            file_name=f"file-{number}.csv",
+            imported_by=cast.hc,
+            status="done",
+            summary="New targets: 1.",
+        )
+    client.force_login(cast.hc)
+    url = reverse("admin:hrportal_spreadsheetimport_changelist")
+    # session, user, the user's permissions (own and group's), the count and the total count, the
+    # HC group (the navbar), the page's rows (with who imported them and their model), the date
+    # hierarchy's range and days
+    with django_assert_max_num_queries(10):
+        page = client.get(url).content.decode()
+    assert page.count("Import employees") == imports // 2 and page.count("Import matrix") == imports - imports // 2

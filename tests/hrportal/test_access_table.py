@@ -70,6 +70,7 @@ from hrportal.models import (
     PeriodicJob,
     Position,
     Section,
+    SpreadsheetImport,
     TaskFailure,
     User,
 )
@@ -224,6 +225,12 @@ def _build_world() -> World:
             task_path="hrportal.notifications.email_send", description="x@example.com", error="E", attempts=5
         ),
         Kind.SCHEDULED_JOB: PeriodicJob.objects.create(name="purge_audit", last_slot="2026-12-04"),
+        Kind.SPREADSHEET_IMPORT: SpreadsheetImport.objects.create(
+            model=ContentType.objects.get_for_model(User),
+            importer="employees",
+            file_name="people.csv",
+            imported_by=cast.hc,
+        ),
     }
     objects.update({(kind, "shared"): obj for kind, obj in shared.items()})
     users: dict[Role, User | None] = {

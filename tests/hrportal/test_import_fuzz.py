@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
@@ -34,7 +35,7 @@ from competencies.spreadsheets import (
     matrix_import_apply,
     matrix_import_plan,
 )
-from hrportal.models import Position, Section, User
+from hrportal.models import Position, Section, SpreadsheetImport, User
 from hrportal.people_import import EMPLOYEE_COLUMNS, employees_import_apply, employees_import_plan
 from hrportal.spreadsheets import ImportFileError
 from idp.models import IdpItem, IdpItemTransition, ItemStatus
@@ -258,8 +259,10 @@ def test_any_upload_to_the_admin_import_answers_without_a_server_error(client, f
         assert response.status_code < 500
         fingerprint = response.context and response.context.get("fingerprint")
         if fingerprint:
-            response = client.post(url, {"fingerprint": fingerprint})
+            with TestCase.captureOnCommitCallbacks(execute=True):  # and its import task runs
+                response = client.post(url, {"fingerprint": fingerprint})
             assert response.status_code == 302
+            assert SpreadsheetImport.objects.get().status == "done"
         else:
             assert counts() == before
         transaction.set_rollback(True)

@@ -1,10 +1,14 @@
 """Nobody approves, verifies, records or overrides their own record, through any door: the
 admin's user management included (changing someone else's account to act as them)."""
 
+import base64
+
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import TestCase
 from django.urls import reverse
 
 from assessments.models import AssessmentResult
@@ -12,9 +16,10 @@ from assessments.services import result_record
 from competencies.models import CompetencyLevel, PositionTarget
 from competencies.services import level_override, target_set
 from competencies.spreadsheets import matrix_import_plan
-from hrportal.models import HC_GROUP_NAME, Notification, User
+from hrportal.models import HC_GROUP_NAME, Notification, SpreadsheetImport, User
 from hrportal.people_import import EMPLOYEE_COLUMNS, employees_import_plan
 from hrportal.spreadsheets import ImportFileError
+from hrportal.tasks import spreadsheet_import_run
 from idp.models import IdpItem, ItemStatus
 from idp.services import idp_item_approve, idp_item_verify
 from tests.assessments.factories import AssessmentFactory, CompetencyMappingFactory
@@ -348,6 +353,34 @@ def test_an_hc_members_employee_import_cannot_do_what_the_admin_refuses(cast):
     assert employees_import_plan(content=content, fmt="csv", by=superuser).employee_changes
 
 
+def test_an_hc_members_employee_import_is_refused_in_the_admin_and_by_its_background_task(client, cast):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    me = cast.hc_employee
+    content = _employees_file(me, hc_employee={"position": cast.supervisor.position.name})
+    client.force_login(me)
+    url = reverse("admin:hrportal_user_import_employees")
+    refused = client.post(url, {"file": SimpleUploadedFile("people.csv", content)}).content.decode()
+    assert "nobody changes their own position" in refused and 'value="Confirm the import"' not in refused
+
+    # Queued for them anyway (with the plan IT would get), the task plans as them, and refuses it.
+    it = User.objects.create_superuser(username="it3", email="it3@example.com", password="x-123456789")
+    batch = SpreadsheetImport.objects.create(
+        model=ContentType.objects.get_for_model(User), importer="employees", file_name="people.csv", imported_by=me
+    )
+    spreadsheet_import_run.enqueue(
+        import_id=batch.pk,
+        file_name="people.csv",
+        content=base64.b64encode(content).decode(),
+        fingerprint=employees_import_plan(content=content, fmt="csv", by=it).fingerprint(),
+        language="en-gb",
+    )
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "nobody changes their own position" in batch.error
+    me.refresh_from_db()
+    assert me.position == cast.employee.position
+
+
 def test_an_hc_members_matrix_import_cannot_change_their_own_positions_targets(cast):
     competency = CompetencyFactory(code="S-01")
     PositionTargetFactory(position=cast.hc_employee.position, competency=competency, target_level=3)
@@ -402,6 +435,7 @@ def test_a_new_position_in_an_admin_import_needs_the_explicit_tick(client, cast)
 
     allowed = client.post(url, {"file": SimpleUploadedFile("kkj.csv", content), "create_missing": "on"})
     assert 'value="Confirm the import"' in allowed.content.decode()
-    client.post(url, {"fingerprint": allowed.context["fingerprint"]})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the import task runs after the commit
+        client.post(url, {"fingerprint": allowed.context["fingerprint"]})
     assert Competency.objects.filter(code="S-01").exists()
     assert PositionTarget.objects.filter(position__name="Operatr", target_level=2).exists()
