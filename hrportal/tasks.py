@@ -94,7 +94,7 @@ def _spreadsheet_import_gave_up(*, import_id: int, language: str = "", **kwargs:
         return
     with translation.override(language or None):
         # The last attempt's error (kept in `error` by the run) stays below the explanation.
-        error = _("The import stopped on an error every time it was tried, so nothing was imported.")
+        error = _("The import stopped on an error, every time it was tried. Nothing was imported.")
         _spreadsheet_import_failed(batch, "\n".join([error, batch.error]).strip())
 
 

@@ -246,7 +246,7 @@ def test_an_import_whose_apply_keeps_failing_is_retried_then_shown_failed_with_n
     assert PositionTarget.objects.get().target_level == 2 and Competency.objects.count() == 1
     batch = SpreadsheetImport.objects.get()
     assert batch.status == "failed"
-    assert batch.error.startswith("The import stopped on an error every time it was tried, so nothing was imported.")
+    assert batch.error.startswith("The import stopped on an error, every time it was tried. Nothing was imported.")
     assert "IntegrityError: duplicate key" in batch.error
     [failure] = TaskFailure.objects.all()
     assert (failure.task_path, failure.description, failure.attempts) == (
