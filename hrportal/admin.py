@@ -257,12 +257,13 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
             return self._import_preview(request, importer, stored)
         # Applying outlives a request at scale (100,000 employees): it is a background task, which
         # plans the file again and applies it only if the plan is still this one.
+        # PostgreSQL stores no NUL (in the row, nor in the task's JSON), which an uploaded file's name may hold.
+        file_name = stored["name"].replace("\x00", "")
         with transaction.atomic():
             batch = SpreadsheetImport.objects.create(
                 model=ContentType.objects.get_for_model(self.model),
                 importer=importer.key,
-                # PostgreSQL cannot store a NUL, which an uploaded file's name may hold.
-                file_name=stored["name"].replace("\x00", "")[:255],
+                file_name=file_name[:255],
                 remove=stored["remove"],
                 create_missing=stored.get("create_missing", False),
                 imported_by=request.user,
@@ -270,7 +271,7 @@ class SpreadsheetAdminMixin(_ModelAdminBase):
             enqueue_on_commit(
                 spreadsheet_import_run,
                 import_id=batch.pk,
-                file_name=stored["name"],
+                file_name=file_name,
                 content=stored["content"],
                 fingerprint=plan.fingerprint(),
                 language=translation.get_language() or "",
