@@ -44,8 +44,8 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import connection
-from django.db.models import Count, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Expression, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -132,23 +132,75 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
-def _stamps_and_unread(scopes: Sequence[str], viewer: User) -> tuple[str, int]:
-    """The stamps of `scopes` as one digest (a scope never bumped counts as 0), and the
-    viewer's unread notification count (the navbar's bell, part of the whole page's key).
-    One query: the count rides along as a subquery, computed once for all rows; a second
-    one only when none of the scopes was ever bumped (a new database)."""
+def _unread_count(viewer: User) -> Coalesce:
+    """The viewer's unread notification count as a subquery (computed once per query)."""
     unread = (
         Notification.objects.for_recipient(viewer).unread().order_by().values("recipient").annotate(n=Count("pk"))
     ).values("n")
-    rows = list(
-        PageStamp.objects.filter(scope__in=scopes)
-        .annotate(unread=Coalesce(Subquery(unread), 0))
-        .values_list("scope", "version", "unread")
-    )
-    found = {scope: version for scope, version, _ in rows}
-    text = ",".join(f"{scope}={found.get(scope, 0)}" for scope in sorted(set(scopes)))
-    count = rows[0][2] if rows else unread_notification_count(viewer)
+    return Coalesce(Subquery(unread), 0)
+
+
+@dataclass(frozen=True)
+class ReadStamps:
+    """Stamps read with a page's people (rows_with_stamps): {scope: version or None} for the
+    framework, the viewer and each person, and the viewer's unread notification count."""
+
+    versions: dict[str, int | None]
+    unread: int
+
+
+def _stamps_and_unread(scopes: Sequence[str], viewer: User, known: ReadStamps | None = None) -> tuple[str, int]:
+    """The stamps of `scopes` as one digest (a scope never bumped counts as 0), and the
+    viewer's unread notification count (the navbar's bell, part of the whole page's key).
+    None when `known` has them all (read with the page's people); otherwise one query: the
+    count rides along as a subquery, computed once for all rows; a second one only when none
+    of the scopes was ever bumped (a new database)."""
+    if known is not None and known.versions.keys() >= set(scopes):
+        found, count = known.versions, known.unread
+    else:
+        rows = list(
+            PageStamp.objects.filter(scope__in=scopes)
+            .annotate(unread=_unread_count(viewer))
+            .values_list("scope", "version", "unread")
+        )
+        found = {scope: version for scope, version, _ in rows}
+        count = rows[0][2] if rows else unread_notification_count(viewer)
+    text = ",".join(f"{scope}={found.get(scope) or 0}" for scope in sorted(set(scopes)))
     return hashlib.sha256(text.encode()).hexdigest()[:24], count
+
+
+def _stamp_of(scope: Expression | str) -> Subquery:
+    return Subquery(PageStamp.objects.filter(scope=scope).values("version")[:1])
+
+
+def rows_with_stamps(
+    queryset: QuerySet, *, viewer: User, people: Sequence[str], also: Sequence[str] = ()
+) -> tuple[list[tuple], ReadStamps | None]:
+    """The rows of `queryset` as tuples of its `people` fields (each a person's id, or None) and
+    `also` fields, and what a page of them is keyed by, read in the same query: the stamps of
+    those people, the framework's and the viewer's, and the viewer's unread count, for
+    page_fragments(stamps=...). A page whose people are found by a query (a team, a queue)
+    needs no second query for their stamps. None for the stamps when there are no rows
+    (page_fragments then reads the framework's and the viewer's itself)."""
+    annotations: dict[str, Expression | Subquery] = {
+        f"_stamp_{n}": _stamp_of(Concat(Value("user:"), Cast(OuterRef(name), CharField())))
+        for n, name in enumerate(people)
+    }
+    annotations |= {
+        "_stamp_framework": _stamp_of(FRAMEWORK),
+        "_stamp_viewer": _stamp_of(user_scope(viewer.pk)),
+        "_unread": _unread_count(viewer),
+    }
+    width = len(people) + len(also)
+    found = list(queryset.order_by().annotate(**annotations).values_list(*people, *also, *annotations))
+    if not found:
+        return [], None
+    versions: dict[str, int | None] = {FRAMEWORK: found[0][-3], user_scope(viewer.pk): found[0][-2]}
+    for row in found:
+        for pk, version in zip(row[: len(people)], row[width:], strict=False):
+            if pk is not None:
+                versions[user_scope(pk)] = version
+    return [row[:width] for row in found], ReadStamps(versions, found[0][-1])
 
 
 def _seconds_until_midnight(now: datetime) -> int:
@@ -210,18 +262,21 @@ def page_fragments(
     people: Iterable[int],
     extra: str = "",
     changes_at: Callable[[datetime], datetime | None] | None = None,
+    stamps: ReadStamps | None = None,
 ) -> PageFragments | None:
     """The cached fragments of `page` for this request, or None when the request may not use
     the cache (a query string, not GET, caching off). `people`: the ids whose stamps the page
     depends on (the viewer's is added); `extra`: anything else the content depends on (a
     team stamp, a competency id); `changes_at(now)`: when the content next changes by time
-    alone (a level lapsing), called on a miss only. One query (the stamps and the unread
-    count) and one cache read; a second read, for the fragments, when the whole page missed."""
+    alone (a level lapsing), called on a miss only; `stamps`: those read with the page's
+    people (rows_with_stamps), not read again. One query (the stamps and the unread count),
+    none when `stamps` has them, and one cache read; a second read, for the fragments, when
+    the whole page missed."""
     viewer = request.user
     if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or request.GET or viewer.pk is None:
         return None
     scopes = [FRAMEWORK, user_scope(viewer.pk), *(user_scope(pk) for pk in people)]
-    stamps, unread = _stamps_and_unread(scopes, viewer)  # type: ignore[arg-type]
+    digest, unread = _stamps_and_unread(scopes, viewer, stamps)  # type: ignore[arg-type]
     key = ":".join(
         [
             "page",
@@ -232,7 +287,7 @@ def page_fragments(
             timezone.localdate().isoformat(),
             str(viewer.pk),
             extra,
-            stamps,
+            digest,
         ]
     )
     fragments = PageFragments(key=key, changes_at=changes_at, unread_count=unread)

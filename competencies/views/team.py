@@ -11,7 +11,7 @@ from competencies.selectors.risk import team_risks
 from competencies.selectors.team import CELL_LABELS, CellKind, team_heatmap
 from competencies.views.as_of import AsOfForm, as_of_of
 from hrportal.models import Section, User
-from hrportal.page_cache import page_fragments, render_page
+from hrportal.page_cache import page_fragments, render_page, rows_with_stamps
 from hrportal.typing import AuthenticatedRequest
 
 
@@ -76,22 +76,24 @@ def _members(viewer: User, form: TeamViewForm) -> tuple[list[User], str]:
 def team_view(request: AuthenticatedRequest) -> HttpResponse:
     viewer = request.user
     may_choose_team = viewer.is_hc
-    if not may_choose_team and not User.objects.direct_reports_of(viewer).exists():
-        raise PermissionDenied(_("The team view is for supervisors and HC."))
     form = TeamViewForm(request.GET or None, may_choose_team=may_choose_team)
-    members, caption = _members(viewer, form)
-    member_ids = [member.pk for member in members]
     # The default view (the viewer's reports) is cached under the members' stamps (hrportal/
-    # page_cache.py); who is a member changes only in the admin or a people import, which
-    # bump the framework's stamp.
+    # page_cache.py), read with the members themselves in one query; who is a member changes
+    # only in the admin or a people import, which bump the framework's stamp.
+    rows, stamps = rows_with_stamps(User.objects.direct_reports_of(viewer), viewer=viewer, people=["pk"])
+    if not may_choose_team and not rows:
+        raise PermissionDenied(_("The team view is for supervisors and HC."))
+    member_ids = [pk for (pk,) in rows]
     fragments = page_fragments(
         request,
         page="team",
         people=member_ids,
+        stamps=stamps,
         changes_at=lambda now: levels_next_change(employee_ids=member_ids, now=now),
     )
 
     def build() -> dict:
+        members, caption = _members(viewer, form)
         data = form.cleaned_data if form.is_bound and form.is_valid() else {}
         as_of = as_of_of(request, form)
         heatmap = team_heatmap(
