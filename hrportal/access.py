@@ -5,7 +5,7 @@ from datetime import date
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -144,13 +144,19 @@ def approvable_q(approver: User, delegators: dict[int, User], *, employee: str, 
         no_supervisor = Q(**{f"{supervisor}__isnull": True}) | Q(**{f"{supervisor}__is_active": False})
         scope |= no_supervisor | (has_supervisor & Q(**{f"{escalation}__gte": Escalation.HC}))
     else:
-        # Implied by the scope above, but what PostgreSQL can find by index: the holders'
-        # reports and their reports. Without it the OR across two joined people reads every
-        # submitted item of everyone who has a supervisor (the whole organisation).
-        reports = User.objects.filter(supervisor__in=holders).values("pk")
-        reach = reports.union(User.objects.filter(supervisor__in=reports).values("pk"), all=True)
-        scope &= Q(**{f"{employee}__in": reach})
+        # Implied by the scope above, but what PostgreSQL can find by index. Without it the OR
+        # across two joined people reads every submitted item of everyone who has a supervisor
+        # (the whole organisation).
+        scope &= Q(**{f"{employee}__in": approval_reach(holders)})
     return scope & ~Q(**{employee: approver.pk})
+
+
+def approval_reach(holders: list[int]) -> QuerySet[User]:
+    """The ids of everyone whose items a supervisor or second line among `holders` (an approver
+    and whose approvals they hold) may decide: the holders' reports and their reports, active
+    or not (approvable_q applies the rest of the rule). Not HC's: theirs is everyone."""
+    reports = User.objects.filter(supervisor__in=holders).values("pk")
+    return reports.union(User.objects.filter(supervisor__in=reports).values("pk"), all=True)
 
 
 # Separation of duties in account management (the admin's users, the employee import).

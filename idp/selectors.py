@@ -173,19 +173,30 @@ def with_gap(queryset: QuerySet[IdpItem]) -> QuerySet[IdpItem]:
     )
 
 
-def approval_queue(*, approver: User, day: date | None = None) -> list[IdpItem]:
+def approval_scope(*, approver: User, delegators: dict[int, User]) -> QuerySet[IdpItem]:
+    """The submitted items `approver` may decide, given whose approvals they hold today
+    (`delegators`, from active_delegators): exactly those hrportal.access.approval_right allows."""
+    return IdpItem.objects.filter(status=ItemStatus.SUBMITTED).filter(
+        approvable_q(approver, delegators, employee="employee", escalation="escalation")
+    )
+
+
+def approval_queue(
+    *, approver: User, day: date | None = None, delegators: dict[int, User] | None = None
+) -> list[IdpItem]:
     """Submitted items `approver` may decide on `day` (default today), oldest first: exactly
     those hrportal.access.approval_right allows (their direct reports'; escalated items of
     their reports' reports; for HC those of employees without an active supervisor and items
     escalated to HC; a delegator's items while a delegation holds), never the approver's own.
     Each item carries `approval` (the ApprovalRight: the page marks delegated and escalated
-    rows). Two queries: the approver's delegations, the items with their gaps."""
-    delegators = active_delegators(approver, day)
-    scope = IdpItem.objects.filter(status=ItemStatus.SUBMITTED).filter(
-        approvable_q(approver, delegators, employee="employee", escalation="escalation")
-    )
+    rows). Two queries: the approver's delegations (unless `delegators` are given, from
+    active_delegators on `day`), the items with their gaps."""
+    if delegators is None:
+        delegators = active_delegators(approver, day)
     queryset = with_gap(
-        scope.select_related("employee__position", "employee__supervisor__supervisor", "competency")
+        approval_scope(approver=approver, delegators=delegators).select_related(
+            "employee__position", "employee__supervisor__supervisor", "competency"
+        )
     ).order_by(F("submitted_at").asc(nulls_first=True), "updated_at", "pk")
     items = list(queryset)
     for item in items:

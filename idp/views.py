@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from competencies.expiry import levels_next_change
 from competencies.models import Competency
 from competencies.selectors.gaps import employee_gaps
-from hrportal.access import can_approve_for, can_view_employee, viewable_employee
+from hrportal.access import active_delegators, approval_reach, can_approve_for, can_view_employee, viewable_employee
 from hrportal.delegation import delegation_create, delegation_end_own
 from hrportal.models import ApprovalDelegation, User
-from hrportal.page_cache import page_fragments, render_page
+from hrportal.page_cache import page_fragments, render_page, rows_with_stamps
 from hrportal.typing import AuthenticatedRequest
 from idp import services
 from idp.forms import BulkDecisionForm, CommentForm, CompleteForm, DelegationForm, IdpItemForm, RejectForm, VerifyForm
@@ -26,6 +26,7 @@ from idp.models import IdpItem, ItemStatus
 from idp.selectors import (
     active_items_by_competency,
     approval_queue,
+    approval_scope,
     competency_suggestion,
     delegations_given,
     delegations_received,
@@ -324,14 +325,59 @@ def _may_use_approvals(user: User) -> bool:
 
 @login_required
 def approvals(request: AuthenticatedRequest) -> HttpResponse:
-    if not _may_use_approvals(request.user):
-        raise PermissionDenied(_("Only supervisors, their delegates and HC approve development items."))
-    queue = approval_queue(approver=request.user)
-    form = BulkDecisionForm(request.POST or None, item_ids=[item.pk for item in queue])
-    if request.method == "POST" and form.is_valid():
-        _decide_in_bulk(request, [i for i in queue if i.pk in form.cleaned_data["items"]], form.cleaned_data)
-        return redirect("idp:approvals")
-    return render(request, "idp/approvals.html", {"queue": queue, "form": form})
+    viewer = request.user
+    delegators = active_delegators(viewer)
+    if request.method == "POST":
+        if not _may_use_approvals(viewer):
+            raise PermissionDenied(_("Only supervisors, their delegates and HC approve development items."))
+        queue = approval_queue(approver=viewer, delegators=delegators)
+        form = BulkDecisionForm(request.POST, item_ids=[item.pk for item in queue])
+        if form.is_valid():
+            _decide_in_bulk(request, [i for i in queue if i.pk in form.cleaned_data["items"]], form.cleaned_data)
+            return redirect("idp:approvals")
+        return render(request, "idp/approvals.html", {"queue": queue, "form": form})
+    # The queue is cached (hrportal/page_cache.py) under the page stamps of everyone whose items
+    # it may hold (approval_reach: the reports, and their reports, of the viewer and of whoever's
+    # approvals they hold today, who are in the key too), read with them in one query. What the
+    # queue shows of a person's items and gap changes their stamp (every transition, an
+    # escalation included, bumps it); who holds their items changes with their supervisor's
+    # stamp or their supervisor's supervisor's, or with a delegation. HC's queue may hold
+    # anyone's items: its key has the people of the items in it and their supervisors.
+    if viewer.is_hc:
+        rows, stamps = rows_with_stamps(
+            approval_scope(approver=viewer, delegators=delegators),
+            viewer=viewer,
+            people=["employee_id", "employee__supervisor_id"],
+        )
+        people_ids = {pk for row in rows for pk in row if pk is not None}
+    else:
+        rows, stamps = rows_with_stamps(
+            User.objects.filter(pk__in=approval_reach([viewer.pk, *delegators])),
+            viewer=viewer,
+            people=["pk"],
+            also=["supervisor_id", "is_active"],
+        )
+        people_ids = {pk for pk, _supervisor_id, _is_active in rows}
+        # HC, a delegation held or an active report of one's own is a right to the page (as
+        # _may_use_approvals says): the question is asked only of those with none of them.
+        has_reports = any(supervisor_id == viewer.pk and is_active for _pk, supervisor_id, is_active in rows)
+        if not delegators and not has_reports and not _may_use_approvals(viewer):
+            raise PermissionDenied(_("Only supervisors, their delegates and HC approve development items."))
+    fragments = page_fragments(
+        request,
+        page="approvals",
+        people=sorted(people_ids),
+        stamps=stamps,
+        extra="delegators=" + ",".join(str(pk) for pk in sorted(delegators)),
+        # The gap column counts a level only until it lapses.
+        changes_at=lambda now: levels_next_change(employee_ids=people_ids, now=now),
+    )
+
+    def build() -> dict:
+        queue = approval_queue(approver=viewer, delegators=delegators)
+        return {"queue": queue, "form": BulkDecisionForm(item_ids=[item.pk for item in queue])}
+
+    return render_page(request, "idp/approvals.html", fragments=fragments, context={}, build=build)
 
 
 def _decide_in_bulk(request: AuthenticatedRequest, items: list[IdpItem], data: dict) -> None:
