@@ -1,5 +1,6 @@
 """Who may see whose data: the one place the scope rules of PRODUCT.md live."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -56,12 +57,23 @@ class ApprovalRight:
     delegator: User | None = None  # for DELEGATED: whose approvals the approver holds
 
 
+def _held_delegations(approver: User, day: date | None) -> QuerySet[ApprovalDelegation]:
+    """The delegations `approver` holds on `day` (default: today) from people still active."""
+    return ApprovalDelegation.objects.active_on(day or timezone.localdate()).filter(
+        delegate=approver, delegator__is_active=True
+    )
+
+
 def active_delegators(approver: User, day: date | None = None) -> dict[int, User]:
     """{pk: person} of those whose approvals `approver` holds on `day` (default: today) by a
     delegation. One query."""
-    day = day or timezone.localdate()
-    delegations = ApprovalDelegation.objects.active_on(day).filter(delegate=approver).select_related("delegator")
-    return {d.delegator_id: d.delegator for d in delegations if d.delegator.is_active}
+    return {d.delegator_id: d.delegator for d in _held_delegations(approver, day).select_related("delegator")}
+
+
+def active_delegator_ids(approver: User, day: date | None = None) -> list[int]:
+    """The ids of active_delegators, in order, without loading the people (what a cached
+    approval queue is keyed by). One query."""
+    return sorted(set(_held_delegations(approver, day).values_list("delegator_id", flat=True)))
 
 
 def _supervisor_rights(employee: User, escalation: int) -> list[tuple[User, ApprovalBasis]]:
@@ -126,7 +138,7 @@ def can_approve_for(
     return approval_right(approver, employee, escalation=escalation, day=day) is not None
 
 
-def approvable_q(approver: User, delegators: dict[int, User], *, employee: str, escalation: str) -> Q:
+def approvable_q(approver: User, delegators: Iterable[int], *, employee: str, escalation: str) -> Q:
     """approval_right as a filter on rows naming an employee (field path `employee`) and an
     escalation (field path `escalation`), for the approval queue: a row matches exactly when
     approval_right(approver, that employee, escalation=that escalation) is not None, given the

@@ -1,5 +1,6 @@
 """Reads for the IDP pages, each a fixed number of queries."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -173,9 +174,10 @@ def with_gap(queryset: QuerySet[IdpItem]) -> QuerySet[IdpItem]:
     )
 
 
-def approval_scope(*, approver: User, delegators: dict[int, User]) -> QuerySet[IdpItem]:
+def approval_scope(*, approver: User, delegators: Iterable[int]) -> QuerySet[IdpItem]:
     """The submitted items `approver` may decide, given whose approvals they hold today
-    (`delegators`, from active_delegators): exactly those hrportal.access.approval_right allows."""
+    (`delegators`: the ids of active_delegators): exactly those hrportal.access.approval_right
+    allows."""
     return IdpItem.objects.filter(status=ItemStatus.SUBMITTED).filter(
         approvable_q(approver, delegators, employee="employee", escalation="escalation")
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from competencies.expiry import levels_next_change
 from competencies.models import Competency
 from competencies.selectors.gaps import employee_gaps
-from hrportal.access import active_delegators, approval_reach, can_approve_for, can_view_employee, viewable_employee
+from hrportal.access import active_delegator_ids, approval_reach, can_approve_for, can_view_employee, viewable_employee
 from hrportal.delegation import delegation_create, delegation_end_own
 from hrportal.models import ApprovalDelegation, User
 from hrportal.page_cache import page_fragments, render_page, rows_with_stamps
@@ -326,11 +326,10 @@ def _may_use_approvals(user: User) -> bool:
 @login_required
 def approvals(request: AuthenticatedRequest) -> HttpResponse:
     viewer = request.user
-    delegators = active_delegators(viewer)
     if request.method == "POST":
         if not _may_use_approvals(viewer):
             raise PermissionDenied(_("Only supervisors, their delegates and HC approve development items."))
-        queue = approval_queue(approver=viewer, delegators=delegators)
+        queue = approval_queue(approver=viewer)
         form = BulkDecisionForm(request.POST, item_ids=[item.pk for item in queue])
         if form.is_valid():
             _decide_in_bulk(request, [i for i in queue if i.pk in form.cleaned_data["items"]], form.cleaned_data)
@@ -343,6 +342,7 @@ def approvals(request: AuthenticatedRequest) -> HttpResponse:
     # escalation included, bumps it); who holds their items changes with their supervisor's
     # stamp or their supervisor's supervisor's, or with a delegation. HC's queue may hold
     # anyone's items: its key has the people of the items in it and their supervisors.
+    delegators = active_delegator_ids(viewer)
     if viewer.is_hc:
         rows, stamps = rows_with_stamps(
             approval_scope(approver=viewer, delegators=delegators),
@@ -368,13 +368,13 @@ def approvals(request: AuthenticatedRequest) -> HttpResponse:
         page="approvals",
         people=sorted(people_ids),
         stamps=stamps,
-        extra="delegators=" + ",".join(str(pk) for pk in sorted(delegators)),
+        extra="delegators=" + ",".join(map(str, delegators)),
         # The gap column counts a level only until it lapses.
         changes_at=lambda now: levels_next_change(employee_ids=people_ids, now=now),
     )
 
     def build() -> dict:
-        queue = approval_queue(approver=viewer, delegators=delegators)
+        queue = approval_queue(approver=viewer)
         return {"queue": queue, "form": BulkDecisionForm(item_ids=[item.pk for item in queue])}
 
     return render_page(request, "idp/approvals.html", fragments=fragments, context={}, build=build)

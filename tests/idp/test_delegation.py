@@ -229,13 +229,14 @@ def test_a_delegates_queue_query_count_is_flat(client, cast, django_assert_num_q
     for i in range(count):
         IdpItemFactory(employee=cast.employee if i % 2 else cast.hc_employee, status=ItemStatus.SUBMITTED)
     client.force_login(delegate)
-    # session, user, the approver's delegations, the people whose items the queue may hold with
-    # their page stamps and the unread count, the queue with gaps, navbar reports, the next
-    # level lapse (how long it may be cached)
-    with django_assert_num_queries(7):
+    # session, user, the delegators' ids, the people whose items the queue may hold with their
+    # page stamps and the unread count, the approver's delegations, the queue with gaps, navbar
+    # reports, the next level lapse (how long it may be cached)
+    with django_assert_num_queries(8):
         response = client.get(reverse("idp:approvals"))
     assert len(response.context["queue"]) == count
-    # From the cache: session, user, delegations, the people with their stamps and unread count.
+    # From the cache: session, user, the delegators' ids, the people with their stamps and the
+    # unread count.
     with django_assert_num_queries(4):
         assert client.get(reverse("idp:approvals")).content.count(b"Delegated by") == count
     assert all(item.approval.delegator is not None for item in response.context["queue"])

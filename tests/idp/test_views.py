@@ -240,14 +240,15 @@ def test_my_plan_query_count_is_flat(client, cast, django_assert_num_queries, co
 def test_approval_queue_query_count_is_flat(client, cast, django_assert_num_queries, count):
     _many_items(cast, count, ItemStatus.SUBMITTED)
     client.force_login(cast.supervisor)
-    # session, user, the approver's delegations, the people whose items the queue may hold
-    # with their page stamps and the unread count (hrportal/page_cache.py), the queue with
-    # gaps, navbar reports, the next level lapse (how long the page may be cached)
-    with django_assert_num_queries(7):
+    # session, user, whose approvals the approver holds (their ids), the people whose items the
+    # queue may hold with their page stamps and the unread count (hrportal/page_cache.py), the
+    # approver's delegations, the queue with gaps, navbar reports, the next level lapse (how
+    # long the page may be cached)
+    with django_assert_num_queries(8):
         response = client.get(reverse("idp:approvals"))
     assert len(response.context["queue"]) == count
-    # The whole page from the cache: session, user, delegations, the people with their stamps
-    # and the unread count.
+    # The whole page from the cache: session, user, the delegators' ids, the people with their
+    # stamps and the unread count.
     with django_assert_num_queries(4):
         again = client.get(reverse("idp:approvals"))
     assert again.content.count(b'name="items"') == count
