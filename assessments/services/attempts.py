@@ -206,21 +206,30 @@ def clean_response(question: AttemptQuestion, values: list[str]) -> Any:
     return chosen or None
 
 
-def attempt_answers_save(*, attempt: Attempt, by: User, answers: dict[int, list[str]]) -> int:
-    """Save the taker's answers {question position: submitted values}; returns how many changed.
+def attempt_answers_save(*, attempt_id: int, by: User, answers: dict[int, list[str]]) -> int:
+    """Save the taker's answers {question position: submitted values} to attempt `attempt_id`;
+    returns how many changed.
 
-    Refused with AttemptClosed once the attempt is finished or past its deadline and grace;
-    a late answer counts for nothing.
+    Refused with PermissionDenied unless `by` takes that attempt (an id that is nobody's alike),
+    and with AttemptClosed once the attempt is finished or past its deadline and grace; a late
+    answer counts for nothing.
     """
-    if by.pk != attempt.employee_id:
-        raise PermissionDenied(_("Only the person taking an attempt answers it."))
     now = timezone.now()
     with transaction.atomic():
-        # What decides whether it still takes answers, read under the lock.
-        locked = Attempt.objects.select_for_update().only("status", "deadline").get(pk=attempt.pk)
+        # Whose it is and whether it still takes answers, read under the lock in one query: the
+        # autosave view reads the attempt no other way (it posts every few seconds).
+        try:
+            locked = (
+                Attempt.objects.select_for_update().only("status", "deadline").get(pk=attempt_id, employee_id=by.pk)
+            )
+        except Attempt.DoesNotExist:
+            raise PermissionDenied(_("Only the person taking an attempt answers it.")) from None
         if not locked.is_open or now > locked.deadline + grace():
             raise AttemptClosed
-        questions = {q.position: q for q in locked.questions.filter(position__in=list(answers))}
+        # Unordered: the Meta ordering ("attempt", "position") would join the attempt to sort by
+        # its own ordering, for rows of one attempt that are looked up by position anyway.
+        posted = AttemptQuestion.objects.filter(attempt_id=attempt_id, position__in=list(answers)).order_by()
+        questions = {q.position: q for q in posted}
         unknown = set(answers) - set(questions)
         if unknown:
             raise ValidationError(_("This attempt has no question %(number)s.") % {"number": min(unknown)})

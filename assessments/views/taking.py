@@ -6,7 +6,7 @@ attempt is started for the signed-in person, so nobody takes an assessment for a
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -191,28 +191,33 @@ def attempt_page(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse
 @require_POST
 def attempt_answer(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
     """Autosave (JSON, from static/js/attempt.js) or the page's "Save answers" button."""
-    # The attempt alone: saving reads its questions, and an autosave comes every few seconds.
-    attempt = _attempt_for_taker(request, attempt_id, related=())
+    # No read of the attempt here: an autosave comes every few seconds, and the service's
+    # locked read checks the taker too, refusing anyone else's attempt, which is a 404 as
+    # everywhere (_attempt_for_taker).
     try:
-        saved = attempts.attempt_answers_save(attempt=attempt, by=request.user, answers=_submitted_answers(request))
+        saved = attempts.attempt_answers_save(
+            attempt_id=attempt_id, by=request.user, answers=_submitted_answers(request)
+        )
+    except PermissionDenied:
+        raise Http404(_("No such attempt.")) from None
     except AttemptClosed:
-        _finish_if_overdue(request, attempt)
+        _finish_if_overdue(request, _attempt_for_taker(request, attempt_id, related=()))
         message = _("This attempt is closed: the answer was not saved.")
         if _wants_json(request):
             return JsonResponse(
-                {"error": message, "resultUrl": reverse("assessments:result", args=[attempt.pk])}, status=409
+                {"error": message, "resultUrl": reverse("assessments:result", args=[attempt_id])}, status=409
             )
         messages.error(request, message)
-        return redirect("assessments:result", attempt.pk)
+        return redirect("assessments:result", attempt_id)
     except ValidationError as invalid:
         if _wants_json(request):
             return JsonResponse({"error": " ".join(invalid.messages)}, status=400)
         messages.error(request, " ".join(invalid.messages))
-        return redirect("assessments:attempt", attempt.pk)
+        return redirect("assessments:attempt", attempt_id)
     if _wants_json(request):
         return JsonResponse({"saved": saved, "savedAt": timezone.localtime().strftime("%H:%M:%S")})
     messages.success(request, _("Your answers are saved."))
-    return redirect("assessments:attempt", attempt.pk)
+    return redirect("assessments:attempt", attempt_id)
 
 
 @login_required
@@ -221,7 +226,7 @@ def attempt_submit(request: AuthenticatedRequest, attempt_id: int) -> HttpRespon
     attempt = _attempt_for_taker(request, attempt_id)
     if attempt.is_open:
         try:
-            attempts.attempt_answers_save(attempt=attempt, by=request.user, answers=_submitted_answers(request))
+            attempts.attempt_answers_save(attempt_id=attempt.pk, by=request.user, answers=_submitted_answers(request))
         except AttemptClosed:
             if is_overdue(attempt):
                 messages.warning(

@@ -671,9 +671,9 @@ def test_an_autosave_costs_a_fixed_number_of_queries(client, django_assert_num_q
     attempt = Attempt.objects.get()
     shown = list(attempt.questions.order_by("position")[:5])
     data = {"shown": [str(q.position) for q in shown], **{f"q{q.position}": [_right_key(q)] for q in shown}}
-    # session, user, the taker's attempt, savepoint, the attempt locked, the five questions
-    # posted, their one update, release. Nothing else: the overdue check reads the session.
-    with django_assert_num_queries(8):
+    # session, user, savepoint, the taker's attempt locked (read no other way), the five
+    # questions posted, their one update, release. Nothing else: the overdue check reads the session.
+    with django_assert_num_queries(7):
         response = client.post(
             reverse("assessments:answer", args=[attempt.pk]), data, headers={"accept": "application/json"}
         )

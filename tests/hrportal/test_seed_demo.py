@@ -100,7 +100,7 @@ def test_demo_employee_takes_the_safe_work_assessment_and_their_level_rises(seed
         q.position: q.accepted_answers[:1] if q.kind == QuestionKind.SHORT_ANSWER else q.correct_keys
         for q in AttemptQuestion.objects.filter(attempt=attempt)
     }
-    attempt_answers_save(attempt=attempt, by=employee, answers=answers)
+    attempt_answers_save(attempt_id=attempt.pk, by=employee, answers=answers)
     finished = attempt_finalise(attempt=attempt, reason=FinishReason.SUBMITTED)
 
     assert finished.score == 100

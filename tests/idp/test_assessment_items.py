@@ -401,7 +401,7 @@ def test_passing_online_closes_the_item(cast, exam):
 
     attempt = attempt_start(assessment=assessment, by=cast.employee)
     answers = {question.position: question.correct_keys for question in attempt.questions.all()}
-    attempt_answers_save(attempt=attempt, by=cast.employee, answers=answers)
+    attempt_answers_save(attempt_id=attempt.pk, by=cast.employee, answers=answers)
     finished = attempt_finalise(attempt=attempt, reason=FinishReason.SUBMITTED)
 
     assert finished.passed and finished.result is not None
