@@ -39,7 +39,7 @@ from typing import cast
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Min, Q, Sum, Value
+from django.db.models import DateTimeField, Min, Q, Subquery, Sum, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -69,7 +69,8 @@ from competencies.selectors.reports import (
     progress_cells,
 )
 from hrportal.bulk import copy_rows
-from hrportal.models import User
+from hrportal.models import PageStamp, User
+from hrportal.page_cache import FRAMEWORK
 from hrportal.translated import localized_sql
 
 STATE_PK = 1
@@ -86,7 +87,9 @@ CACHE_SECONDS = 300
 _PRIME = 1_000_000_007
 
 
-def _fingerprint_sql() -> dict[str, str]:
+def _fingerprint_sql() -> str:
+    """The fingerprint as one text value ("people:sum:targets:sum:history"), from one scan of
+    the people and one of the targets: a scalar subquery, read with the summary's state."""
     quote = connection.ops.quote_name
     user, target, history = (quote(m._meta.db_table) for m in (User, PositionTarget, PositionTargetHistory))
 
@@ -94,31 +97,21 @@ def _fingerprint_sql() -> dict[str, str]:
         # %% : the statements run with parameters (none), so a percent sign is doubled.
         return f"COALESCE(SUM((({key}) %% {_PRIME}) * (({key}) %% {_PRIME}) %% {_PRIME}), 0)"
 
-    people = f"FROM {user} u WHERE u.is_active AND u.position_id IS NOT NULL"
-    return {
-        "fp_people": f"SELECT COUNT(*) {people}",  # noqa: S608 (table names, not data)
-        "fp_people_sum": "SELECT {sum} {people}".format(  # noqa: S608
-            sum=squares("(u.id * 1000003 + u.position_id) * 1000003 + COALESCE(u.section_id, 0)"), people=people
-        ),
-        "fp_targets": f"SELECT COUNT(*) FROM {target}",  # noqa: S608
-        "fp_targets_sum": "SELECT {sum} FROM {target} t".format(  # noqa: S608
-            sum=squares("(t.position_id * 1000003 + t.competency_id) * 1000003 + t.target_level * 8 + t.weight"),
-            target=target,
-        ),
-        "fp_target_history": f"SELECT COALESCE(MAX(id), 0) FROM {history}",  # noqa: S608
-    }
-
-
-def _fingerprint_of(values: object) -> str:
-    return ":".join(str(int(getattr(values, name))) for name in _fingerprint_sql())
+    people_key = "(u.id * 1000003 + u.position_id) * 1000003 + COALESCE(u.section_id, 0)"
+    target_key = "(t.position_id * 1000003 + t.competency_id) * 1000003 + t.target_level * 8 + t.weight"
+    last_history = f"(SELECT COALESCE(MAX(id), 0) FROM {history})"  # noqa: S608
+    values = " || ':' || ".join(f"CAST({part} AS TEXT)" for part in ("p.n", "p.total", "t.n", "t.total", last_history))
+    people = f"SELECT COUNT(*) AS n, {squares(people_key)} AS total FROM {user} u"  # noqa: S608 (names, not data)
+    targets = f"SELECT COUNT(*) AS n, {squares(target_key)} AS total FROM {target} t"  # noqa: S608
+    where = "u.is_active AND u.position_id IS NOT NULL"
+    return f"SELECT {values} FROM ({people} WHERE {where}) p, ({targets}) t"  # noqa: S608
 
 
 def fingerprint() -> str:
     """The fingerprint of the population and the targets now. One query."""
-    parts = _fingerprint_sql()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"({sql})" for sql in parts.values()), [])
-        return ":".join(str(int(value)) for value in cursor.fetchone())
+        cursor.execute(_fingerprint_sql(), [])
+        return cursor.fetchone()[0]
 
 
 # Marking and refreshing
@@ -283,33 +276,52 @@ def _delete_batches(which: Q) -> None:
 
 
 @dataclass(frozen=True)
+class SummaryStatus:
+    """What one read of the summary's state found (summary_status): the current batch, if
+    any, and whether changes since it are not counted yet."""
+
+    batch: ReportSummaryBatch | None
+    behind: bool
+    # The framework's page stamp (hrportal.page_cache): it changes with the names the figures
+    # are shown with (sections, positions and competencies, edited in the admin or imported).
+    framework_stamp: int
+
+    def is_live(self, *, filtered: bool, live_when_behind: bool = False) -> bool:
+        """Whether the report is computed for the reader instead: without a batch, or while
+        the summary is behind for a filtered report (cheap live) or an export (which has no
+        place to say it is behind)."""
+        return self.batch is None or (self.behind and (filtered or live_when_behind))
+
+    @property
+    def version(self) -> str | None:
+        """Names what is drawn from the summary now: the batch (which never changes), whether
+        it is behind and the names' stamp. None without a batch."""
+        if self.batch is None:
+            return None
+        return f"{self.batch.pk}.{self.batch.computed_at.timestamp()}:{int(self.behind)}:{self.framework_stamp}"
+
+
+@dataclass(frozen=True)
 class SummaryReport:
     report: OrganisationReport
     figures_at: datetime  # when the figures were computed
     live: bool  # computed for this request, from the levels themselves
     behind: bool  # changes since figures_at are not counted yet (a refresh is queued)
-    # Names the batch the figures were read from (None: computed live). A batch never
-    # changes, so what is drawn from it may be kept as long as the names it shows may.
-    batch_key: str | None = None
 
 
-def summary_report(
-    *,
-    today: date,
-    section_id: int | None = None,
-    position_id: int | None = None,
-    now: datetime | None = None,
-    live_when_behind: bool = False,
-) -> SummaryReport:
-    """The organisation report (competencies.selectors.reports.organisation_report's figures)
-    from the summary when it is current; see the module docstring for when it is not. One
-    query (the state with the fingerprint) when the batch's figures are cached, four when not
-    (and the cells, the competencies, the months). `live_when_behind`: compute it live
-    whenever the summary is behind (an export, which has no place to say so)."""
+def summary_status(*, today: date, now: datetime | None = None) -> SummaryStatus:
+    """Read the summary's state, checking the batch against the fingerprint of the people and
+    the targets, the month and the next expiry; queue a refresh when it is behind. One query
+    (two the first time ever, and one more while it is behind)."""
     now = now or timezone.now()
-    # Table names, not data: no parameters.
-    annotations = {name: RawSQL(sql, []) for name, sql in _fingerprint_sql().items()}  # noqa: S611
-    state = ReportSummaryState.objects.select_related("batch").annotate(**annotations).filter(pk=STATE_PK).first()
+    framework = PageStamp.objects.filter(scope=FRAMEWORK).values("version")[:1]
+    state = (
+        ReportSummaryState.objects.select_related("batch")
+        # Table names, not data: no parameters.
+        .annotate(fingerprint_now=RawSQL(_fingerprint_sql(), []), framework_stamp=Subquery(framework))  # noqa: S611
+        .filter(pk=STATE_PK)
+        .first()
+    )
     batch = state.batch if state is not None else None
     if state is None:  # the first read ever: the row that marks and refreshes update
         ReportSummaryState.objects.bulk_create([ReportSummaryState(pk=STATE_PK)], ignore_conflicts=True)
@@ -320,15 +332,36 @@ def summary_report(
         or state.pending_since is not None
         or batch.month != today.replace(day=1)
         or (batch.next_expiry is not None and batch.next_expiry <= now)
-        or batch.fingerprint != _fingerprint_of(state)
+        or batch.fingerprint != state.fingerprint_now
     )
     if behind:
         _request_refresh(now)
-    filtered = section_id is not None or position_id is not None
-    if batch is None or (behind and (filtered or live_when_behind)):
+    stamp = state.framework_stamp if state is not None else None
+    return SummaryStatus(batch=batch, behind=behind, framework_stamp=stamp or 0)
+
+
+def summary_report(
+    *,
+    today: date,
+    section_id: int | None = None,
+    position_id: int | None = None,
+    now: datetime | None = None,
+    live_when_behind: bool = False,
+    status: SummaryStatus | None = None,
+) -> SummaryReport:
+    """The organisation report (competencies.selectors.reports.organisation_report's figures)
+    from the summary when it is current; see the module docstring for when it is not. One
+    query (summary_status, unless `status` is that read's result) when the batch's figures
+    are cached, four when not (and the cells, the competencies, the months).
+    `live_when_behind`: compute it live whenever the summary is behind (an export)."""
+    now = now or timezone.now()
+    status = status or summary_status(today=today, now=now)
+    batch = status.batch
+    if batch is None or status.is_live(
+        filtered=section_id is not None or position_id is not None, live_when_behind=live_when_behind
+    ):
         live = organisation_report(today=today, section_id=section_id, position_id=position_id, now=now)
         return SummaryReport(report=live, figures_at=now, live=True, behind=False)
-    batch_key = f"{batch.pk}.{batch.computed_at.timestamp()}"
 
     def read() -> OrganisationReport:
         groups = group_tables(_cells(batch.pk, section_id, position_id))
@@ -342,14 +375,14 @@ def summary_report(
         )
 
     # A batch never changes: what is read from it is kept (per filter and language, whose
-    # names it holds) for CACHE_SECONDS, which bounds how long a renamed section shows its old name.
-    key = f"report-summary:{batch_key}:{section_id}:{position_id}:{today:%Y-%m}:{get_language()}"
+    # names it holds, and per names' stamp) for CACHE_SECONDS, which bounds how long a section
+    # renamed by no door that bumps the stamp (the shell) shows its old name.
+    key = f"report-summary:{status.version}:{section_id}:{position_id}:{today:%Y-%m}:{get_language()}"
     return SummaryReport(
         report=cast(OrganisationReport, cache.get_or_set(key, read, CACHE_SECONDS)),
         figures_at=batch.computed_at,
         live=False,
-        behind=behind,
-        batch_key=batch_key,
+        behind=status.behind,
     )
 
 

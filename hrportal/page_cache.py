@@ -26,9 +26,10 @@ for its active link, and the viewer's unread notification count), for as long as
 fragments: on a hit it is served as it is, without rendering a template, which is most of what
 a page costs. Not when the request carries messages to show (they are shown once).
 
-Never cached: a request with a query string (`?as_of=`, a page number, a filter) or anything
-but GET. The CSRF token is put in when a fragment or page is served (`CSRF_PLACEHOLDER`) and
-the messages are never cached, so nothing of one session reaches another.
+Never cached: anything but GET, or a request with a query string (`?as_of=`, a page number,
+a filter) unless the page puts what it reads of it in the key itself (`query_in_extra`). The
+CSRF token is put in when a fragment or page is served (`CSRF_PLACEHOLDER`) and the messages
+are never cached, so nothing of one session reaches another.
 """
 
 import hashlib
@@ -263,17 +264,25 @@ def page_fragments(
     extra: str = "",
     changes_at: Callable[[datetime], datetime | None] | None = None,
     stamps: ReadStamps | None = None,
+    query_in_extra: bool = False,
 ) -> PageFragments | None:
     """The cached fragments of `page` for this request, or None when the request may not use
     the cache (a query string, not GET, caching off). `people`: the ids whose stamps the page
     depends on (the viewer's is added); `extra`: anything else the content depends on (a
     team stamp, a competency id); `changes_at(now)`: when the content next changes by time
     alone (a level lapsing), called on a miss only; `stamps`: those read with the page's
-    people (rows_with_stamps), not read again. One query (the stamps and the unread count),
+    people (rows_with_stamps), not read again; `query_in_extra`: `extra` holds all of the query
+    string the content depends on (the caller checked it), so a request with one may use the
+    cache too (the organisation report's filters). One query (the stamps and the unread count),
     none when `stamps` has them, and one cache read; a second read, for the fragments, when
     the whole page missed."""
     viewer = request.user
-    if not settings.PAGE_CACHE_SECONDS or request.method != "GET" or request.GET or viewer.pk is None:
+    if (
+        not settings.PAGE_CACHE_SECONDS
+        or request.method != "GET"
+        or (request.GET and not query_in_extra)
+        or viewer.pk is None
+    ):
         return None
     scopes = [FRAMEWORK, user_scope(viewer.pk), *(user_scope(pk) for pk in people)]
     digest, unread = _stamps_and_unread(scopes, viewer, stamps)  # type: ignore[arg-type]

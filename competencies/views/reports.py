@@ -8,21 +8,26 @@ from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from competencies.report_summary import CACHE_SECONDS, summary_report
+from competencies.report_summary import SummaryStatus, summary_report, summary_status
 from competencies.selectors.as_of import end_of_day
 from competencies.selectors.reports import GroupFigures, competency_figures, group_figures, organisation_report
 from competencies.selectors.risk import section_risks
 from competencies.views.as_of import AsOfForm, as_of_of
 from hrportal.access import require_hc
 from hrportal.models import Position, Section
+from hrportal.page_cache import page_fragments, release, render_page
 from hrportal.spreadsheets import FORMATS, build_dataset, download_response
 from hrportal.translated import localized
 from hrportal.typing import AuthenticatedRequest
@@ -96,19 +101,98 @@ def _filter_form(data, form_class=ReportFilterForm) -> ReportFilterForm:
     return form_class(data, sections=sections, positions=positions)
 
 
+# The filter form's fields: a request with no other parameter may be served from the cache.
+_FILTER_PARAMETERS = frozenset({"section", "position", "as_of"})
+
+
+def _cacheable_query(request: AuthenticatedRequest) -> str | None:
+    """The query string as part of a cache key, when the page it asks for may be kept: the
+    filter form's fields only, once each, ids of ASCII digits and no past day. None otherwise
+    (a past day is computed from the histories; anything else is shown with the form's errors)."""
+    pairs = []
+    for name, values in request.GET.lists():
+        if name not in _FILTER_PARAMETERS or len(values) != 1:
+            return None
+        value = values[0]
+        if name == "as_of" and value not in ("", _today().isoformat()):
+            return None
+        if name != "as_of" and value and not (value.isascii() and value.isdigit()):
+            return None
+        pairs.append((name, value))
+    return urlencode(sorted(pairs))
+
+
 @login_required
 def report(request: AuthenticatedRequest) -> HttpResponse:
+    """The report: today's figures from the summary (competencies.report_summary), or a past
+    day's from the histories.
+
+    Rendering its 290 table rows (on the benchmark data) costs far more than reading them, and
+    every HC viewer sees the same page until the summary changes. So the page's body, which
+    shows nothing of its reader, is kept once for everyone under the summary's version (its
+    batch, whether it is behind, the names' stamp), the filter, the language, the time zone and
+    the day; and each viewer's whole page around it (the navbar) by the page cache
+    (hrportal/page_cache.py) under the same. Never a report computed for the page (`live`), which
+    is no summary's, nor a past day."""
     require_report_viewer(request)
+    query = _cacheable_query(request)
+    status, fragments = None, None
+    if query is not None:
+        status = summary_status(today=_today())
+        filtered = bool(request.GET.get("section") or request.GET.get("position"))
+        if not status.is_live(filtered=filtered):
+            fragments = page_fragments(
+                request, page="reports", people=[], extra=f"{status.version}:{query}", query_in_extra=True
+            )
+
+    def build() -> dict:
+        body_key = None
+        if fragments is not None and status is not None:
+            body_key = ":".join(
+                [
+                    "report-body",
+                    release(),
+                    get_language() or "",
+                    timezone.get_current_timezone_name(),
+                    _today().isoformat(),
+                    str(status.version),
+                    str(query),
+                ]
+            )
+        return {"body": _body(request, status, body_key)}
+
+    return render_page(request, "competencies/reports.html", fragments=fragments, context={}, build=build)
+
+
+def _body(request: AuthenticatedRequest, status: SummaryStatus | None, key: str | None) -> dict:
+    """The page's body ({"content": html, "charts": whether it draws any}): from the cache
+    under `key`, or rendered (and kept under `key` unless it is None)."""
+    cache = caches[settings.PAGE_CACHE_ALIAS]
+    found = cache.get(key) if key is not None else None
+    if isinstance(found, dict):
+        return {**found, "content": mark_safe(found["content"])}  # noqa: S308 (the template's own output, escaped when rendered)
+    context = _body_context(request, status)
+    report = context["report"]
+    body = {
+        "content": render_to_string("competencies/report_body.html", context, request),
+        "charts": bool(report is not None and report.total.assignments),
+    }
+    if key is not None:
+        cache.set(key, body, settings.PAGE_CACHE_SECONDS)
+    return body
+
+
+def _body_context(request: AuthenticatedRequest, status: SummaryStatus | None) -> dict:
     form = _filter_form(request.GET or None)  # unbound without parameters: the whole organisation
     context: dict = {"form": form, "report": None}
     if form.is_bound and not form.is_valid():
-        return render(request, "competencies/reports.html", context)
+        return context
     filters = form.filters() if form.is_bound else {"section_id": None, "position_id": None}
     as_of = as_of_of(request, form)
     freshness = None
     if as_of.moment is None:
         # Today's figures come from the summary (competencies.report_summary says when they are current).
-        summary = summary_report(today=_today(), **filters)
+        summary = summary_report(today=_today(), status=status, **filters)
         report, freshness = summary.report, summary
     else:
         report = organisation_report(today=as_of.day or _today(), as_of=as_of.moment, **filters)
@@ -132,15 +216,6 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
         **as_of.context,
         report=report,
         freshness=freshness,
-        # The figures drawn from a summary batch are cached as long as the figures read from
-        # it (report_summary.CACHE_SECONDS; every change of a figure makes a new batch):
-        # rendering the 290 rows of the benchmark data's tables costs more than reading them.
-        figures_cache_seconds=CACHE_SECONDS,
-        figures_cache_key=(
-            f"{freshness.batch_key}:{filters['section_id']}:{filters['position_id']}:{get_language()}"
-            if freshness is not None and freshness.batch_key
-            else None
-        ),
         # The single points of failure are today's, on their own page, within the same filters.
         risk_url=f"{reverse('competencies:risk_report')}?{urlencode(query_without_day)}".rstrip("?"),
         filtered=bool(query),
@@ -156,7 +231,7 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
             for key, heading, rows, caption in tables
         ],
     )
-    return render(request, "competencies/reports.html", context)
+    return context
 
 
 @login_required

@@ -2,10 +2,13 @@
 change through the product's doors, never shown as current when it is behind, and the page's
 freshness line."""
 
+import re
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -246,3 +249,170 @@ def test_a_level_change_before_any_read_queues_the_first_refresh(small_org, djan
     summary = summary_report(today=timezone.localdate())
     assert not summary.live and not summary.behind
     assert summary.report == organisation_report(today=timezone.localdate())
+
+
+# The page kept in the cache (competencies.views.reports.report): whole, for every HC viewer,
+# until the summary, the filter or the language changes. Each test first shows that the second
+# view IS a hit, so that the check after the change would fail if the key missed it.
+
+
+def _queries(client, params=None) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(REPORT_URL), params or {})
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def _cached(client, params=None) -> str:
+    miss, _ = _queries(client, params)
+    hit, html = _queries(client, params)
+    assert hit < miss, f"not served from the cache ({hit} queries, then {miss})"
+    return html
+
+
+def _total_employees(html: str) -> int:
+    match = re.search(r'id="total-employees">(\d+)<', html)
+    assert match, "no total"
+    return int(match.group(1))
+
+
+@pytest.fixture
+def refreshed(client, small_org, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        summary_refresh()
+    client.force_login(small_org["hc"])
+    return small_org
+
+
+def _gap_total(html: str, code: str) -> int:
+    """The total gap of competency `code` in the page's competency table."""
+    table = html[html.index('id="competency-table"') :]
+    match = re.search(rf'<tr data-code="{code}">.*?</tr>', table, re.S)
+    assert match, f"no row {code}"
+    return int(re.findall(r'<td class="num">([^<]*)</td>', match.group(0))[4])
+
+
+def _live_gap_total(code: str) -> int:
+    return next(
+        row.gap_total for row in organisation_report(today=timezone.localdate()).by_competency if row.code == code
+    )
+
+
+def test_a_refresh_of_the_summary_shows_at_once(client, refreshed, django_capture_on_commit_callbacks):
+    org = refreshed
+    before = _live_gap_total("A")
+    html = _cached(client)
+    assert "(up to date)" in html and _gap_total(html, "A") == before
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        level_override(
+            employee=org["people"][0], competency=org["competencies"][0], level=3, reason="Seen", by=org["hc"]
+        )
+    for callback in callbacks:
+        # Mark stale, but leave the queued refresh unrun (as when the worker is busy).
+        if type(callback).__name__ == "_MarkStale":
+            with django_capture_on_commit_callbacks(execute=False):
+                callback()
+    html = client.get(reverse(REPORT_URL)).content.decode()
+    assert "are not counted yet" in html and _gap_total(html, "A") == before  # the batch's, saying so
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = summary_refresh()
+    html = client.get(reverse(REPORT_URL)).content.decode()
+    assert "(up to date)" in html and _gap_total(html, "A") == _live_gap_total("A") == before - 3
+    assert timezone.localtime(batch.computed_at).strftime("%H:%M") in html
+
+
+def test_a_results_import_shows_at_once(client, refreshed, django_capture_on_commit_callbacks):
+    from assessments.results_import import results_import_apply, results_import_plan
+
+    org = refreshed
+    before = _live_gap_total("A")
+    assert _gap_total(_cached(client), "A") == before
+    person = org["people"][1]  # a Lead: target 4 in A, which LAST grants at 3
+    plan = results_import_plan(
+        content=f"employee_number,LAST\n{person.employee_number},95\n".encode(),
+        fmt="csv",
+        file_name="r.csv",
+        by=org["hc"],
+        completed_at=timezone.now().isoformat(),
+        columns={},
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the refresh it queues runs at once
+        results_import_apply(plan=plan, by=org["hc"])
+    html = client.get(reverse(REPORT_URL)).content.decode()
+    assert "(up to date)" in html and _gap_total(html, "A") == _live_gap_total("A") == before - 3
+
+
+def test_a_move_no_door_tells_shows_the_page_behind_at_once(client, refreshed):
+    org = refreshed
+    assert "(up to date)" in _cached(client)
+    person = org["people"][0]
+    person.section = org["sections"][1]
+    person.save()  # no door: the fingerprint read with the state sees it
+    assert "are not counted yet" in client.get(reverse(REPORT_URL)).content.decode()
+
+
+def test_the_filter_is_part_of_the_key(client, refreshed):
+    org = refreshed
+    assert _total_employees(_cached(client)) == 5
+    north = {"section": org["sections"][0].pk, "position": ""}
+    html = _cached(client, north)
+    assert _total_employees(html) == 2 and "(up to date)" in html
+    assert f'<option value="{org["sections"][0].pk}" selected>North</option>' in html
+    lead = {"section": "", "position": org["positions"][1].pk}
+    assert _total_employees(_cached(client, lead)) == 2
+    assert _total_employees(client.get(reverse(REPORT_URL)).content.decode()) == 5
+
+
+def test_the_language_is_part_of_the_key(client, refreshed):
+    assert "Organisation report" in _cached(client)
+    client.post(reverse("language_set"), {"language": "id", "next": reverse(REPORT_URL)})
+    html = client.get(reverse(REPORT_URL)).content.decode()
+    assert 'lang="id"' in html and "Organisation report" not in html
+    assert "(up to date)" not in html  # the freshness line in Indonesian too
+
+
+def test_a_section_renamed_in_the_admin_shows_at_once(client, refreshed):
+    org = refreshed
+    assert "North" in _cached(client)
+    north = org["sections"][0]
+    url = reverse("admin:hrportal_section_change", args=[north.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(name="Northern Plant")
+    assert client.post(url, data).status_code == 302
+    html = client.get(reverse(REPORT_URL)).content.decode()
+    assert "Northern Plant" in html and ">North<" not in html
+
+
+def test_every_hc_viewer_reuses_one_render_of_the_body(client, refreshed):
+    _cached(client)
+    other = Client()
+    other.force_login(HcUserFactory(username="second_hc", position=None, section=None, employee_number=None))
+    with CaptureQueriesContext(connection) as queries:
+        html = other.get(reverse(REPORT_URL)).content.decode()
+    # Their own navbar, around the body kept for everyone: no figures and no filter choices read.
+    sqls = " ".join(query["sql"] for query in queries)
+    assert "reportcellfigures" not in sqls and "hrportal_section" not in sqls
+    assert "(up to date)" in html and _total_employees(html) == 5
+
+
+def test_a_report_computed_for_the_page_is_never_kept(client, refreshed):
+    org = refreshed
+    ReportSummaryState.objects.filter(pk=STATE_PK).update(stale_since=timezone.now(), requested_at=timezone.now())
+    north = {"section": org["sections"][0].pk, "position": ""}
+    first, html = _queries(client, north)
+    assert "computed for this page" in html
+    again, html = _queries(client, north)
+    assert again == first and "computed for this page" in html
+    # The unfiltered page from the batch says it is behind, and is kept as such.
+    assert "are not counted yet" in _cached(client)
+
+
+def test_a_past_day_and_other_parameters_are_never_kept(client, refreshed):
+    past = {"as_of": (timezone.localdate() - timedelta(days=3)).isoformat()}
+    odd = {"section": "", "sort": "name"}
+    for params in (past, odd, past, odd):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(REPORT_URL), params).status_code == 200
+        # Rendered each time: the filter's choices are read.
+        assert any('"hrportal_section"' in query["sql"] for query in queries), params
