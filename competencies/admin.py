@@ -30,6 +30,7 @@ from competencies.spreadsheets import (
 )
 from hrportal.admin import (
     EMPLOYEE_SEARCH_FIELDS,
+    ReadOnlyAdmin,
     SpreadsheetAdminMixin,
     SpreadsheetExport,
     SpreadsheetImporter,
@@ -37,19 +38,6 @@ from hrportal.admin import (
 )
 from hrportal.models import User
 from hrportal.translated import search_columns
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is written by the services only: HC may read it, nobody edits or deletes it."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # The framework's texts are edited in both languages side by side (hrportal.admin.TranslatedNameAdmin

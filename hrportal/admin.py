@@ -538,6 +538,20 @@ class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
         return obj.display_name
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the portal itself (history, imports, scheduled jobs): HC may read them,
+    nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
 class _NamedWithEmployeesAdmin(admin.ModelAdmin):
     list_display = ("name", "employee_count")
     search_fields: ClassVar[tuple[str, ...]] = ("name",)
@@ -667,7 +681,7 @@ class TaskFailureAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpreadsheetImport)
-class SpreadsheetImportAdmin(admin.ModelAdmin):
+class SpreadsheetImportAdmin(ReadOnlyAdmin):
     """Every employees, matrix or descriptors file confirmed in the admin and what became of it
     (hrportal.tasks.spreadsheet_import_run writes it): read-only."""
 
@@ -691,15 +705,6 @@ class SpreadsheetImportAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("import"), ordering="importer")
     def kind(self, obj: SpreadsheetImport) -> Any:
         importer = spreadsheet_importer(obj)
@@ -707,21 +712,12 @@ class SpreadsheetImportAdmin(admin.ModelAdmin):
 
 
 @admin.register(PeriodicJob)
-class PeriodicJobAdmin(admin.ModelAdmin):
+class PeriodicJobAdmin(ReadOnlyAdmin):
     """When each scheduled job (hrportal.periodic) was last started: read-only."""
 
     list_display = ("job", "last_slot", "last_enqueued_at")
     fields = list_display
     readonly_fields = fields
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("job"), ordering="name")
     def job(self, obj: PeriodicJob) -> Any:

@@ -4,8 +4,7 @@ put words in either's mouth."""
 
 from django.contrib import admin
 
-from competencies.admin import ReadOnlyAdmin
-from hrportal.admin import EMPLOYEE_SEARCH_FIELDS
+from hrportal.admin import EMPLOYEE_SEARCH_FIELDS, ReadOnlyAdmin
 from surveys.models import SelfRating, SelfRatingHistory, SupervisorRating
 from surveys.round_admin import SurveyRoundAdmin  # noqa: F401 -- registers HC's rounds
 
